@@ -1,0 +1,76 @@
+# The commands people type every day. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := identity catalog orders builds messaging analytics
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help bootstrap run test test-% migrate createadmin seed lint fmt bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+bootstrap:  ## install what the platform needs (venv, nginx, database roles, dev keys)
+	@scripts/bootstrap.sh
+
+run: bootstrap migrate  ## start every service and the gateway on :8080 (Ctrl-C stops all)
+	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs)"
+	@$(VENV)/bin/honcho start -f Procfile
+
+test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e)
+	@$(PY) scripts/run_tests.py
+
+test-%: bootstrap  ## run one suite: make test-catalog, make test-gateway, make test-e2e …
+	@$(PY) scripts/run_tests.py $*
+
+migrate: bootstrap  ## apply every service's migrations
+	@for s in $(SERVICES); do echo "migrating $$s"; services/$$s/entrypoint.sh migrate || exit 1; done
+
+createadmin: bootstrap  ## create or update a staff admin in identity: make createadmin EMAIL=… PASSWORD=…
+	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make createadmin EMAIL=you@example.com PASSWORD=…"; exit 2; }
+	@services/identity/entrypoint.sh manage createadmin --email "$(EMAIL)" --password "$(PASSWORD)"
+
+seed: bootstrap  ## fill the running platform with demo data through the gateway (idempotent)
+	@services/identity/entrypoint.sh manage createadmin --email "$${SEED_ADMIN_EMAIL:-admin@demo.example}" --password "$${SEED_ADMIN_PASSWORD:-demo-Admin-2026!}"
+	@$(PY) scripts/seed.py
+
+lint:  ## ruff over the whole tree
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+fmt:  ## format and autofix with ruff
+	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+bench: bootstrap  ## run the benchmarks (they print figures; nothing is asserted)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:  ## remove generated files (keeps the dev keys and the venv)
+	@rm -rf var/gateway var/test-reports var/run
+
+# --- containers and deployment (docs/operations.md) ---
+IMAGE_TAG ?= dev
+REGISTRY ?= platform
+OVERLAY ?= dev
+IMAGES := $(SERVICES) gateway
+COMPOSE := docker compose
+
+.PHONY: images up down k8s-render
+
+images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform]
+	@for i in $(IMAGES); do \
+	  dockerfile=services/$$i/Dockerfile; [ $$i = gateway ] && dockerfile=gateway/Dockerfile; \
+	  echo "building $(REGISTRY)/$$i:$(IMAGE_TAG)"; \
+	  docker build -f $$dockerfile -t $(REGISTRY)/$$i:$(IMAGE_TAG) . || exit 1; \
+	done
+
+up:  ## start the development stack in containers (gateway on :8080)
+	@deploy/tools/dev-keys.sh
+	@$(COMPOSE) -f docker-compose.yml up --build --detach
+	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs, RabbitMQ UI: http://localhost:15672)"
+
+down:  ## stop the development stack (volumes kept; add ARGS=--volumes to drop them)
+	@$(COMPOSE) -f docker-compose.yml down $(ARGS)
+
+k8s-render:  ## print the Kubernetes manifests of an overlay: make k8s-render OVERLAY=dev|prod
+	@bin=$$(deploy/tools/install.sh) && \
+	  { [ "$(OVERLAY)" != dev ] || deploy/tools/dev-keys.sh; } && \
+	  $$bin/kubectl kustomize deploy/k8s/overlays/$(OVERLAY)

@@ -1,0 +1,1 @@
+"""The baseline of bench/catalog.py: the catalog service plus one plain Django view (no DRF)."""

@@ -1,0 +1,5 @@
+"""The catalog's own settings, with a URLconf that adds the plain baseline view."""
+
+from catalog.settings import *  # noqa: F403
+
+ROOT_URLCONF = "catalog_plain.urls"

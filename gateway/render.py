@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Render the gateway's nginx config (nginx/) into a self-contained nginx prefix.
+
+    python gateway/render.py [--out DIR] [--check]
+
+The same templates serve native runs, docker compose and Kubernetes; only environment
+variables differ (defaults are the native ones, see SETTINGS). The output directory holds
+everything nginx needs to run unprivileged with ``nginx -p DIR/ -c DIR/nginx.conf``:
+the config, its snippets, the /api/docs page with its Swagger UI assets, logs/ and tmp/.
+``--check`` validates the result with ``nginx -t``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "nginx"
+
+# The route table's upstreams and their native ports; the routes are in nginx.conf.template.
+SERVICES = {
+    "identity": 8001,
+    "catalog": 8002,
+    "orders": 8003,
+    "builds": 8004,
+    "messaging": 8005,
+    "analytics": 8006,
+}
+
+_PORT = r"[0-9]{1,5}"
+_HOST_PORT = rf"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):{_PORT}"
+_RATE = r"[0-9]+r/[sm]"
+_COUNT = r"[0-9]+"
+_SIZE = r"[0-9]+[kKmMgG]?"
+_TIME = r"[0-9]+(?:ms|s|m)?"
+_ORIGIN = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
+_ADDRESS = r"[0-9A-Fa-f.:]+(?:/[0-9]{1,3})?"
+
+# Environment variable -> (native default, the shape its value must have). Values land in
+# the nginx config verbatim, so each is checked against its pattern first.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "GATEWAY_PORT": ("8080", _PORT),
+    **{f"{name.upper()}_UPSTREAM": (f"127.0.0.1:{port}", _HOST_PORT) for name, port in SERVICES.items()},
+    "GATEWAY_RATE_GENERAL": ("50r/s", _RATE),
+    "GATEWAY_BURST_GENERAL": ("100", _COUNT),
+    "GATEWAY_RATE_AUTH": ("5r/s", _RATE),
+    "GATEWAY_BURST_AUTH": ("10", _COUNT),
+    "GATEWAY_MAX_BODY": ("1m", _SIZE),
+    "GATEWAY_MAX_BODY_UPLOADS": ("10m", _SIZE),
+    "GATEWAY_MAX_BODY_BUILDS": ("2g", _SIZE),
+    "GATEWAY_PROXY_CONNECT_TIMEOUT": ("5s", _TIME),
+    "GATEWAY_PROXY_READ_TIMEOUT": ("60s", _TIME),
+    "GATEWAY_WORKER_PROCESSES": ("auto", rf"auto|{_COUNT}"),
+    # Comma-separated lists.
+    "CORS_ALLOWED_ORIGINS": ("http://localhost:3000,http://127.0.0.1:3000", _ORIGIN),
+    "GATEWAY_TRUSTED_PROXIES": ("", _ADDRESS),
+}
+LISTS = {"CORS_ALLOWED_ORIGINS", "GATEWAY_TRUSTED_PROXIES"}
+
+SWAGGER_ASSETS = (
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "swagger-ui.css",
+    "favicon-32x32.png",
+    "oauth2-redirect.html",
+    "oauth2-redirect.js",
+)
+TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Z][A-Z0-9_]*)\s*\}\}")
+
+
+class ConfigError(Exception):
+    pass
+
+
+def read_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """The SETTINGS values from ``env`` (unset or empty means the default), all validated."""
+    values, problems = {}, []
+    for name, (default, pattern) in SETTINGS.items():
+        value = (env.get(name) or default).strip()
+        items = [item.strip() for item in value.split(",") if item.strip()] if name in LISTS else [value]
+        bad = [item for item in items if not re.fullmatch(pattern, item)]
+        if bad:
+            problems.append(f"{name}={value!r}: {', '.join(map(repr, bad))} does not match {pattern}")
+        values[name] = ",".join(items)
+    if problems:
+        raise ConfigError("invalid gateway settings:\n  " + "\n  ".join(problems))
+    return values
+
+
+def derived(values: dict[str, str]) -> dict[str, str]:
+    """Placeholders built from the settings: whole config lines, not single values."""
+    origins = [o for o in values["CORS_ALLOWED_ORIGINS"].split(",") if o]
+    proxies = [p for p in values["GATEWAY_TRUSTED_PROXIES"].split(",") if p]
+    real_ip = [f"    set_real_ip_from {p};" for p in proxies]
+    if real_ip:
+        real_ip += ["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"]
+    schema_urls = [{"url": f"/api/schema/{name}/?format=json", "name": name} for name in SERVICES]
+    return {
+        # Started as root (a dev machine): workers keep root so they can use the prefix
+        # wherever it lives. The container starts nginx as an unprivileged user instead.
+        "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "",
+        "CORS_ORIGIN_MAP": "\n".join(f'        "{o}" $http_origin;' for o in origins),
+        "REAL_IP": "\n".join(real_ip),
+        "SCHEMA_URLS": json.dumps(schema_urls).replace("</", "<\\/"),
+    }
+
+
+def substitute(text: str, values: Mapping[str, str], source: Path) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise ConfigError(f"{source}: unknown placeholder {match.group(0)}")
+        return values[match.group(1)]
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def swagger_dist(env: Mapping[str, str]) -> Path:
+    """Swagger UI assets from drf-spectacular-sidecar (or SWAGGER_UI_DIST): no CDN."""
+    if env.get("SWAGGER_UI_DIST"):
+        path = Path(env["SWAGGER_UI_DIST"])
+    else:
+        spec = importlib.util.find_spec("drf_spectacular_sidecar")
+        if spec is None or spec.origin is None:
+            raise ConfigError(
+                "Swagger UI assets not found: install drf-spectacular-sidecar into this Python "
+                "(pip install drf-spectacular-sidecar) or set SWAGGER_UI_DIST to a swagger-ui-dist directory"
+            )
+        path = Path(spec.origin).parent / "static" / "drf_spectacular_sidecar" / "swagger-ui-dist"
+    missing = [name for name in SWAGGER_ASSETS if not (path / name).is_file()]
+    if missing:
+        raise ConfigError(f"{path} lacks Swagger UI assets: {', '.join(missing)}")
+    return path
+
+
+def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
+    """Write the prefix into ``out`` and return the path of its nginx.conf."""
+    values = read_settings(env)
+    values |= derived(values)
+    dist = swagger_dist(env)
+
+    def write(source: Path, target: Path) -> None:
+        target.write_text(substitute(source.read_text(), values, source))
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("logs", *(f"tmp/{d}" for d in TEMP_DIRS)):
+        (out / name).mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "snippets", ignore_errors=True)  # generated: no stale snippet survives
+    (out / "snippets").mkdir()
+    for snippet in sorted((SOURCE / "snippets").glob("*.conf")):
+        write(snippet, out / "snippets" / snippet.name)
+    docs = out / "html" / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    write(SOURCE / "templates" / "docs.html", docs / "index.html")
+    write(SOURCE / "templates" / "swagger-initializer.js", docs / "swagger-initializer.js")
+    for name in SWAGGER_ASSETS:
+        shutil.copyfile(dist / name, docs / name)
+    conf = out / "nginx.conf"
+    write(SOURCE / "nginx.conf.template", conf)
+    return conf
+
+
+def nginx_binary(env: Mapping[str, str] = os.environ) -> str | None:
+    candidates = [env.get("NGINX_BIN"), shutil.which("nginx"), "/usr/sbin/nginx"]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def check(conf: Path, env: Mapping[str, str] = os.environ) -> None:
+    nginx = nginx_binary(env)
+    if nginx is None:
+        raise ConfigError("nginx not found: install it (Debian/Ubuntu: sudo apt-get install -y nginx)")
+    result = subprocess.run(
+        [nginx, "-t", "-q", "-p", f"{conf.parent}/", "-c", str(conf)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise ConfigError(f"nginx -t rejected {conf}:\n{result.stderr.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(os.environ.get("GATEWAY_PREFIX") or ROOT / "var" / "gateway"),
+        help="output prefix directory (default: $GATEWAY_PREFIX or var/gateway)",
+    )
+    parser.add_argument("--check", action="store_true", help="validate the result with nginx -t")
+    args = parser.parse_args(argv)
+    try:
+        conf = render(args.out.resolve())
+        if args.check:
+            check(conf)
+    except ConfigError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 1
+    print(f"gateway: rendered {conf}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

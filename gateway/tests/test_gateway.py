@@ -1,0 +1,306 @@
+"""The gateway's behaviour over HTTP: a real nginx, real services (see conftest.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import uuid
+
+import pytest
+
+GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")  # nginx's $request_id
+
+
+def assert_envelope(response, status: int, code: str) -> dict:
+    """A gateway or service error: the contract's envelope, the request id in header and body."""
+    assert response.status == status, response.body
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    assert body["meta"]["request_id"] == response.request_id
+    return body
+
+
+def new_id() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def test_health_proxies_the_service_readyz(stack):
+    response = stack.get("/health/catalog/")
+    assert response.status == 200, response.body
+    body = response.json()
+    assert body["data"]["service"] == "catalog"
+    assert body["data"]["status"] == "ready"
+    assert body["meta"]["request_id"] == response.request_id
+
+
+def test_schema_and_admin_are_routed_to_the_service(stack):
+    schema = stack.get("/api/schema/identity/?format=json")
+    assert schema.status == 200
+    assert "openapi" in schema.json()
+    admin = stack.get("/admin/catalog/login/")
+    assert admin.status == 200
+    assert admin.headers["Content-Type"].startswith("text/html")
+
+
+def test_media_is_routed_to_the_service_that_stored_it(stack):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    name = f"products/2026/01/{uuid.uuid4().hex}.png"
+    stored = stack.media_roots["catalog"] / name
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(png)
+    request_id = new_id()
+
+    response = stack.get(f"/media/catalog/{name}", X_Request_ID=request_id)
+
+    assert response.status == 200, response.body
+    assert response.body == png
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.request_id == request_id
+    log = stack.log_line(stack.access_log, request_id)
+    assert log["upstream"] == "catalog" and log["upstream_addr"] == stack.upstreams["catalog"]
+
+
+def test_missing_media_is_the_service_404_passed_through(stack):
+    request_id = new_id()
+    response = stack.get("/media/catalog/products/missing.png", X_Request_ID=request_id)
+    body = assert_envelope(response, 404, "not_found")
+    assert body["error"]["message"] != "No route matches this path."  # catalog's, not nginx's
+    assert stack.log_line(stack.access_log, request_id)["upstream_addr"] == stack.upstreams["catalog"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/nope", "/api/v1/unknown/", "/health/nope/", "/admin/", "/media/", "/media/nope/x.png", "/api/v1/auth"],
+)
+def test_unknown_route_is_a_404_envelope(stack, path):
+    response = stack.get(path)
+    assert_envelope(response, 404, "not_found")
+    assert GENERATED_ID.match(response.request_id)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/internal/anything",
+        "/api/v1/catalog/internal/x",
+        "/api/v1/catalog/%69nternal/x",
+        "/api/v1/users/internal",
+    ],
+)
+def test_internal_paths_are_never_proxied(stack, path):
+    request_id = new_id()
+    assert_envelope(stack.get(path, X_Request_ID=request_id), 404, "not_found")
+    assert stack.log_line(stack.access_log, request_id)["upstream_addr"] == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/api/v1/orders/", "orders"),
+        ("/health/orders/", "orders"),
+        ("/api/v1/analytics/x", "analytics"),
+        ("/media/builds/x.zip", "builds"),
+    ],
+)
+def test_stopped_upstream_is_a_502_envelope_with_the_request_id(stack, path, service):
+    request_id = new_id()
+    response = stack.get(path, X_Request_ID=request_id)
+    body = assert_envelope(response, 502, "upstream_unavailable")
+    assert response.request_id == request_id
+    assert body["error"]["details"]["service"] == service
+
+
+def test_stopped_upstream_without_client_id_gets_a_generated_one(stack):
+    response = stack.get("/api/v1/cart/")
+    assert_envelope(response, 502, "upstream_unavailable")
+    assert GENERATED_ID.match(response.request_id)
+
+
+def test_silent_upstream_is_a_504_envelope_after_the_read_timeout(stack):
+    request_id = new_id()
+    response = stack.get("/api/v1/messaging/threads/", X_Request_ID=request_id)
+    body = assert_envelope(response, 504, "upstream_timeout")
+    assert body["error"]["details"]["service"] == "messaging"
+    assert stack.log_line(stack.access_log, request_id)["request_time"] < stack.read_timeout + 1
+
+
+def test_oversized_body_is_a_413_envelope(stack):
+    body = b"x" * 64 * 1024  # GATEWAY_MAX_BODY is 16k in this stack
+    response = stack.request("POST", "/api/v1/catalog/products/", {"Content-Type": "application/json"}, body)
+    assert_envelope(response, 413, "payload_too_large")
+
+
+def test_builds_accept_larger_bodies(stack):
+    body = b"x" * 64 * 1024  # under GATEWAY_MAX_BODY_BUILDS (1m): proxied, builds is down here
+    response = stack.request("POST", "/api/v1/builds/", {"Content-Type": "application/octet-stream"}, body)
+    assert_envelope(response, 502, "upstream_unavailable")
+
+
+def test_auth_burst_is_rate_limited_with_429_envelopes(stack):
+    responses = [
+        stack.request("POST", "/api/v1/auth/login/", {"Content-Type": "application/json"}, b"{}")
+        for _ in range(10)
+    ]
+    limited = [r for r in responses if r.status == 429]
+    assert limited, [r.status for r in responses]
+    assert len(limited) < len(responses)  # the first ones (rate + burst) reach identity
+    for response in limited:
+        assert_envelope(response, 429, "rate_limited")
+        assert response.headers["Retry-After"] == "1"
+
+
+def test_client_request_id_reaches_the_service_and_both_logs(stack):
+    request_id = new_id()
+    response = stack.get("/api/v1/catalog/no-such-thing/", X_Request_ID=request_id)
+    # The service's own 404 envelope passes through unchanged (proxy_intercept_errors off).
+    assert_envelope(response, 404, "not_found")
+    assert response.request_id == request_id
+    assert response.headers.get_all("X-Request-ID") == [request_id]
+
+    service_line = stack.log_line(stack.service_logs["catalog"], request_id)
+    assert service_line["path"] == "/api/v1/catalog/no-such-thing/"
+    assert service_line["status"] == 404
+
+    gateway_line = stack.log_line(stack.access_log, request_id)
+    assert gateway_line["status"] == 404
+    assert gateway_line["upstream"] == "catalog"
+    assert gateway_line["upstream_addr"] == stack.upstreams["catalog"]
+    assert float(gateway_line["upstream_response_time"]) >= 0
+
+
+def test_unsafe_client_request_id_is_replaced(stack):
+    response = stack.get("/nope", X_Request_ID='bad"id with spaces')
+    assert GENERATED_ID.match(response.request_id)
+    assert response.json()["meta"]["request_id"] == response.request_id
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/health/catalog/"),
+        ("GET", "/api/v1/catalog/x/"),
+        ("GET", "/nope"),
+        ("GET", "/api/v1/orders/"),
+        ("GET", "/api/docs"),
+        ("GET", "/healthz"),
+        ("OPTIONS", "/api/v1/catalog/products/"),
+    ],
+)
+def test_every_response_carries_a_request_id(stack, method, path):
+    response = stack.request(
+        method, path, {"Origin": stack.allowed_origin, "Access-Control-Request-Method": "GET"}
+    )
+    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", response.request_id)
+
+
+def test_cors_preflight_from_an_allowed_origin(stack):
+    response = stack.request(
+        "OPTIONS",
+        "/api/v1/catalog/products/",
+        {
+            "Origin": stack.allowed_origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status == 204
+    assert response.headers["Access-Control-Allow-Origin"] == stack.allowed_origin
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    assert response.headers["Access-Control-Max-Age"]
+    assert "Origin" in response.headers.get_all("Vary")
+
+
+def test_cors_preflight_from_another_origin_gets_no_cors_headers(stack):
+    response = stack.request(
+        "OPTIONS",
+        "/api/v1/catalog/products/",
+        {"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status == 204
+    assert not [name for name in response.headers if name.lower().startswith("access-control-")]
+
+
+def test_cors_headers_on_a_proxied_response(stack):
+    response = stack.get("/health/catalog/", Origin=stack.allowed_origin)
+    assert response.headers["Access-Control-Allow-Origin"] == stack.allowed_origin
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Methods" not in response.headers  # only on preflights
+    other = stack.get("/health/catalog/", Origin="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/docs/"])
+def test_docs_page_lists_every_schema_and_serves_its_assets_locally(stack, path):
+    response = stack.get(path)
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    html = response.body.decode()
+
+    urls = json.loads(
+        re.search(r'<script type="application/json" id="schema-urls">(.*?)</script>', html).group(1)
+    )
+    services = ["identity", "catalog", "orders", "builds", "messaging", "analytics"]
+    assert [u["name"] for u in urls] == services
+    assert [u["url"] for u in urls] == [f"/api/schema/{name}/?format=json" for name in services]
+
+    # No inline script (the CSP allows scripts from 'self' only) and no CDN.
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert {
+        "/api/docs/swagger-ui-bundle.js",
+        "/api/docs/swagger-ui.css",
+        "/api/docs/swagger-initializer.js",
+    } <= set(assets)
+    for asset in assets:
+        assert asset.startswith("/api/docs/"), asset
+        loaded = stack.get(asset)
+        assert loaded.status == 200, asset
+        assert loaded.body
+    assert "SwaggerUIBundle" in stack.get("/api/docs/swagger-initializer.js").body.decode()
+
+
+def test_missing_docs_asset_is_a_404_envelope(stack):
+    assert_envelope(stack.get("/api/docs/nope.js"), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/health/catalog/", "/admin/catalog/login/", "/nope", "/api/docs"])
+def test_security_headers(stack, path):
+    headers = stack.get(path).headers
+    # Exactly one of each: the gateway's value replaces the service's copy.
+    assert headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    assert headers.get_all("X-Frame-Options") == ["DENY"]
+    assert headers.get_all("Referrer-Policy") == ["same-origin"]
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "Server" not in headers or "/" not in headers["Server"]  # no version
+
+
+def test_json_is_gzipped_when_asked(stack):
+    request_id = "x" * 128  # the id is echoed in the body: well above gzip_min_length
+    response = stack.get("/health/catalog/", Accept_Encoding="gzip", X_Request_ID=request_id)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.body))["meta"]["request_id"] == request_id
+
+    plain = stack.get("/health/catalog/", X_Request_ID=request_id)
+    assert "Content-Encoding" not in plain.headers
+    assert plain.json()["meta"]["request_id"] == request_id
+
+
+def test_product_image_uploads_get_the_larger_body_limit(stack):
+    """Over GATEWAY_MAX_BODY but under GATEWAY_MAX_BODY_UPLOADS (default 10m): catalog answers, not nginx."""
+    body = b"x" * 64 * 1024
+    path = "/api/v1/catalog/products/00000000-0000-0000-0000-000000000000/images/"
+    response = stack.request("POST", path, {"Content-Type": "application/octet-stream"}, body)
+    assert response.status != 413
+    assert json.loads(response.body)["error"]["code"] != "payload_too_large"

@@ -1,0 +1,68 @@
+"""gateway/render.py and gateway/run.sh on their own: no services needed."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("gateway_render", ROOT / "gateway" / "render.py")
+render = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(render)
+
+
+def rendered_text(out: Path) -> str:
+    return "\n".join(p.read_text() for p in [out / "nginx.conf", *sorted((out / "snippets").glob("*.conf"))])
+
+
+def test_native_defaults_render_a_valid_complete_prefix(tmp_path):
+    conf = render.render(tmp_path, env={})
+    render.check(conf, env={})  # nginx -t
+    text = rendered_text(tmp_path)
+    assert not render.PLACEHOLDER.search(text)
+    assert "listen 8080 default_server;" in text
+    assert "server 127.0.0.1:8001;" in text and "server 127.0.0.1:8006;" in text
+    assert "rate=5r/s" in text and "client_max_body_size 2g;" in text
+    for name in ("logs", "tmp/proxy", "tmp/client_body", "html/docs/swagger-ui-bundle.js"):
+        assert (tmp_path / name).exists(), name
+    assert not render.PLACEHOLDER.search((tmp_path / "html" / "docs" / "index.html").read_text())
+
+
+def test_compose_style_upstreams_and_origins(tmp_path):
+    env = {
+        **{f"{name.upper()}_UPSTREAM": f"{name}:8000" for name in render.SERVICES},
+        "CORS_ALLOWED_ORIGINS": "https://shop.example.com, http://localhost:5173",
+        "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8",
+    }
+    render.render(tmp_path, env=env)
+    text = rendered_text(tmp_path)
+    assert "server identity:8000;" in text and "server analytics:8000;" in text
+    assert '"https://shop.example.com" $http_origin;' in text
+    assert '"http://localhost:5173" $http_origin;' in text
+    assert "set_real_ip_from 10.0.0.0/8;" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GATEWAY_RATE_AUTH", "5r/s; evil"),
+        ("GATEWAY_MAX_BODY", "1 m"),
+        ("CATALOG_UPSTREAM", "catalog"),
+        ("CORS_ALLOWED_ORIGINS", 'https://ok.example.com,https://x.example.com" $x'),
+        ("GATEWAY_PORT", "80;"),
+    ],
+)
+def test_values_that_would_break_the_config_are_refused(tmp_path, name, value):
+    with pytest.raises(render.ConfigError, match=name):
+        render.render(tmp_path, env={name: value})
+
+
+def test_run_sh_says_how_to_install_a_missing_nginx(tmp_path):
+    env = {**os.environ, "NGINX_BIN": str(tmp_path / "no-nginx"), "GATEWAY_PREFIX": str(tmp_path)}
+    result = subprocess.run([ROOT / "gateway" / "run.sh"], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "apt-get install -y nginx" in result.stderr

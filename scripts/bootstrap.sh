@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Prepare this machine to run or test the platform; idempotent and quick when nothing changed.
+#  - a virtualenv (.venv) with servicekit and every service installed in editable mode
+#  - nginx from the distribution when it is missing (needs root)
+#  - checks that Postgres, RabbitMQ and Redis answer, and says exactly what is missing
+#  - the platform database with one schema and one role per service
+#  - development JWT signing keys under var/keys (generated once)
+set -o errexit -o nounset -o pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON3=${PYTHON3:-python3}
+SERVICES="identity catalog orders builds messaging analytics"
+log() { printf '[bootstrap] %s\n' "$*"; }
+apt_updated=""
+apt_install() {  # install Debian packages as root; refresh the package lists once per run
+  [ -n "$apt_updated" ] || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. virtualenv and packages (reinstalled only when a pyproject or requirements file changes)
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv with $($PYTHON3 --version)"
+  "$PYTHON3" -m venv .venv
+fi
+stamp=.venv/.platform-installed
+wanted=$(cat requirements-dev.txt shared-lib/pyproject.toml services/*/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  log "installing servicekit, the six services and the dev tools into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  args=(-e "shared-lib[test]" -r requirements-dev.txt)
+  for s in $SERVICES; do args+=(-e "services/$s"); done
+  .venv/bin/python -m pip install --quiet "${args[@]}"
+  echo "$wanted" > "$stamp"
+fi
+
+# 2. nginx for the gateway
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing nginx from the distribution"
+    apt_install nginx
+  else
+    log "nginx is missing: install it with 'sudo apt-get install -y nginx' (or your OS's package)"
+    exit 1
+  fi
+fi
+
+# wrk drives the HTTP benchmarks under bench/ (optional: only `make bench` needs it)
+if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing wrk for the benchmarks"
+  apt_install wrk || log "wrk not installed; make bench will say so"
+fi
+
+# 3. infrastructure the platform needs
+missing=()
+.venv/bin/python scripts/wait_for.py --timeout "${WAIT_TIMEOUT_SECONDS:-20}" \
+  "postgres=${POSTGRES_HOST:-127.0.0.1}:${POSTGRES_PORT:-5432}" \
+  "rabbitmq=${RABBITMQ_HOST:-127.0.0.1}:${RABBITMQ_PORT:-5672}" \
+  "redis=${REDIS_HOST:-127.0.0.1}:${REDIS_PORT:-6379}" || missing+=(infrastructure)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "start the missing servers (see docs/development.md), then run this again"
+  exit 1
+fi
+
+# 4. database, schemas, roles; 5. development signing keys
+.venv/bin/python scripts/db_bootstrap.py
+.venv/bin/python scripts/dev_keys.py
+log "ready"

@@ -1,0 +1,122 @@
+"""Stock APIs: the adjustment audit trail and staff's view of a reservation."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api import enveloped, paginated_payload
+from catalog.inventory.selectors import stock_adjustment_list, stock_reservation_get
+from catalog.inventory.services import stock_adjust
+from catalog.products.api.serializers import iso
+from catalog.products.selectors import product_get_manageable
+from servicekit.auth.permissions import HasRole, IsStaff
+from servicekit.envelope.errors import NotFound
+
+CanManageProducts = HasRole("staff", "admin", "vendor")
+
+
+class StockAdjustmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product_id = serializers.UUIDField()
+    delta = serializers.IntegerField()
+    stock_before = serializers.IntegerField()
+    stock_after = serializers.IntegerField()
+    reason = serializers.CharField()
+    actor_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class StockAdjustmentListApi(APIView):
+    """The product's stock audit trail (staff, or the vendor who owns it)."""
+
+    permission_classes = [CanManageProducts]
+
+    OutputSerializer = StockAdjustmentOutputSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request, product_id: str) -> Response:
+        product = product_get_manageable(product_id=product_id, principal=request.user)
+        return enveloped(
+            paginated_payload(
+                queryset=stock_adjustment_list(product=product),
+                request=request,
+                view=self,
+                serialize=lambda rows: self.OutputSerializer(rows, many=True).data,
+            )
+        )
+
+
+class StockAdjustmentCreateApi(APIView):
+    """Add or remove units on hand with a reason: ``{"delta": -2, "reason": "damaged"}``."""
+
+    permission_classes = [CanManageProducts]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "StockAdjustmentCreateInput"
+
+        delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative).")
+        reason = serializers.CharField(max_length=200)
+
+    OutputSerializer = StockAdjustmentOutputSerializer
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request, product_id: str) -> Response:
+        product = product_get_manageable(product_id=product_id, principal=request.user)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = stock_adjust(
+            product=product,
+            delta=serializer.validated_data["delta"],
+            reason=serializer.validated_data["reason"],
+            actor_id=request.user.id,
+        )
+        return Response(self.OutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class StockReservationDetailApi(APIView):
+    """Where an order stands in the stock saga (staff, for support)."""
+
+    permission_classes = [IsStaff]
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "StockReservationDetailOutput"
+
+        order_id = serializers.UUIDField()
+        user_id = serializers.CharField()
+        status = serializers.CharField()
+        reason = serializers.CharField()
+        lines = serializers.ListField(child=serializers.DictField())
+        failed_lines = serializers.ListField(child=serializers.DictField())
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+
+        def to_representation(self, reservation):
+            return {
+                "order_id": str(reservation.order_id),
+                "user_id": reservation.user_id,
+                "status": reservation.status,
+                "reason": reservation.reason,
+                "lines": [
+                    {"product_id": str(line.product_id), "quantity": line.quantity}
+                    for line in reservation.lines.all()
+                ],
+                "failed_lines": reservation.failed_lines,
+                "created_at": iso(reservation.created_at),
+                "updated_at": iso(reservation.updated_at),
+            }
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, order_id: str) -> Response:
+        reservation = stock_reservation_get(order_id=order_id)
+        if reservation is None:
+            raise NotFound("No reservation for this order.")
+        return Response(self.OutputSerializer(reservation).data)

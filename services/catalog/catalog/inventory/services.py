@@ -1,0 +1,249 @@
+"""Stock: manual adjustments and the catalog half of the checkout saga.
+
+Reservations are keyed by order id. Every write locks the products it touches with
+``SELECT … FOR UPDATE`` in id order (so two orders never wait on each other in a cycle)
+and checks availability on the locked rows; the database constraints
+(``0 <= reserved <= stock_on_hand``) back this up, so nothing can oversell.
+
+Saga steps (each is idempotent per order, whatever the event ids):
+- ``orders.order.placed``    → :func:`stock_reserve_for_order`  (all lines or none)
+- ``orders.order.cancelled`` → :func:`stock_release_for_order`  (cancelled or expired)
+- ``orders.order.paid``      → :func:`stock_commit_for_order`   (reservation → decrement)
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from catalog.cache import invalidate_catalog_reads
+from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
+from catalog.products.models import Product
+from servicekit.envelope.errors import Conflict
+from servicekit.events import publish
+
+logger = logging.getLogger("catalog.inventory")
+
+Status = StockReservation.Status
+
+UNKNOWN_PRODUCT = "unknown_product"
+INACTIVE_PRODUCT = "inactive_product"
+INSUFFICIENT_STOCK = "insufficient_stock"
+INVALID_LINE = "invalid_line"
+SEVERAL_REASONS = "lines_unavailable"
+NO_LINES = "no_lines"
+
+
+def _locked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    """Lock the products in id order (deadlock-free) and return them by id."""
+    products = (
+        Product.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(product_ids)))
+        .order_by("id")
+        .only("id", "stock_on_hand", "reserved", "is_active")
+    )
+    return {product.id: product for product in products}
+
+
+@transaction.atomic
+def stock_adjust(*, product: Product, delta: int, reason: str, actor_id: str) -> StockAdjustment:
+    """Add (restock) or remove (write-off, count) units on hand, with a reason for the audit trail."""
+    if delta == 0:
+        raise ValidationError({"delta": ["The adjustment must change the stock."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["A reason is required."]})
+    locked = _locked_products([product.pk])[product.pk]
+    after = locked.stock_on_hand + delta
+    if after < locked.reserved:
+        raise Conflict(
+            "Stock on hand cannot go below what is reserved for orders.",
+            code="stock_below_reserved",
+            details={"stock": locked.stock_on_hand, "reserved": locked.reserved, "delta": delta},
+        )
+    Product.objects.filter(pk=locked.pk).update(stock_on_hand=after)
+    adjustment = StockAdjustment.objects.create(
+        product_id=locked.pk,
+        delta=delta,
+        stock_before=locked.stock_on_hand,
+        stock_after=after,
+        reason=reason.strip(),
+        actor_id=actor_id,
+    )
+    invalidate_catalog_reads()
+    return adjustment
+
+
+def _requested_quantities(lines: Iterable[Mapping[str, Any]]) -> tuple[dict[uuid.UUID, int], list[dict]]:
+    """Sum quantities per product (an order may list a product twice); malformed lines fail."""
+    requested: dict[uuid.UUID, int] = defaultdict(int)
+    invalid: list[dict[str, Any]] = []
+    for line in lines:
+        quantity = line.get("quantity")
+        try:
+            product_id = uuid.UUID(str(line.get("product_id")))
+        except ValueError:
+            product_id = None
+        if product_id is None or not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            invalid.append(
+                {
+                    "product_id": str(line.get("product_id")),
+                    "requested": quantity if isinstance(quantity, int) else 0,
+                    "reason": INVALID_LINE,
+                }
+            )
+            continue
+        requested[product_id] += quantity
+    return dict(requested), invalid
+
+
+def _publish_outcome(reservation: StockReservation) -> None:
+    order_id = str(reservation.order_id)
+    if reservation.status == Status.RESERVED:
+        lines = [
+            {"product_id": str(line.product_id), "quantity": line.quantity}
+            for line in reservation.lines.order_by("product_id")
+        ]
+        publish("catalog.stock.reserved", subject=order_id, data={"order_id": order_id, "lines": lines})
+    elif reservation.status == Status.REJECTED:
+        publish(
+            "catalog.stock.rejected",
+            subject=order_id,
+            data={
+                "order_id": order_id,
+                "reason": reservation.reason,
+                "failed_lines": reservation.failed_lines,
+            },
+        )
+
+
+@transaction.atomic
+def stock_reserve_for_order(
+    *, order_id: uuid.UUID, user_id: str, lines: Iterable[Mapping[str, Any]]
+) -> StockReservation:
+    """Reserve every line of an order, or none of them; publish reserved or rejected.
+
+    The order id is claimed first (unique row), so concurrent or repeated deliveries for
+    the same order reserve once; a repeat re-publishes the recorded outcome (orders treats
+    it idempotently) unless the order was already released or committed.
+    """
+    reservation, created = StockReservation.objects.get_or_create(
+        order_id=order_id, defaults={"user_id": user_id, "status": Status.RESERVED}
+    )
+    if not created:
+        logger.info(
+            "order %s already has a %s reservation; not reserving again", order_id, reservation.status
+        )
+        _publish_outcome(reservation)
+        return reservation
+
+    requested, failed = _requested_quantities(lines)
+    products = _locked_products(requested)
+    for product_id, quantity in sorted(requested.items()):
+        product = products.get(product_id)
+        if product is None:
+            failed.append({"product_id": str(product_id), "requested": quantity, "available": 0,
+                           "reason": UNKNOWN_PRODUCT})  # fmt: skip
+        elif not product.is_active:
+            failed.append({"product_id": str(product_id), "requested": quantity,
+                           "available": product.available, "reason": INACTIVE_PRODUCT})  # fmt: skip
+        elif product.available < quantity:
+            failed.append({"product_id": str(product_id), "requested": quantity,
+                           "available": product.available, "reason": INSUFFICIENT_STOCK})  # fmt: skip
+
+    if failed or not requested:
+        reasons = {line["reason"] for line in failed} or {NO_LINES}
+        reservation.status = Status.REJECTED
+        reservation.reason = reasons.pop() if len(reasons) == 1 else SEVERAL_REASONS
+        reservation.failed_lines = failed
+        reservation.save(update_fields=["status", "reason", "failed_lines", "updated_at"])
+        logger.info("order %s: stock rejected (%s)", order_id, reservation.reason)
+    else:
+        for product_id, quantity in requested.items():
+            products[product_id].reserved += quantity
+        Product.objects.bulk_update(list(products.values()), ["reserved"])
+        StockReservationLine.objects.bulk_create(
+            StockReservationLine(reservation=reservation, product_id=product_id, quantity=quantity)
+            for product_id, quantity in sorted(requested.items())
+        )
+        invalidate_catalog_reads()
+    _publish_outcome(reservation)
+    return reservation
+
+
+@transaction.atomic
+def stock_release_for_order(*, order_id: uuid.UUID, reason: str) -> StockReservation:
+    """Give back what an order reserved (cancelled, expired); publish ``catalog.stock.released``.
+
+    A cancellation that arrives before the order's placement is remembered (a released
+    reservation holding nothing), so the late placement reserves nothing. Releasing a
+    rejected, released or committed reservation changes nothing (logged).
+    """
+    reservation, created = StockReservation.objects.get_or_create(
+        order_id=order_id, defaults={"status": Status.RELEASED, "reason": reason}
+    )
+    if created:
+        logger.warning("order %s cancelled before any reservation; recorded so none will be made", order_id)
+        return reservation
+    reservation = StockReservation.objects.select_for_update().get(pk=reservation.pk)
+    if reservation.status != Status.RESERVED:
+        log = logger.warning if reservation.status == Status.COMMITTED else logger.info
+        log("order %s cancelled but its reservation is %s; stock unchanged", order_id, reservation.status)
+        return reservation
+
+    lines = list(reservation.lines.all())
+    products = _locked_products(line.product_id for line in lines)
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None:  # deleting a product with reservations is refused; be defensive
+            logger.error("order %s: reserved product %s no longer exists", order_id, line.product_id)
+            continue
+        product.reserved -= line.quantity
+    Product.objects.bulk_update(list(products.values()), ["reserved"])
+    reservation.status = Status.RELEASED
+    reservation.reason = reason
+    reservation.save(update_fields=["status", "reason", "updated_at"])
+    publish(
+        "catalog.stock.released",
+        subject=str(order_id),
+        data={
+            "order_id": str(order_id),
+            "reason": reason,
+            "lines": [{"product_id": str(line.product_id), "quantity": line.quantity} for line in lines],
+        },
+    )
+    invalidate_catalog_reads()
+    return reservation
+
+
+@transaction.atomic
+def stock_commit_for_order(*, order_id: uuid.UUID) -> StockReservation | None:
+    """The order was paid: its reserved units leave the warehouse (on hand and reserved drop).
+
+    A payment for an order with no active reservation changes nothing (logged).
+    """
+    reservation = StockReservation.objects.select_for_update().filter(order_id=order_id).first()
+    if reservation is None or reservation.status != Status.RESERVED:
+        state = reservation.status if reservation else "no"
+        logger.warning("order %s paid but it has %s reservation; stock unchanged", order_id, state)
+        return reservation
+
+    lines = list(reservation.lines.all())
+    products = _locked_products(line.product_id for line in lines)
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None:
+            logger.error("order %s: reserved product %s no longer exists", order_id, line.product_id)
+            continue
+        product.reserved -= line.quantity
+        product.stock_on_hand -= line.quantity
+    Product.objects.bulk_update(list(products.values()), ["reserved", "stock_on_hand"])
+    reservation.status = Status.COMMITTED
+    reservation.save(update_fields=["status", "updated_at"])
+    invalidate_catalog_reads()
+    return reservation

@@ -1,0 +1,134 @@
+"""orders' events, delivered through the real inbox exactly as the consumer does."""
+
+import uuid
+
+import pytest
+
+from catalog.inventory.models import StockReservation
+from catalog.reviews.models import Purchase
+from servicekit.testing.contracts import assert_handlers_match_producer_schemas
+from tests.events import order_cancelled, order_completed, order_paid, order_placed
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = StockReservation.Status
+
+
+def counters(product):
+    product.refresh_from_db()
+    return product.stock_on_hand, product.reserved
+
+
+def test_handlers_read_only_what_producers_publish():
+    assert_handlers_match_producer_schemas("catalog.handlers")
+
+
+def test_a_placed_order_reserves_its_stock_and_the_answer_is_caused_by_it(deliver_event, captured_events):
+    mug = ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+
+    outcome = deliver_event("orders.order.placed", order_placed(order_id, [(mug, 2)]), subject=str(order_id))
+
+    assert outcome.handled == ["catalog.inventory.handlers.reserve_stock_for_placed_order"]
+    assert counters(mug) == (5, 2)
+    reserved = captured_events.assert_published("catalog.stock.reserved", subject=str(order_id))
+    assert reserved.data["lines"] == [{"product_id": str(mug.pk), "quantity": 2}]
+    assert reserved.causation_id == outcome.event.id
+
+
+def test_a_redelivered_placed_event_has_no_second_effect(deliver_event, captured_events):
+    mug = ProductFactory(stock_on_hand=5)
+    outcome = deliver_event("orders.order.placed", order_placed(uuid.uuid4(), [(mug, 2)]))
+
+    again = deliver_event.again(outcome.event)
+
+    assert again.handled == [] and again.duplicates == outcome.handled
+    assert counters(mug) == (5, 2)
+    assert captured_events.types == ["catalog.stock.reserved"]
+
+
+def test_the_same_order_placed_again_under_a_new_event_id_reserves_once(deliver_event, captured_events):
+    mug = ProductFactory(stock_on_hand=5)
+    payload = order_placed(uuid.uuid4(), [(mug, 2)])
+
+    deliver_event("orders.order.placed", payload)
+    deliver_event("orders.order.placed", payload)
+
+    assert counters(mug) == (5, 2)
+    assert StockReservation.objects.count() == 1
+    first, repeated = captured_events.of_type("catalog.stock.reserved")
+    assert first.data == repeated.data  # the recorded outcome, told again
+
+
+def test_a_placed_order_that_cannot_be_served_is_rejected_with_its_failed_lines(
+    deliver_event, captured_events
+):
+    mug = ProductFactory(stock_on_hand=1)
+    order_id = uuid.uuid4()
+
+    deliver_event("orders.order.placed", order_placed(order_id, [(mug, 3)]))
+
+    assert counters(mug) == (1, 0)
+    rejected = captured_events.assert_published("catalog.stock.rejected", order_id=str(order_id))
+    assert rejected.data["failed_lines"] == [
+        {"product_id": str(mug.pk), "requested": 3, "available": 1, "reason": "insufficient_stock"}
+    ]
+
+
+def test_cancelled_releases_paid_commits_and_redeliveries_change_nothing(deliver_event, captured_events):
+    mug, plate = ProductFactory(stock_on_hand=5), ProductFactory(stock_on_hand=5)
+    user_id = str(uuid.uuid4())
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    deliver_event("orders.order.placed", order_placed(kept, [(mug, 2)], user_id=user_id))
+    deliver_event("orders.order.placed", order_placed(dropped, [(plate, 3)], user_id=user_id))
+
+    paid = deliver_event("orders.order.paid", order_paid(kept, user_id, [(mug, 2)]))
+    cancelled = deliver_event(
+        "orders.order.cancelled", order_cancelled(dropped, user_id, [(plate, 3)], "expired")
+    )
+    deliver_event.again(paid.event)
+    deliver_event.again(cancelled.event)
+
+    assert counters(mug) == (3, 0)
+    assert counters(plate) == (5, 0)
+    assert StockReservation.objects.get(order_id=kept).status == Status.COMMITTED
+    assert StockReservation.objects.get(order_id=dropped).status == Status.RELEASED
+    released = captured_events.assert_published("catalog.stock.released", order_id=str(dropped))
+    assert released.data == {
+        "order_id": str(dropped), "reason": "expired", "lines": [{"product_id": str(plate.pk), "quantity": 3}],
+    }  # fmt: skip
+
+
+def test_a_cancellation_after_payment_does_not_corrupt_stock(deliver_event, captured_events):
+    mug = ProductFactory(stock_on_hand=5)
+    user_id, order_id = str(uuid.uuid4()), uuid.uuid4()
+    deliver_event("orders.order.placed", order_placed(order_id, [(mug, 2)], user_id=user_id))
+    deliver_event("orders.order.paid", order_paid(order_id, user_id, [(mug, 2)]))
+
+    deliver_event("orders.order.cancelled", order_cancelled(order_id, user_id, [(mug, 2)], "staff"))
+
+    assert counters(mug) == (3, 0)
+    assert captured_events.of_type("catalog.stock.released") == []
+
+
+def test_a_payment_without_reservation_is_ignored_but_makes_the_buyer_eligible(deliver_event):
+    mug = ProductFactory(stock_on_hand=5)
+    user_id = str(uuid.uuid4())
+
+    deliver_event("orders.order.paid", order_paid(uuid.uuid4(), user_id, [(mug, 1)]))
+
+    assert counters(mug) == (5, 0)
+    assert Purchase.objects.filter(user_id=user_id, product_id=mug.pk).exists()
+
+
+def test_completed_orders_make_their_buyer_eligible_to_review_once(deliver_event):
+    mug = ProductFactory()
+    user_id = str(uuid.uuid4())
+    payload = order_completed(uuid.uuid4(), user_id, [(mug, 1)])
+
+    outcome = deliver_event("orders.order.completed", payload)
+    deliver_event.again(outcome.event)
+    deliver_event("orders.order.completed", payload)  # re-sent under a new event id
+
+    assert Purchase.objects.filter(user_id=user_id, product_id=mug.pk).count() == 1

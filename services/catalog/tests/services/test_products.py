@@ -1,0 +1,176 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from catalog.inventory.models import StockAdjustment
+from catalog.products.models import Product
+from catalog.products.services import product_create, product_delete, product_update
+from servicekit.envelope.errors import Conflict
+from tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+VENDOR = str(uuid.uuid4())
+
+
+def create(**overrides):
+    arguments = {"vendor_id": VENDOR, "sku": "MUG-1", "name": "Blue mug", "price": Decimal("12.50"),
+                 "currency": "USD", "stock": 5} | overrides  # fmt: skip
+    return product_create(**arguments)
+
+
+def test_product_create_stores_product_records_initial_stock_and_publishes_created(captured_events):
+    category = CategoryFactory()
+
+    product = create(category_id=category.pk, attributes={"colour": "blue"})
+
+    product.refresh_from_db()
+    assert (product.sku, product.slug, product.price, product.currency) == (
+        "MUG-1",
+        "blue-mug",
+        Decimal("12.5"),
+        "USD",
+    )
+    assert (product.stock_on_hand, product.reserved, product.available) == (5, 0, 5)
+    assert product.vendor_id == VENDOR and product.category == category
+    [adjustment] = StockAdjustment.objects.filter(product=product)
+    assert (adjustment.delta, adjustment.stock_after, adjustment.reason) == (5, 5, "initial stock")
+    assert captured_events.assert_published("catalog.product.created").data == (
+        {
+            "product_id": str(product.pk),
+            "sku": "MUG-1",
+            "name": "Blue mug",
+            "price": "12.50",
+            "currency": "USD",
+            "is_active": True,
+            "vendor_id": VENDOR,
+            "category_id": str(category.pk),
+        }
+    )
+
+
+def test_product_create_formats_the_price_in_the_currency_minor_units(captured_events):
+    create(price=Decimal("1200"), currency="JPY")
+
+    assert captured_events.assert_published("catalog.product.created").data["price"] == "1200"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"price": Decimal("-0.01")}, "price"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "usd1"}, "currency"),
+        ({"price": Decimal("1.005")}, "price"),  # USD has two decimals
+        ({"price": Decimal("10.5"), "currency": "JPY"}, "price"),  # JPY has none
+        ({"category_id": uuid.uuid4()}, "category"),
+        ({"stock": -1}, "stock"),
+        ({"attributes": ["not", "an", "object"]}, "attributes"),
+    ],
+)
+def test_product_create_rejects_invalid_input_without_side_effects(overrides, field, captured_events):
+    with pytest.raises(ValidationError) as error:
+        create(**overrides)
+
+    assert field in error.value.message_dict
+    assert not Product.objects.exists()
+    captured_events.assert_nothing_published()
+
+
+def test_product_create_rejects_a_duplicate_sku_ignoring_case_without_side_effects(captured_events):
+    ProductFactory(sku="MUG-1")
+
+    with pytest.raises(ValidationError) as error:
+        create(sku="mug-1")
+
+    assert error.value.message_dict == {"sku": ["A product with this SKU already exists."]}
+    assert Product.objects.count() == 1
+    captured_events.assert_nothing_published()
+
+
+def test_product_create_makes_slugs_unique():
+    first = create(sku="A-1", name="Blue mug")
+    second = create(sku="A-2", name="Blue mug")
+
+    assert (first.slug, second.slug) == ("blue-mug", "blue-mug-2")
+
+
+def test_product_update_writes_only_changed_fields_and_publishes_the_current_values(captured_events):
+    product = ProductFactory(price=Decimal("10.00"), stock_on_hand=5)
+    # A reservation commits meanwhile: the update must not write back its stale counters.
+    Product.objects.filter(pk=product.pk).update(reserved=3)
+
+    product_update(
+        product=product, data={"price": Decimal("11.00"), "name": product.name, "is_active": False}
+    )
+
+    product.refresh_from_db()
+    assert (product.price, product.is_active, product.reserved) == (Decimal("11.00"), False, 3)
+    event = captured_events.assert_published("catalog.product.updated").data
+    assert event["price"] == "11.00" and event["is_active"] is False and event["currency"] == "USD"
+    assert event["changed_fields"] == ["is_active", "price"]
+
+
+def test_product_update_events_carry_the_committed_state_not_the_callers_copy(captured_events):
+    product = ProductFactory(name="Mug", price=Decimal("10.00"))
+    Product.objects.filter(pk=product.pk).update(name="Big mug")  # another update committed meanwhile
+
+    product_update(product=product, data={"price": Decimal("12.00")})
+
+    event = captured_events.assert_published("catalog.product.updated").data
+    assert (event["name"], event["price"], event["changed_fields"]) == ("Big mug", "12.00", ["price"])
+
+
+def test_product_update_without_changes_publishes_nothing(captured_events):
+    product = ProductFactory(name="Mug")
+
+    product_update(product=product, data={"name": "Mug"})
+
+    captured_events.assert_nothing_published()
+
+
+def test_product_update_validates_price_against_the_new_currency(captured_events):
+    product = ProductFactory(price=Decimal("10.50"), currency="USD")
+
+    with pytest.raises(ValidationError) as error:
+        product_update(product=product, data={"currency": "JPY"})
+
+    assert "price" in error.value.message_dict
+    product.refresh_from_db()
+    assert product.currency == "USD"
+    captured_events.assert_nothing_published()
+
+
+def test_product_update_refuses_another_products_sku():
+    ProductFactory(sku="TAKEN")
+    product = ProductFactory(sku="MINE")
+
+    with pytest.raises(ValidationError):
+        product_update(product=product, data={"sku": "taken"})
+
+    assert Product.objects.get(pk=product.pk).sku == "MINE"
+
+
+def test_product_delete_removes_the_product_and_publishes_deleted(captured_events):
+    product = ProductFactory(sku="GONE-1")
+
+    product_delete(product=product)
+
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert captured_events.assert_published("catalog.product.deleted").data == {
+        "product_id": str(product.pk),
+        "sku": "GONE-1",
+    }
+
+
+def test_product_delete_refuses_while_stock_is_reserved(captured_events):
+    product = ProductFactory(stock_on_hand=5, reserved=2)
+
+    with pytest.raises(Conflict) as error:
+        product_delete(product=product)
+
+    assert error.value.code == "product_has_reservations"
+    assert Product.objects.filter(pk=product.pk).exists()
+    captured_events.assert_nothing_published()

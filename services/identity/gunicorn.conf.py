@@ -1,0 +1,1 @@
+from servicekit.gunicorn_config import *  # noqa: F403  (settings come from the environment)

@@ -1,0 +1,81 @@
+"""The account events identity publishes (schemas in contracts/events/identity.user.*.v1.json).
+
+Called from services inside their transaction, so an event exists exactly when its change
+was committed. Events carry no password material; the only secrets are the one-time
+links messaging has to email, which is what those events are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from identity.accounts.models import User
+from identity.accounts.onetime import IssuedLink
+from servicekit.events import publish
+
+
+def user_data(user: User) -> dict[str, Any]:
+    return {
+        "user_id": str(user.pk),
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "roles": list(user.roles),
+        "is_active": user.is_active,
+        "email_verified": user.email_verified,
+    }
+
+
+def _link(prefix: str, link: IssuedLink | None) -> dict[str, Any]:
+    return {
+        f"{prefix}_url": link.url if link else None,
+        f"{prefix}_token": link.token if link else None,
+        f"{prefix}_expires_at": link.expires_at.isoformat() if link else None,
+    }
+
+
+def user_registered(user: User, *, verification: IssuedLink | None) -> None:
+    publish(
+        "identity.user.registered",
+        subject=str(user.pk),
+        data={**user_data(user), **_link("verification", verification)},
+    )
+
+
+def email_verification_requested(user: User, *, verification: IssuedLink) -> None:
+    publish(
+        "identity.user.email_verification_requested",
+        subject=str(user.pk),
+        data={**user_data(user), **_link("verification", verification)},
+    )
+
+
+def user_updated(user: User, *, changed: Iterable[str]) -> None:
+    publish(
+        "identity.user.updated",
+        subject=str(user.pk),
+        data={**user_data(user), "changed": sorted(changed)},
+    )
+
+
+def user_deactivated(user: User, *, api_key_prefixes: list[str]) -> None:
+    # The prefixes let consumers drop cached API-key answers of this user at once.
+    publish(
+        "identity.user.deactivated",
+        subject=str(user.pk),
+        data={"user_id": str(user.pk), "email": user.email, "api_key_prefixes": api_key_prefixes},
+    )
+
+
+def password_reset_requested(user: User, *, reset: IssuedLink) -> None:
+    publish(
+        "identity.user.password_reset_requested",
+        subject=str(user.pk),
+        data={
+            "user_id": str(user.pk),
+            "email": user.email,
+            "first_name": user.first_name,
+            **_link("reset", reset),
+        },
+    )

@@ -1,0 +1,264 @@
+"""Every write to accounts: registration, verification, profile, staff changes, passwords."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from identity.accounts import events
+from identity.accounts.models import OneTimeToken, Role, User, normalize_email
+from identity.accounts.onetime import IssuedLink, one_time_token_consume, one_time_token_issue
+from identity.apikeys.selectors import api_key_active_prefixes
+from identity.logins import lockout
+from identity.tokens.models import RevocationReason
+from identity.tokens.services import user_tokens_revoke_all
+from servicekit.envelope.errors import ApplicationError, Conflict
+
+STAFF_EDITABLE_FIELDS = frozenset({"first_name", "last_name", "roles", "is_active", "email_verified"})
+PROFILE_FIELDS = frozenset({"first_name", "last_name"})
+ROLE_ORDER = [role.value for role in Role]
+
+
+def _validate_password(password: str, *, user: User, field: str) -> None:
+    """Django's validators; errors are reported against the request field that carried it."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def _verification_link(user: User) -> IssuedLink:
+    return one_time_token_issue(
+        user=user,
+        purpose=OneTimeToken.Purpose.EMAIL_VERIFICATION,
+        lifetime_seconds=settings.IDENTITY["EMAIL_VERIFICATION_SECONDS"],
+        url_template=settings.IDENTITY["EMAIL_VERIFICATION_URL"],
+    )
+
+
+def _cooldown_acquire(purpose: str, email: str) -> bool:
+    """False if a message of this kind went to this email a moment ago (no mail bombing)."""
+    key = f"cooldown:{purpose}:{hashlib.sha256(email.encode()).hexdigest()}"
+    try:
+        return cache.add(key, 1, timeout=settings.IDENTITY["EMAIL_COOLDOWN_SECONDS"])
+    except Exception:  # Redis down: sending one more email is the lesser evil
+        return True
+
+
+def canonical_roles(roles: list[str]) -> list[str]:
+    unknown = set(roles) - set(ROLE_ORDER)
+    if unknown or not roles:
+        raise ValidationError({"roles": [f"Choose one or more of: {', '.join(ROLE_ORDER)}."]})
+    return [role for role in ROLE_ORDER if role in roles]
+
+
+# -- registration and email verification ----------------------------------------------------
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles: list[str] | None = None,
+    email_verified: bool = False,
+) -> User:
+    """Create an account and publish ``identity.user.registered`` (with a verification link)."""
+    user = User(
+        email=normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        roles=canonical_roles(roles or [Role.CUSTOMER]),
+        email_verified=email_verified,
+    )
+    if User.objects.filter(email=user.email).exists():
+        raise _email_taken()
+    _validate_password(password, user=user, field="password")
+    user.set_password(password)
+    try:
+        with transaction.atomic():  # a concurrent registration of the same email loses here
+            user.save(force_insert=True)
+    except IntegrityError:
+        raise _email_taken() from None
+    events.user_registered(user, verification=None if email_verified else _verification_link(user))
+    return user
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email already exists.", code="email_taken")
+
+
+@transaction.atomic
+def email_verification_resend(*, email: str) -> None:
+    """Send a new link to an unverified account; silently nothing otherwise (no enumeration)."""
+    email = normalize_email(email)
+    user = User.objects.filter(email=email, is_active=True, email_verified=False).first()
+    if user is None or not _cooldown_acquire("verification", email):
+        return
+    events.email_verification_requested(user, verification=_verification_link(user))
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> User:
+    user = one_time_token_consume(raw=token, purpose=OneTimeToken.Purpose.EMAIL_VERIFICATION)
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified", "updated_at"])
+        events.user_updated(user, changed=["email_verified"])
+    return user
+
+
+# -- profile and staff changes ----------------------------------------------------------------
+@transaction.atomic
+def user_profile_update(*, user: User, **changes: Any) -> User:
+    """What a user may change about themselves: their name (roles and flags are not theirs)."""
+    forbidden = set(changes) - PROFILE_FIELDS
+    if forbidden:
+        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(forbidden)})
+    return _apply(user, changes)
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User | None, **changes: Any) -> User:
+    """Staff changes (``actor`` None is the system, e.g. ``manage.py createadmin``)."""
+    unknown = set(changes) - STAFF_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    if "roles" in changes:
+        changes["roles"] = canonical_roles(changes["roles"])
+    user_update_check(user=user, actor=actor, changes=changes)
+    was_active = user.is_active
+    user = _apply(user, changes)
+    if was_active and not user.is_active:
+        user_tokens_revoke_all(user=user, reason=RevocationReason.DEACTIVATED)
+        events.user_deactivated(user, api_key_prefixes=api_key_active_prefixes(user=user))
+    return user
+
+
+def user_activate(*, user: User, actor: User | None) -> User:
+    return user_update(user=user, actor=actor, is_active=True)
+
+
+def user_deactivate(*, user: User, actor: User | None) -> User:
+    return user_update(user=user, actor=actor, is_active=False)
+
+
+def user_roles_set(*, user: User, actor: User | None, roles: list[str]) -> User:
+    return user_update(user=user, actor=actor, roles=roles)
+
+
+def user_update_check(*, user: User, actor: User | None, changes: dict[str, Any]) -> None:
+    """May ``actor`` make these changes to ``user``? Raises ApplicationError (403) if not.
+
+    Separate from ``user_update`` so the Django admin can show it as a form error."""
+    if actor is None:
+        return
+    if not actor.is_staff:
+        raise ApplicationError("This requires a staff account.", code="permission_denied", status_code=403)
+    changes_access = any(
+        field in changes and changes[field] != getattr(user, field) for field in ("roles", "is_active")
+    )
+    if changes_access and actor.pk == user.pk:
+        # Nobody locks themselves out or promotes themselves by accident.
+        raise ApplicationError(
+            "You cannot change your own roles or deactivate yourself.",
+            code="permission_denied",
+            status_code=403,
+        )
+    touches_admin = Role.ADMIN in user.roles or Role.ADMIN in changes.get("roles", [])
+    if changes_access and touches_admin and not actor.is_superuser:
+        raise ApplicationError(
+            "Only an admin can change an admin or grant the admin role.",
+            code="permission_denied",
+            status_code=403,
+        )
+
+
+def _apply(user: User, changes: dict[str, Any]) -> User:
+    changed = [field for field, value in changes.items() if getattr(user, field) != value]
+    if not changed:
+        return user
+    for field in changed:
+        setattr(user, field, changes[field])
+    user.save(update_fields=[*changed, "updated_at"])
+    events.user_updated(user, changed=changed)
+    return user
+
+
+# -- passwords ---------------------------------------------------------------------------------
+@transaction.atomic
+def user_password_set(*, user: User, password: str, reason: str, field: str = "password") -> User:
+    """Set a new password and sign the user out everywhere."""
+    _validate_password(password, user=user, field=field)
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    user_tokens_revoke_all(user=user, reason=reason)
+    return user
+
+
+def user_password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """The signed-in user changes their password; the current one is required."""
+    lockout.check_allowed(email=user.email, ip=None)
+    if not user.check_password(current_password):
+        # Counts like a failed sign-in: a stolen access token must not allow guessing.
+        lockout.record_failure(email=user.email, ip=None)
+        raise ValidationError({"current_password": ["The current password is incorrect."]})
+    return user_password_set(
+        user=user, password=new_password, reason=RevocationReason.PASSWORD_CHANGED, field="new_password"
+    )
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Send a reset link if an active account has this email; the caller can't tell either way."""
+    email = normalize_email(email)
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or not _cooldown_acquire("password_reset", email):
+        return
+    link = one_time_token_issue(
+        user=user,
+        purpose=OneTimeToken.Purpose.PASSWORD_RESET,
+        lifetime_seconds=settings.IDENTITY["PASSWORD_RESET_SECONDS"],
+        url_template=settings.IDENTITY["PASSWORD_RESET_URL"],
+    )
+    events.password_reset_requested(user, reset=link)
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, new_password: str) -> User:
+    user = one_time_token_consume(raw=token, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
+    if not user.is_active:
+        raise ApplicationError("This link is invalid or has expired.", code="invalid_token")
+    user = user_password_set(
+        user=user, password=new_password, reason=RevocationReason.PASSWORD_RESET, field="new_password"
+    )
+    lockout.reset(email=user.email)  # the owner proved control of the mailbox
+    return user
+
+
+# -- operations ------------------------------------------------------------------------------
+@transaction.atomic
+def one_time_tokens_purge(*, expired_before: datetime) -> int:
+    deleted, _ = OneTimeToken.objects.filter(expires_at__lt=expired_before).delete()
+    return deleted
+
+
+@transaction.atomic
+def admin_user_ensure(*, email: str, password: str) -> tuple[User, bool]:
+    """Create or update an active, verified admin (``manage.py createadmin``, idempotent)."""
+    user = User.objects.select_for_update().filter(email=normalize_email(email)).first()
+    if user is None:
+        return user_create(email=email, password=password, roles=[Role.ADMIN], email_verified=True), True
+    roles = user.roles if Role.ADMIN in user.roles else [*user.roles, Role.ADMIN]
+    user = user_update(user=user, actor=None, roles=roles, is_active=True, email_verified=True)
+    if not user.check_password(password):
+        user = user_password_set(user=user, password=password, reason=RevocationReason.PASSWORD_CHANGED)
+    lockout.reset(email=user.email)
+    return user, False

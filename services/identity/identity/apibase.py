@@ -1,0 +1,68 @@
+"""Base pieces shared by identity's API views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from servicekit.auth import JWTAuthentication
+from servicekit.auth.permissions import HasInternalToken
+
+
+class PublicApi(APIView):
+    """No credentials needed (register, login, reset…). A stray, stale Authorization header
+    must not break these endpoints, so no authentication runs at all."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+
+class InternalApi(APIView):
+    """Service-to-service only: the shared internal token, no user credentials."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [HasInternalToken]
+
+
+class UserSessionApi(APIView):
+    """Endpoints that manage the account's own credentials take a user's access token only:
+    an API key must not be able to mint more keys or change the password."""
+
+    authentication_classes = [JWTAuthentication]
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects fields it does not declare: an attempt to set ``roles`` or ``is_active`` is an
+    error the client sees, not a silent no-op."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {field: ["This field cannot be set here."] for field in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def paginated_response(
+    *, queryset: QuerySet, serializer_class: type[serializers.BaseSerializer], request: Request, view: APIView
+) -> Response:
+    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def query_filters(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Validated query-string filters. A plain dict, so an absent boolean stays absent
+    (DRF reads a missing checkbox in a QueryDict as False)."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

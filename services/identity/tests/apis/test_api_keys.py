@@ -1,0 +1,87 @@
+"""/api/v1/api-keys/: create (shown once), list (never the secret), detail, revoke."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from identity.apikeys.models import ApiKey
+from identity.apikeys.services import api_key_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+KEYS = "/api/v1/api-keys/"
+
+
+def test_create_shows_the_key_once(user_client, user, captured_events):
+    expires_at = (timezone.now() + timedelta(days=30)).isoformat()
+    response = user_client.post(
+        KEYS, {"name": "CI", "scopes": ["orders:read"], "expires_at": expires_at}, format="json"
+    )
+    assert response.status_code == 201
+    data = response.json()["data"]
+    assert re.fullmatch(r"ik_[a-f0-9]{16}\.[A-Za-z0-9_-]{43}", data["key"])
+    assert data["key"].startswith(data["prefix"] + ".")
+    assert data["scopes"] == ["orders:read"] and data["is_active"] is True and data["last_used_at"] is None
+    captured_events.assert_published("identity.api_key.created", prefix=data["prefix"], user_id=str(user.pk))
+
+    listed = user_client.get(KEYS).json()["data"]
+    assert [key["prefix"] for key in listed] == [data["prefix"]]
+    assert "key" not in listed[0] and "secret_hash" not in listed[0]
+    assert data["key"].split(".")[1] not in str(listed)
+    detail = user_client.get(f"{KEYS}{data['id']}/").json()["data"]
+    assert "key" not in detail and detail["name"] == "CI"
+
+
+def test_list_holds_only_the_callers_keys(user_client, user):
+    api_key_create(user=UserFactory(), name="theirs", scopes=[])
+    api_key_create(user=user, name="mine", scopes=[])
+    assert [key["name"] for key in user_client.get(KEYS).json()["data"]] == ["mine"]
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "name"),
+        ({"name": "x", "scopes": ["Not A Scope"]}, "scopes"),
+        ({"name": "x", "scopes": "orders:read"}, "scopes"),
+        ({"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
+        ({"name": "x" * 101}, "name"),
+    ],
+)
+def test_create_validation(user_client, payload, field):
+    response = user_client.post(KEYS, payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert not ApiKey.objects.exists()
+
+
+def test_revoke(user_client, user, captured_events):
+    api_key, _ = api_key_create(user=user, name="ci", scopes=[])
+    response = user_client.delete(f"{KEYS}{api_key.pk}/")
+    assert response.status_code == 204
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+    captured_events.assert_published("identity.api_key.revoked", prefix=api_key.prefix)
+    assert user_client.get(f"{KEYS}{api_key.pk}/").json()["data"]["is_active"] is False
+
+
+def test_another_users_key_is_404_for_read_and_revoke(user_client, captured_events):
+    theirs, _ = api_key_create(user=UserFactory(), name="theirs", scopes=[])
+    for response in (user_client.get(f"{KEYS}{theirs.pk}/"), user_client.delete(f"{KEYS}{theirs.pk}/")):
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+    assert not captured_events.of_type("identity.api_key.revoked")
+
+
+def test_api_keys_need_a_user_token(api_client, user):
+    assert api_client.get(KEYS).status_code == 401
+    assert api_client.post(KEYS, {"name": "x"}, format="json").status_code == 401
+    _, raw_key = api_key_create(user=user, name="ci", scopes=[])
+    api_client.credentials(HTTP_AUTHORIZATION=f"ApiKey {raw_key}")
+    # An API key cannot mint more keys: the endpoint only takes a user's access token.
+    assert api_client.post(KEYS, {"name": "x"}, format="json").status_code == 401

@@ -1,0 +1,85 @@
+"""Brute-force protection: per-account lockout, per-IP throttle, unlock; counters in Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from identity.logins import lockout
+from identity.logins.models import LoginAttempt, Outcome
+from identity.logins.services import LoginContext, account_unlock, login_authenticate
+from servicekit.envelope.errors import ApplicationError
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    settings.IDENTITY = {**settings.IDENTITY, "LOCKOUT_THRESHOLD": 3, "IP_MAX_FAILURES": 5}
+
+
+def attempt(email: str, password: str, ip: str = "203.0.113.7") -> ApplicationError | None:
+    try:
+        login_authenticate(email=email, password=password, context=LoginContext(ip=ip, user_agent="pytest"))
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
+def test_the_nth_failure_locks_the_account_with_a_retry_after(user, settings):
+    assert attempt(user.email, "wrong").code == "invalid_credentials"
+    assert attempt(user.email, "wrong").code == "invalid_credentials"
+    locked = attempt(user.email, "wrong")
+    assert locked.code == "account_locked" and locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= settings.IDENTITY["LOCKOUT_SECONDS"]
+    assert locked.details["retry_after"] == int(locked.headers["Retry-After"])
+    # Even the right password is refused while locked, and the attempt is on record.
+    assert attempt(user.email, PASSWORD).code == "account_locked"
+    assert LoginAttempt.objects.filter(user=user, outcome=Outcome.ACCOUNT_LOCKED).count() == 1
+
+
+def test_a_successful_sign_in_resets_the_count(user):
+    attempt(user.email, "wrong")
+    attempt(user.email, "wrong")
+    assert attempt(user.email, PASSWORD) is None
+    assert attempt(user.email, "wrong").code == "invalid_credentials"
+    assert attempt(user.email, "wrong").code == "invalid_credentials"
+
+
+def test_unknown_emails_lock_exactly_like_real_ones():
+    outcomes = [attempt("nobody@example.com", "wrong").code for _ in range(4)]
+    assert outcomes == ["invalid_credentials", "invalid_credentials", "account_locked", "account_locked"]
+
+
+def test_the_lock_is_per_account(user):
+    for _ in range(3):
+        attempt("victim@example.com", "wrong", ip="198.51.100.1")
+    assert attempt(user.email, PASSWORD, ip="198.51.100.1") is None
+
+
+def test_an_ip_with_too_many_failures_is_throttled_across_accounts(user):
+    for n in range(5):
+        attempt(f"spray{n}@example.com", "wrong", ip="192.0.2.9")
+    throttled = attempt(user.email, PASSWORD, ip="192.0.2.9")
+    assert throttled.code == "rate_limited" and throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert attempt(user.email, PASSWORD, ip="192.0.2.10") is None
+
+
+def test_staff_unlock_lifts_the_lock(user):
+    for _ in range(3):
+        attempt(user.email, "wrong")
+    account_unlock(user=user)
+    assert lockout.locked_until(user.email) is None
+    assert attempt(user.email, PASSWORD) is None
+
+
+def test_sign_in_keeps_working_when_redis_is_down(user, settings):
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    assert attempt(user.email, "wrong").code == "invalid_credentials"
+    assert attempt(user.email, PASSWORD) is None

@@ -1,0 +1,54 @@
+"""identity's own settings: production refuses to start without a signing key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+import pytest
+
+from identity.conf import identity_settings
+from servicekit.settings import ImproperlyConfiguredForProduction, service_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE", "JWT_ACCESS_TOKEN_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_production_without_a_key_refuses_to_start(clean_env):
+    with pytest.raises(ImproperlyConfiguredForProduction, match="JWT_PRIVATE_KEY"):
+        identity_settings(environ.Env(), base_dir=BASE_DIR, environment="production")
+
+
+def test_production_with_a_missing_key_file_refuses_to_start(clean_env, tmp_path):
+    clean_env.setenv("JWT_PRIVATE_KEY_FILE", str(tmp_path / "absent.pem"))
+    with pytest.raises(ImproperlyConfiguredForProduction, match="does not exist"):
+        identity_settings(environ.Env(), base_dir=BASE_DIR, environment="production")
+
+
+def test_production_starts_with_a_key_in_the_environment(clean_env):
+    clean_env.setenv("JWT_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----…")
+    conf = identity_settings(environ.Env(), base_dir=BASE_DIR, environment="production")
+    assert conf["SIGNING_KEYS"]["PRIVATE_KEY_FILE"] is None
+
+
+def test_development_defaults_to_the_key_under_var(clean_env):
+    conf = identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+    assert conf["SIGNING_KEYS"]["PRIVATE_KEY_FILE"].endswith("var/keys/jwt-signing.pem")
+
+
+def test_access_tokens_cannot_outlive_fifteen_minutes(clean_env):
+    clean_env.setenv("JWT_ACCESS_TOKEN_SECONDS", "3600")
+    with pytest.raises(ImproperlyConfiguredForProduction, match="JWT_ACCESS_TOKEN_SECONDS"):
+        identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "development")
+    hashers = service_settings("identity", base_dir=BASE_DIR)["PASSWORD_HASHERS"]
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

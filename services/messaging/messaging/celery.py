@@ -1,0 +1,3 @@
+from servicekit.celery import make_app
+
+app = make_app("messaging")

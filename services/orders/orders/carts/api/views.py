@@ -1,0 +1,118 @@
+"""Cart APIs: one class per operation; every operation answers with the whole cart."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import user_id_of
+from orders.carts.selectors import cart_get
+from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
+from orders.money import MoneyField
+
+
+@extend_schema_serializer(component_name="Cart")
+class CartOutputSerializer(serializers.Serializer):
+    @extend_schema_serializer(component_name="CartLine")
+    class LineSerializer(serializers.Serializer):
+        product_id = serializers.UUIDField()
+        sku = serializers.CharField()
+        name = serializers.CharField()
+        unit_price = MoneyField(help_text="The product's current price.")
+        currency = serializers.CharField()
+        quantity = serializers.IntegerField()
+        line_total = MoneyField()
+        is_available = serializers.BooleanField(
+            help_text="False when the product was deactivated or deleted; it blocks checkout."
+        )
+        added_at = serializers.DateTimeField()
+
+    @extend_schema_serializer(component_name="CartTotal")
+    class TotalSerializer(serializers.Serializer):
+        currency = serializers.CharField()
+        amount = MoneyField()
+
+    lines = LineSerializer(many=True)
+    totals = TotalSerializer(many=True, help_text="Per currency, over the available lines.")
+    item_count = serializers.IntegerField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
+    cart = cart_get(user_id=user_id_of(request))
+    return Response(CartOutputSerializer(cart).data, status=status_code)
+
+
+class CartDetailApi(APIView):
+    OutputSerializer = CartOutputSerializer
+
+    @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
+    def get(self, request):
+        return _cart_response(request)
+
+
+class CartClearApi(APIView):
+    OutputSerializer = CartOutputSerializer
+
+    @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
+    def delete(self, request):
+        cart_clear(user_id=user_id_of(request))
+        return _cart_response(request)
+
+
+class CartItemAddApi(APIView):
+    @extend_schema_serializer(component_name="CartItemAddInput")
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.UUIDField()
+        quantity = serializers.IntegerField(default=1)
+
+    OutputSerializer = CartOutputSerializer
+
+    @extend_schema(
+        operation_id="cart_item_add",
+        request=InputSerializer,
+        responses={201: CartOutputSerializer, 200: CartOutputSerializer},
+        description="Add a product; if it is already in the cart its quantity grows (200 instead of 201).",
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        added = cart_add_item(user_id=user_id_of(request), **serializer.validated_data)
+        return _cart_response(request, status.HTTP_201_CREATED if added.is_new_line else status.HTTP_200_OK)
+
+
+class CartItemUpdateApi(APIView):
+    @extend_schema_serializer(component_name="CartItemUpdateInput")
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField()
+
+    OutputSerializer = CartOutputSerializer
+
+    @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
+    def patch(self, request, product_id):
+        serializer = CartItemUpdateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart_update_item_quantity(
+            user_id=user_id_of(request), product_id=product_id, quantity=serializer.validated_data["quantity"]
+        )
+        return _cart_response(request)
+
+
+class CartItemRemoveApi(APIView):
+    OutputSerializer = CartOutputSerializer
+
+    @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
+    def delete(self, request, product_id):
+        cart_remove_item(user_id=user_id_of(request), product_id=product_id)
+        return _cart_response(request)
+
+
+# Two operations share each of these URLs; each class above still handles exactly one.
+class CartApi(CartDetailApi, CartClearApi):
+    """GET the cart, DELETE to empty it."""
+
+
+class CartItemApi(CartItemUpdateApi, CartItemRemoveApi):
+    """PATCH a line's quantity, DELETE the line."""

@@ -1,0 +1,37 @@
+"""catalog's stock events → the order saga (thin adapters over the services).
+
+A stock answer for an order that already moved on (cancelled by its owner while catalog
+was reserving, or a duplicate) is an illegal transition: it is logged and dropped, never
+forced through and never retried. Releasing what catalog reserved for a cancelled order is
+catalog's side of ``orders.order.cancelled``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from orders.ordering.services import order_confirm, order_reject
+from servicekit.envelope.errors import Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+def on_stock_reserved(event) -> None:
+    order_id = uuid.UUID(event.data["order_id"])
+    try:
+        order_confirm(order_id=order_id)
+    except (Conflict, NotFound) as exc:
+        logger.warning("catalog.stock.reserved for order %s ignored: %s", order_id, exc.message)
+
+
+def on_stock_rejected(event) -> None:
+    order_id = uuid.UUID(event.data["order_id"])
+    try:
+        order_reject(
+            order_id=order_id,
+            reason=str(event.data.get("reason") or ""),
+            failed_lines=list(event.data.get("failed_lines") or []),
+        )
+    except (Conflict, NotFound) as exc:
+        logger.warning("catalog.stock.rejected for order %s ignored: %s", order_id, exc.message)

@@ -1,0 +1,340 @@
+"""Order writes: checkout, the stock saga, cancellation, shipping, completion, expiry.
+
+Every status change goes through :func:`_transition`, which consults the one table of
+allowed transitions (``models.ALLOWED_TRANSITIONS``) on a row locked with
+``select_for_update`` and raises ``Conflict`` for anything else. Each service publishes its
+event in the same transaction (the outbox), so nothing is announced for a rolled-back change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.carts.models import Cart
+from orders.carts.selectors import cart_lines
+from orders.ordering import events
+from orders.ordering.errors import OrderErrorCode
+from orders.ordering.models import (
+    ALLOWED_TRANSITIONS,
+    CancellationReason,
+    CheckoutIdempotencyKey,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+)
+from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
+from servicekit.events import publish
+
+logger = logging.getLogger(__name__)
+
+Actor = OrderStatusChange.Actor
+
+_TIMESTAMP_OF = {
+    OrderStatus.CONFIRMED: "confirmed_at",
+    OrderStatus.REJECTED: "rejected_at",
+    OrderStatus.PAID: "paid_at",
+    OrderStatus.SHIPPED: "shipped_at",
+    OrderStatus.COMPLETED: "completed_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
+
+
+# -- checkout -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    is_replay: bool  # True: this key was used before with this body; nothing new was created
+
+
+def checkout_fingerprint(body: Any) -> str:
+    """SHA-256 of the canonical JSON of a request body (key order and spacing do not count)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def order_checkout(
+    *,
+    user_id: uuid.UUID,
+    idempotency_key: str,
+    fingerprint: str,
+    shipping_address: Mapping[str, Any],
+) -> CheckoutResult:
+    """Turn the user's cart into a ``pending`` order, once per idempotency key.
+
+    The key row is inserted first: a concurrent request with the same key blocks on the
+    unique index until this transaction ends, then fails and replays our order. A request
+    that fails (empty cart …) rolls its key back, so the key may be used again.
+    """
+    try:
+        with transaction.atomic():
+            key = CheckoutIdempotencyKey.objects.create(
+                user_id=user_id, key=idempotency_key, fingerprint=fingerprint
+            )
+    except IntegrityError:
+        return _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
+
+    order = _place_order(user_id=user_id, shipping_address=shipping_address)
+    key.order = order
+    key.save(update_fields=["order"])
+    return CheckoutResult(order=order, is_replay=False)
+
+
+def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CheckoutResult:
+    key = CheckoutIdempotencyKey.objects.select_related("order").get(user_id=user_id, key=idempotency_key)
+    if key.fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used with a different request body.",
+            code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED,
+            details={"idempotency_key": [idempotency_key], "order_id": str(key.order_id)},
+        )
+    return CheckoutResult(order=key.order, is_replay=True)
+
+
+def _place_order(*, user_id: uuid.UUID, shipping_address: Mapping[str, Any]) -> Order:
+    cart = Cart.objects.select_for_update().filter(user_id=user_id).first()
+    lines = list(cart_lines(cart=cart)) if cart else []
+    if not lines:
+        raise ApplicationError("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
+
+    unavailable = [str(line.product_id) for line in lines if not line.product.is_purchasable]
+    if unavailable:
+        raise ApplicationError(
+            "Some products in the cart are no longer available; remove them and try again.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
+            details={"product_ids": unavailable},
+        )
+    currencies = sorted({line.product.currency for line in lines})
+    if len(currencies) > 1:
+        raise ApplicationError(
+            "An order is paid in one currency; the cart mixes " + ", ".join(currencies) + ".",
+            code=OrderErrorCode.CURRENCY_MISMATCH,
+            details={"currencies": currencies},
+        )
+    maximum = settings.ORDERS["CART_MAX_LINE_QUANTITY"]
+    too_many = [str(line.product_id) for line in lines if line.quantity > maximum]
+    if too_many:
+        raise ApplicationError(
+            f"The quantity of a product must be between 1 and {maximum}.",
+            code=OrderErrorCode.QUANTITY_OUT_OF_RANGE,
+            details={"product_ids": too_many},
+        )
+
+    order = Order.objects.create(
+        user_id=user_id,
+        status=OrderStatus.PENDING,
+        currency=currencies[0],
+        total=sum((line.product.price * line.quantity for line in lines), Decimal("0")),
+        shipping_address=dict(shipping_address),
+    )
+    order_lines = OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product_id=line.product.id,
+            sku=line.product.sku,
+            name=line.product.name,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            line_total=line.product.price * line.quantity,
+        )
+        for line in lines
+    )
+    OrderStatusChange.objects.create(
+        order=order, from_status="", to_status=OrderStatus.PENDING, actor=Actor.CUSTOMER, actor_id=user_id
+    )
+    cart.lines.all().delete()
+    cart.save(update_fields=["updated_at"])
+    publish("orders.order.placed", subject=str(order.id), data=events.order_placed(order, order_lines))
+    return order
+
+
+# -- the stock saga -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_confirm(*, order_id: uuid.UUID) -> Order:
+    """Catalog reserved the stock: the order awaits payment until ``payment_due_at``."""
+    order = _locked_order(order_id)
+    _transition(order, OrderStatus.CONFIRMED, actor=Actor.SYSTEM, reason="stock reserved")
+    order.payment_due_at = order.confirmed_at + timedelta(minutes=settings.ORDERS["PAYMENT_TIMEOUT_MINUTES"])
+    order.save(update_fields=["payment_due_at", "updated_at"])
+    publish("orders.order.confirmed", subject=str(order.id), data=events.order_confirmed(order))
+    return order
+
+
+@transaction.atomic
+def order_reject(*, order_id: uuid.UUID, reason: str, failed_lines: list[dict[str, Any]]) -> Order:
+    """Catalog could not reserve the stock; the reason is shown to the customer."""
+    order = _locked_order(order_id)
+    order.status_reason = _rejection_message(reason, failed_lines, order)
+    order.rejection_details = failed_lines
+    _transition(order, OrderStatus.REJECTED, actor=Actor.SYSTEM, reason=reason[:255])
+    publish("orders.order.rejected", subject=str(order.id), data=events.order_rejected(order))
+    return order
+
+
+def _rejection_message(reason: str, failed_lines: list[dict[str, Any]], order: Order) -> str:
+    """E.g. "Insufficient stock: Blue mug (requested 2, available 0)"."""
+    names = {str(line.product_id): line.name for line in order.lines.all()}
+    parts = []
+    for failed in failed_lines:
+        product_id = str(failed.get("product_id"))
+        details = []
+        line_reason = str(failed.get("reason") or "")
+        if line_reason and line_reason != reason:
+            details.append(line_reason.replace("_", " "))
+        if "requested" in failed and "available" in failed:
+            details.append(f"requested {failed['requested']}, available {failed['available']}")
+        parts.append(names.get(product_id, product_id) + (f" ({'; '.join(details)})" if details else ""))
+    message = reason.replace("_", " ").capitalize() if reason else "Stock could not be reserved"
+    return (message + (": " + ", ".join(parts) if parts else ""))[:255]
+
+
+# -- lifecycle ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_cancel(
+    *,
+    order_id: uuid.UUID,
+    reason: CancellationReason,
+    actor: str,
+    actor_id: uuid.UUID | None = None,
+) -> Order:
+    """Cancel before shipping; a paid order is refunded, reserved stock is released by catalog."""
+    order = _locked_order(order_id)
+    order.cancellation_reason = reason
+    order.status_reason = _cancellation_message(reason)
+    previous = _transition(order, OrderStatus.CANCELLED, actor=actor, actor_id=actor_id, reason=reason)
+    publish(
+        "orders.order.cancelled",
+        subject=str(order.id),
+        data=events.order_cancelled(order, previous_status=previous),
+    )
+    if previous == OrderStatus.PAID:
+        # Imported here: payments builds on ordering (it marks orders paid), not the reverse.
+        from orders.payments.services import payment_refund_for_cancelled_order
+
+        payment_refund_for_cancelled_order(order=order)
+    return order
+
+
+def _cancellation_message(reason: str) -> str:
+    return {
+        CancellationReason.CUSTOMER: "Cancelled by the customer.",
+        CancellationReason.STAFF: "Cancelled by staff.",
+        CancellationReason.EXPIRED: "Cancelled: not paid in time.",
+        CancellationReason.PAYMENT_FAILED: "Cancelled: payment failed too many times.",
+    }[reason]
+
+
+def order_mark_paid(*, order: Order, payment_id: uuid.UUID) -> Order:
+    """Payment succeeded (caller holds the order's lock, inside its transaction)."""
+    _transition(order, OrderStatus.PAID, actor=Actor.SYSTEM, reason=f"payment {payment_id}")
+    publish(
+        "orders.order.paid", subject=str(order.id), data=events.order_paid(order, payment_id=str(payment_id))
+    )
+    return order
+
+
+@transaction.atomic
+def order_ship(
+    *, order_id: uuid.UUID, actor_id: uuid.UUID, carrier: str = "", tracking_number: str = ""
+) -> Order:
+    order = _locked_order(order_id)
+    order.carrier = carrier
+    order.tracking_number = tracking_number
+    _transition(order, OrderStatus.SHIPPED, actor=Actor.STAFF, actor_id=actor_id)
+    publish("orders.order.shipped", subject=str(order.id), data=events.order_shipped(order))
+    return order
+
+
+@transaction.atomic
+def order_complete(*, order_id: uuid.UUID, actor_id: uuid.UUID) -> Order:
+    """Delivered: the order is complete (its buyer may now review its products)."""
+    order = _locked_order(order_id)
+    _transition(order, OrderStatus.COMPLETED, actor=Actor.STAFF, actor_id=actor_id, reason="delivered")
+    publish("orders.order.completed", subject=str(order.id), data=events.order_completed(order))
+    return order
+
+
+def orders_expire_unpaid(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Cancel confirmed orders whose payment is overdue; returns how many were cancelled.
+
+    Each order is cancelled in its own transaction; one paid in the meantime is skipped.
+    """
+    now = now or timezone.now()
+    overdue = list(
+        Order.objects.filter(status=OrderStatus.CONFIRMED, payment_due_at__lte=now)
+        .order_by("payment_due_at")
+        .values_list("id", flat=True)[:batch_size]
+    )
+    cancelled = 0
+    for order_id in overdue:
+        try:
+            order_cancel(order_id=order_id, reason=CancellationReason.EXPIRED, actor=Actor.SYSTEM)
+        except Conflict:
+            logger.info("order %s changed before it could expire; skipped", order_id)
+            continue
+        cancelled += 1
+    if cancelled:
+        logger.info("expired %d unpaid orders", cancelled)
+    return cancelled
+
+
+# -- the state machine --------------------------------------------------------------------
+
+
+def _locked_order(order_id: uuid.UUID) -> Order:
+    order = Order.objects.select_for_update().filter(id=order_id).first()
+    if order is None:
+        raise NotFound("No such order.", code=OrderErrorCode.NOT_FOUND)
+    return order
+
+
+def _transition(
+    order: Order,
+    to_status: OrderStatus,
+    *,
+    actor: str,
+    actor_id: uuid.UUID | None = None,
+    reason: str = "",
+) -> str:
+    """Move a locked order to ``to_status`` if the table allows it; returns the previous status."""
+    if not order.can_transition_to(to_status):
+        allowed = sorted(ALLOWED_TRANSITIONS[order.status])
+        raise Conflict(
+            f"An order that is {order.status} cannot become {to_status}.",
+            code=OrderErrorCode.ILLEGAL_TRANSITION,
+            details={"status": order.status, "requested_status": str(to_status), "allowed": allowed},
+        )
+    previous = order.status
+    now = timezone.now()
+    order.status = to_status
+    setattr(order, _TIMESTAMP_OF[to_status], now)
+    order.save()
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=previous,
+        to_status=to_status,
+        actor=actor,
+        actor_id=actor_id,
+        reason=reason,
+        created_at=now,
+    )
+    return previous

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from orders.payments.api.views import PaymentCollectionApi, PaymentDetailApi, PaymentWebhookApi
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", PaymentCollectionApi.as_view(), name="collection"),
+    path("<uuid:payment_id>/", PaymentDetailApi.as_view(), name="detail"),
+    path("webhooks/<slug:provider>/", PaymentWebhookApi.as_view(), name="webhook"),
+]

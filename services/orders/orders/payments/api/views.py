@@ -1,0 +1,157 @@
+"""Payment APIs: pay an order, list and read payments, and the providers' webhooks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import paginated_response, principal_of, user_id_of
+from orders.money import MoneyField
+from orders.payments.errors import PaymentErrorCode
+from orders.payments.models import Payment, PaymentStatus
+from orders.payments.selectors import payment_get, payment_list
+from orders.payments.services import payment_create, payment_webhook_receive
+from servicekit.auth import IsOwnerOrStaff
+from servicekit.envelope.errors import NotFound
+
+
+@extend_schema_serializer(component_name="Payment")
+class PaymentOutputSerializer(serializers.ModelSerializer):
+    @extend_schema_serializer(component_name="PaymentRefund")
+    class RefundSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        status = serializers.CharField()
+        amount = MoneyField()
+        currency = serializers.CharField()
+        reason = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        succeeded_at = serializers.DateTimeField(allow_null=True)
+
+    amount = MoneyField()
+    refund = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "order_id",
+            "provider",
+            "status",
+            "amount",
+            "currency",
+            "card_brand",
+            "card_last4",
+            "failure_code",
+            "failure_message",
+            "next_action",
+            "refund",
+            "created_at",
+            "succeeded_at",
+            "failed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RefundSerializer(allow_null=True))
+    def get_refund(self, payment: Payment):
+        try:
+            refund = payment.refund
+        except ObjectDoesNotExist:
+            return None
+        return PaymentOutputSerializer.RefundSerializer(refund).data
+
+
+class PaymentCreateApi(APIView):
+    @extend_schema_serializer(component_name="PaymentCreateInput")
+    class InputSerializer(serializers.Serializer):
+        order_id = serializers.UUIDField()
+        payment_method = serializers.CharField(
+            max_length=64,
+            help_text="For the `test` provider, one of its test card numbers (e.g. 4242 4242 4242 4242).",
+        )
+        provider = serializers.CharField(max_length=32, required=False)
+
+    OutputSerializer = PaymentOutputSerializer
+
+    @extend_schema(
+        operation_id="payments_create",
+        request=InputSerializer,
+        responses={201: PaymentOutputSerializer},
+        description=(
+            "Pay a confirmed order. The payment comes back `succeeded` (the order is paid), "
+            "`failed` (see failure_code; another attempt may follow) or `requires_action` "
+            "(3-D Secure: follow next_action; a provider webhook settles it)."
+        ),
+    )
+    def post(self, request):
+        serializer = PaymentCreateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = payment_create(
+            user_id=user_id_of(request),
+            order_id=data["order_id"],
+            payment_method=data["payment_method"],
+            provider_name=data.get("provider"),
+        )
+        return Response(PaymentCreateApi.OutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        order_id = serializers.UUIDField(required=False)
+        status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+
+    OutputSerializer = PaymentOutputSerializer
+
+    @extend_schema(
+        operation_id="payments_list",
+        parameters=[FilterSerializer],
+        responses=PaymentOutputSerializer(many=True),
+    )
+    def get(self, request):
+        filters = PaymentListApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        payments = payment_list(principal=principal_of(request), **filters.validated_data)
+        return paginated_response(
+            request=request, view=self, queryset=payments, serializer_class=PaymentListApi.OutputSerializer
+        )
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsOwnerOrStaff]
+    owner_field = "user_id"
+    OutputSerializer = PaymentOutputSerializer
+
+    @extend_schema(operation_id="payments_retrieve", responses=PaymentOutputSerializer)
+    def get(self, request, payment_id):
+        payment = payment_get(payment_id=payment_id)
+        if payment is None:
+            raise NotFound("No such payment.", code=PaymentErrorCode.NOT_FOUND)
+        self.check_object_permissions(request, payment)
+        return Response(PaymentDetailApi.OutputSerializer(payment).data)
+
+
+class PaymentWebhookApi(APIView):
+    """Public: the provider authenticates by signing the raw body (HMAC-SHA256)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema_serializer(component_name="PaymentWebhookReceipt")
+    class OutputSerializer(serializers.Serializer):
+        event_id = serializers.CharField()
+        event_type = serializers.CharField()
+        is_duplicate = serializers.BooleanField()
+        outcome = serializers.CharField()
+
+    @extend_schema(operation_id="payments_webhook", request=None, responses=OutputSerializer, auth=[])
+    def post(self, request, provider):
+        receipt = payment_webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
+        return Response(PaymentWebhookApi.OutputSerializer(receipt).data)
+
+
+class PaymentCollectionApi(PaymentListApi, PaymentCreateApi):
+    """GET lists payments, POST pays an order: two operations (each its own class) at one URL."""

@@ -1,0 +1,162 @@
+"""The built-in ``test`` provider: deterministic outcomes by card number, no network.
+
+=====================  ==============================================================
+card number            outcome
+=====================  ==============================================================
+4242 4242 4242 4242    succeeds
+5555 5555 5555 4444    succeeds (Mastercard)
+4000 0000 0000 0002    declined: ``card_declined``
+4000 0000 0000 9995    declined: ``insufficient_funds``
+4000 0000 0000 3220    needs 3-D Secure: ``requires_action``; settled by a webhook
+any other valid card   declined: ``card_not_supported`` (test mode takes test cards only)
+=====================  ==============================================================
+
+Refunds always succeed at once. Webhooks are JSON signed with
+:mod:`~orders.payments.providers.signatures` in the ``X-Test-Provider-Signature`` header;
+:meth:`TestCardProvider.webhook` builds one (for tests and the ``payments_test_webhook``
+command, which plays the customer finishing a 3-D Secure challenge).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from orders.payments.providers import signatures
+from orders.payments.providers.base import (
+    ChargeResult,
+    InvalidPaymentMethod,
+    InvalidWebhook,
+    PaymentMethodDetails,
+    PaymentProvider,
+    RefundResult,
+    WebhookNotification,
+)
+
+SUCCEEDS = "4242424242424242"
+SUCCEEDS_MASTERCARD = "5555555555554444"
+DECLINED = "4000000000000002"
+INSUFFICIENT_FUNDS = "4000000000009995"
+REQUIRES_3DS = "4000000000003220"
+
+_DECLINES = {
+    DECLINED: ("card_declined", "The card was declined."),
+    INSUFFICIENT_FUNDS: ("insufficient_funds", "The card has insufficient funds."),
+}
+SIGNATURE_HEADER = "X-Test-Provider-Signature"
+
+
+class TestCardProvider(PaymentProvider):
+    __test__ = False  # not a pytest test class
+    name = "test"
+
+    def describe(self, payment_method: str) -> PaymentMethodDetails:
+        number = _card_number(payment_method)
+        brand = {"4": "visa", "5": "mastercard", "3": "amex"}.get(number[0], "card")
+        return PaymentMethodDetails(brand=brand, last4=number[-4:])
+
+    def charge(self, *, reference: str, amount: Decimal, currency: str, payment_method: str) -> ChargeResult:
+        number = _card_number(payment_method)
+        payment_id = self.payment_id_for(reference)
+        if number in (SUCCEEDS, SUCCEEDS_MASTERCARD):
+            return ChargeResult(status="succeeded", provider_payment_id=payment_id)
+        if number == REQUIRES_3DS:
+            return ChargeResult(
+                status="requires_action",
+                provider_payment_id=payment_id,
+                next_action={
+                    "type": "three_d_secure",
+                    "redirect_url": f"https://test-provider.invalid/3ds/{payment_id}",
+                },
+            )
+        code, message = _DECLINES.get(
+            number, ("card_not_supported", "Only the documented test cards work with the test provider.")
+        )
+        return ChargeResult(
+            status="failed", provider_payment_id=payment_id, failure_code=code, failure_message=message
+        )
+
+    def refund(
+        self, *, reference: str, provider_payment_id: str, amount: Decimal, currency: str
+    ) -> RefundResult:
+        return RefundResult(status="succeeded", provider_refund_id=f"test_re_{uuid.UUID(reference).hex}")
+
+    def parse_webhook(
+        self, *, body: bytes, headers: Mapping[str, str], secret: str, tolerance_seconds: int
+    ) -> WebhookNotification:
+        signatures.verify(
+            body, _header(headers, SIGNATURE_HEADER), secret=secret, tolerance_seconds=tolerance_seconds
+        )
+        try:
+            payload = json.loads(body)
+            data = payload.get("data") or {}
+            return WebhookNotification(
+                event_id=str(payload["id"]),
+                event_type=str(payload["type"]),
+                provider_payment_id=str(data.get("payment_id") or ""),
+                provider_refund_id=str(data.get("refund_id") or ""),
+                failure_code=str(data.get("failure_code") or ""),
+                failure_message=str(data.get("failure_message") or ""),
+                payload=payload,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidWebhook(f"the body is not a test-provider event: {exc}") from None
+
+    # -- helpers for tests and the payments_test_webhook command ---------------------------
+    @staticmethod
+    def payment_id_for(reference: str) -> str:
+        """Deterministic: charging the same reference twice names the same provider payment."""
+        return f"test_pi_{uuid.UUID(reference).hex}"
+
+    @staticmethod
+    def webhook(
+        event_type: str,
+        *,
+        secret: str,
+        provider_payment_id: str = "",
+        event_id: str | None = None,
+        timestamp: int | None = None,
+        **data: Any,
+    ) -> tuple[bytes, dict[str, str]]:
+        """A signed webhook request: (body, headers)."""
+        payload = {
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"payment_id": provider_payment_id, **data},
+        }
+        body = json.dumps(payload).encode()
+        header = signatures.sign(body, secret=secret, timestamp=timestamp)
+        return body, {SIGNATURE_HEADER: header, "Content-Type": "application/json"}
+
+
+def _card_number(payment_method: str) -> str:
+    number = "".join(str(payment_method).split()).replace("-", "")
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        raise InvalidPaymentMethod("Enter a card number of 12 to 19 digits.")
+    if not _luhn_valid(number):
+        raise InvalidPaymentMethod("This card number is not valid.")
+    return number
+
+
+def _luhn_valid(number: str) -> bool:
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(number)):
+        if position % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None

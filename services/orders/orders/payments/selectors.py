@@ -1,0 +1,28 @@
+"""Payment reads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from orders.payments.models import Payment
+from servicekit.auth import Principal
+
+
+def payment_list(
+    *, principal: Principal, order_id: uuid.UUID | None = None, status: str | None = None
+) -> QuerySet[Payment]:
+    """Newest first. Customers see their own payments; staff see all."""
+    payments = Payment.objects.select_related("refund")
+    if not principal.is_staff:
+        payments = payments.filter(user_id=principal.id)
+    if order_id is not None:
+        payments = payments.filter(order_id=order_id)
+    if status:
+        payments = payments.filter(status=status)
+    return payments.order_by("-created_at", "-id")
+
+
+def payment_get(*, payment_id: uuid.UUID) -> Payment | None:
+    return Payment.objects.select_related("refund").filter(id=payment_id).first()

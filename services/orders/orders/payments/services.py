@@ -1,0 +1,394 @@
+"""Payment writes: intents, provider results, webhooks, refunds.
+
+Charging runs in three steps so no database lock is held while the provider is called:
+(1) lock the order, check it is payable and record a ``processing`` payment; (2) ask the
+provider (idempotent by our payment id); (3) lock again and apply the answer. A webhook
+applies the same answers later (3-D Secure, asynchronous failures) and is idempotent twice
+over: by the provider's event id, and because applying an answer twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.money import money_str
+from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
+from orders.ordering.services import order_cancel, order_mark_paid
+from orders.payments.errors import PaymentErrorCode
+from orders.payments.models import (
+    ACTIVE_PAYMENT_STATUSES,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+)
+from orders.payments.providers import (
+    ChargeResult,
+    InvalidPaymentMethod,
+    InvalidWebhook,
+    ProviderUnavailable,
+    RefundResult,
+    UnknownProvider,
+    WebhookNotification,
+    get_provider,
+)
+from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
+from servicekit.events import publish
+
+logger = logging.getLogger(__name__)
+
+
+# -- paying an order ----------------------------------------------------------------------
+
+
+def payment_create(
+    *, user_id: uuid.UUID, order_id: uuid.UUID, payment_method: str, provider_name: str | None = None
+) -> Payment:
+    """Pay a confirmed order of ``user_id``; returns the payment in its resulting state."""
+    provider_name = provider_name or settings.ORDERS["PAYMENT_DEFAULT_PROVIDER"]
+    provider = _provider(provider_name)
+    try:
+        method = provider.describe(payment_method)
+    except InvalidPaymentMethod as exc:
+        raise ApplicationError(
+            "The request is invalid.",
+            code=PaymentErrorCode.INVALID_PAYMENT_METHOD,
+            details={"payment_method": [str(exc)]},
+        ) from None
+
+    payment = _payment_start(
+        user_id=user_id,
+        order_id=order_id,
+        provider_name=provider_name,
+        brand=method.brand,
+        last4=method.last4,
+    )
+    try:
+        result = provider.charge(
+            reference=str(payment.id),
+            amount=payment.amount,
+            currency=payment.currency,
+            payment_method=payment_method,
+        )
+    except ProviderUnavailable as exc:
+        # The provider may or may not have charged: the payment stays "processing" and its
+        # webhook settles it. Raise after logging so the client knows to look again.
+        logger.warning("provider %s failed for payment %s: %s", provider_name, payment.id, exc)
+        raise ApplicationError(
+            "The payment provider is unavailable; the payment will be settled when it answers.",
+            code=PaymentErrorCode.PROVIDER_UNAVAILABLE,
+            details={"payment_id": str(payment.id)},
+            status_code=503,
+        ) from None
+    return payment_apply_charge_result(payment_id=payment.id, result=result)
+
+
+@transaction.atomic
+def _payment_start(
+    *, user_id: uuid.UUID, order_id: uuid.UUID, provider_name: str, brand: str, last4: str
+) -> Payment:
+    order = Order.objects.select_for_update().filter(id=order_id, user_id=user_id).first()
+    if order is None:
+        raise NotFound("No such order.", code=PaymentErrorCode.NOT_FOUND)
+    if order.status != OrderStatus.CONFIRMED:
+        raise Conflict(
+            f"Only a confirmed order can be paid; this one is {order.status}.",
+            code=PaymentErrorCode.ORDER_NOT_PAYABLE,
+            details={"status": order.status},
+        )
+    if order.payment_due_at is not None and order.payment_due_at <= timezone.now():
+        raise Conflict(
+            "The time to pay this order is over.",
+            code=PaymentErrorCode.ORDER_NOT_PAYABLE,
+            details={"status": order.status, "payment_due_at": order.payment_due_at.isoformat()},
+        )
+    active = order.payments.filter(status__in=ACTIVE_PAYMENT_STATUSES).first()
+    if active is not None:
+        raise Conflict(
+            "A payment of this order is already in progress.",
+            code=PaymentErrorCode.PAYMENT_IN_PROGRESS,
+            details={"payment_id": str(active.id), "status": active.status},
+        )
+    return Payment.objects.create(
+        order=order,
+        user_id=user_id,
+        provider=provider_name,
+        amount=order.total,
+        currency=order.currency,
+        status=PaymentStatus.PROCESSING,
+        card_brand=brand,
+        card_last4=last4,
+    )
+
+
+@transaction.atomic
+def payment_apply_charge_result(*, payment_id: uuid.UUID, result: ChargeResult) -> Payment:
+    """Record what the provider answered to a charge."""
+    order, payment = _locked(payment_id)
+    if result.provider_payment_id and not payment.provider_payment_id:
+        payment.provider_payment_id = result.provider_payment_id
+        payment.save(update_fields=["provider_payment_id", "updated_at"])
+    if result.status == "succeeded":
+        return _payment_succeeded(order, payment)
+    if result.status == "failed":
+        return _payment_failed(order, payment, code=result.failure_code, message=result.failure_message)
+    if payment.status == PaymentStatus.PROCESSING:
+        payment.status = PaymentStatus.REQUIRES_ACTION
+        payment.next_action = result.next_action
+        payment.save(update_fields=["status", "next_action", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def payment_succeed(*, payment_id: uuid.UUID) -> Payment:
+    order, payment = _locked(payment_id)
+    return _payment_succeeded(order, payment)
+
+
+@transaction.atomic
+def payment_fail(*, payment_id: uuid.UUID, failure_code: str, failure_message: str = "") -> Payment:
+    order, payment = _locked(payment_id)
+    return _payment_failed(order, payment, code=failure_code, message=failure_message)
+
+
+def _payment_succeeded(order: Order, payment: Payment) -> Payment:
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+        return payment  # already applied
+    if payment.status == PaymentStatus.FAILED:
+        logger.warning(
+            "provider reports payment %s succeeded after it failed; the money was taken", payment.id
+        )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.succeeded_at = timezone.now()
+    payment.next_action = None
+    payment.failure_code = payment.failure_message = ""
+    payment.save()
+    if order.status == OrderStatus.CONFIRMED:
+        order_mark_paid(order=order, payment_id=payment.id)
+    else:
+        # Money arrived for an order that can no longer be paid (expired or cancelled while
+        # the customer was in a 3-D Secure challenge): give it back.
+        logger.warning("payment %s succeeded for %s order %s; refunding", payment.id, order.status, order.id)
+        _refund_start(payment, reason="order_not_payable")
+    return payment
+
+
+def _payment_failed(order: Order, payment: Payment, *, code: str, message: str) -> Payment:
+    if payment.status not in ACTIVE_PAYMENT_STATUSES:
+        return payment  # already settled: a success is final, a failure already counted
+    payment.status = PaymentStatus.FAILED
+    payment.failed_at = timezone.now()
+    payment.failure_code = (code or "payment_failed")[:64]
+    payment.failure_message = (message or "The payment failed.")[:255]
+    payment.next_action = None
+    payment.save()
+
+    failed_attempts = order.payments.filter(status=PaymentStatus.FAILED).count()
+    maximum = settings.ORDERS["MAX_PAYMENT_ATTEMPTS"]
+    publish(
+        "orders.payment.failed",
+        subject=str(order.id),
+        data={
+            "order_id": str(order.id),
+            "user_id": str(order.user_id),
+            "payment_id": str(payment.id),
+            "amount": money_str(payment.amount),
+            "currency": payment.currency,
+            "failure_code": payment.failure_code,
+            "failure_message": payment.failure_message,
+            "attempt": failed_attempts,
+            "attempts_left": max(maximum - failed_attempts, 0),
+        },
+    )
+    if order.status == OrderStatus.CONFIRMED and failed_attempts >= maximum:
+        order_cancel(
+            order_id=order.id,
+            reason=CancellationReason.PAYMENT_FAILED,
+            actor=OrderStatusChange.Actor.SYSTEM,
+        )
+    return payment
+
+
+# -- webhooks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookReceipt:
+    event_id: str
+    event_type: str
+    is_duplicate: bool
+    outcome: str
+
+
+def payment_webhook_receive(*, provider_name: str, body: bytes, headers: Mapping[str, str]) -> WebhookReceipt:
+    """Verify a provider's webhook and apply it once per provider event id."""
+    provider = _provider(provider_name)
+    try:
+        notification = provider.parse_webhook(
+            body=body,
+            headers=headers,
+            secret=settings.ORDERS["PAYMENT_WEBHOOK_SECRET"],
+            tolerance_seconds=settings.ORDERS["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"],
+        )
+    except InvalidWebhook as exc:
+        logger.warning("rejected %s webhook: %s", provider_name, exc)
+        raise ApplicationError(
+            f"The webhook could not be verified: {exc}.", code=PaymentErrorCode.INVALID_SIGNATURE
+        ) from None
+    return _webhook_apply(provider_name=provider_name, notification=notification)
+
+
+@transaction.atomic
+def _webhook_apply(*, provider_name: str, notification: WebhookNotification) -> WebhookReceipt:
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                provider=provider_name,
+                event_id=notification.event_id,
+                event_type=notification.event_type,
+                payload=notification.payload,
+            )
+    except IntegrityError:  # seen before (or being applied right now by a concurrent delivery)
+        seen = WebhookEvent.objects.get(provider=provider_name, event_id=notification.event_id)
+        return WebhookReceipt(
+            event_id=notification.event_id,
+            event_type=seen.event_type,
+            is_duplicate=True,
+            outcome=seen.outcome,
+        )
+
+    event.outcome = _webhook_dispatch(provider_name, notification)
+    event.save(update_fields=["outcome"])
+    return WebhookReceipt(
+        event_id=notification.event_id,
+        event_type=notification.event_type,
+        is_duplicate=False,
+        outcome=event.outcome,
+    )
+
+
+def _webhook_dispatch(provider_name: str, notification: WebhookNotification) -> str:
+    kind = notification.event_type
+    if kind in ("payment.succeeded", "payment.failed"):
+        payment = Payment.objects.filter(
+            provider=provider_name, provider_payment_id=notification.provider_payment_id
+        ).first()
+        if payment is None or not notification.provider_payment_id:
+            logger.warning("%s webhook %s names an unknown payment", provider_name, notification.event_id)
+            return "unknown_payment"
+        if kind == "payment.succeeded":
+            payment = payment_succeed(payment_id=payment.id)
+        else:
+            payment = payment_fail(
+                payment_id=payment.id,
+                failure_code=notification.failure_code,
+                failure_message=notification.failure_message,
+            )
+        return f"payment_{payment.status}"
+    if kind in ("refund.succeeded", "refund.failed"):
+        refund = Refund.objects.filter(
+            payment__provider=provider_name, provider_refund_id=notification.provider_refund_id
+        ).first()
+        if refund is None or not notification.provider_refund_id:
+            return "unknown_refund"
+        status = "succeeded" if kind == "refund.succeeded" else "failed"
+        result = RefundResult(
+            status=status,
+            provider_refund_id=notification.provider_refund_id,
+            failure_message=notification.failure_message,
+        )
+        refund = refund_apply_result(refund_id=refund.id, result=result)
+        return f"refund_{refund.status}"
+    return "ignored"
+
+
+# -- refunds ------------------------------------------------------------------------------
+
+
+def payment_refund_for_cancelled_order(*, order: Order) -> Refund | None:
+    """A paid order was cancelled (inside the cancelling transaction): refund its payment."""
+    payment = Payment.objects.select_for_update().filter(order=order, status=PaymentStatus.SUCCEEDED).first()
+    if payment is None:
+        logger.error("paid order %s has no succeeded payment to refund", order.id)
+        return None
+    return _refund_start(payment, reason="order_cancelled")
+
+
+def _refund_start(payment: Payment, *, reason: str) -> Refund:
+    refund, created = Refund.objects.get_or_create(
+        payment=payment,
+        defaults={"amount": payment.amount, "currency": payment.currency, "reason": reason},
+    )
+    if created:
+        from orders.payments.tasks import refund_process_task  # the task module imports this one
+
+        # servicekit's Task enqueues on commit: no refund is asked for a rolled-back cancellation.
+        refund_process_task.delay(str(refund.id))
+    return refund
+
+
+def refund_process(*, refund_id: uuid.UUID) -> Refund:
+    """Ask the provider for a pending refund (idempotent by refund id; safe to retry)."""
+    refund = Refund.objects.select_related("payment").get(id=refund_id)
+    if refund.status != RefundStatus.PENDING or refund.provider_refund_id:
+        return refund
+    provider = get_provider(refund.payment.provider)
+    result = provider.refund(
+        reference=str(refund.id),
+        provider_payment_id=refund.payment.provider_payment_id,
+        amount=refund.amount,
+        currency=refund.currency,
+    )
+    return refund_apply_result(refund_id=refund.id, result=result)
+
+
+@transaction.atomic
+def refund_apply_result(*, refund_id: uuid.UUID, result: RefundResult) -> Refund:
+    refund = Refund.objects.select_for_update().select_related("payment").get(id=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    refund.provider_refund_id = refund.provider_refund_id or result.provider_refund_id
+    if result.status == "succeeded":
+        refund.status = RefundStatus.SUCCEEDED
+        refund.succeeded_at = timezone.now()
+        payment = Payment.objects.select_for_update().get(id=refund.payment_id)
+        payment.status = PaymentStatus.REFUNDED
+        payment.save(update_fields=["status", "updated_at"])
+    elif result.status == "failed":
+        refund.status = RefundStatus.FAILED
+        refund.failure_message = result.failure_message[:255]
+        logger.error(
+            "refund %s of payment %s failed: %s", refund.id, refund.payment_id, result.failure_message
+        )
+    refund.save()
+    return refund
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _provider(name: str):
+    try:
+        return get_provider(name)
+    except UnknownProvider:
+        raise NotFound(
+            f"No payment provider named {name!r}.", code=PaymentErrorCode.UNKNOWN_PROVIDER
+        ) from None
+
+
+def _locked(payment_id: uuid.UUID) -> tuple[Order, Payment]:
+    """Lock the order, then its payment (always in this order, so two settlements never deadlock)."""
+    order_id = Payment.objects.filter(id=payment_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise NotFound("No such payment.", code=PaymentErrorCode.NOT_FOUND)
+    order = Order.objects.select_for_update().get(id=order_id)
+    payment = Payment.objects.select_for_update().get(id=payment_id)
+    return order, payment

@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import environ
+
+from servicekit.settings import ImproperlyConfiguredForProduction, service_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# All settings come from the environment through servicekit (see .env.example).
+globals().update(
+    service_settings(
+        "orders",
+        base_dir=BASE_DIR,
+        apps=[
+            "orders.products",
+            "orders.carts",
+            "orders.ordering",
+            "orders.payments",
+        ],
+    )
+)
+
+_env = environ.Env()
+DEV_WEBHOOK_SECRET = "dev-insecure-payment-webhook-secret"
+
+# The orders service's own knobs (documented in .env.example).
+ORDERS = {
+    # Cart limits: quantity bounds per line and how many distinct products a cart may hold.
+    "CART_MAX_LINE_QUANTITY": _env.int("CART_MAX_LINE_QUANTITY", default=99),
+    "CART_MAX_LINES": _env.int("CART_MAX_LINES", default=50),
+    # A confirmed (stock reserved) order not paid within this time is cancelled ("expired")
+    # and its stock released; the sweep runs every ORDER_EXPIRY_SWEEP_SECONDS under Celery beat.
+    "PAYMENT_TIMEOUT_MINUTES": _env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30),
+    "EXPIRY_SWEEP_SECONDS": _env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60),
+    # After this many failed payment attempts a confirmed order is cancelled ("payment_failed").
+    "MAX_PAYMENT_ATTEMPTS": _env.int("ORDER_MAX_PAYMENT_ATTEMPTS", default=3),
+    # Payment providers that may be used, and the one used when a request names none. The
+    # built-in "test" provider (test card numbers) is off in production unless listed here.
+    "PAYMENT_PROVIDERS": _env.list(
+        "PAYMENT_PROVIDERS",
+        default=[] if DJANGO_ENV == "production" else ["test"],  # noqa: F821 (set by service_settings)
+    ),
+    "PAYMENT_DEFAULT_PROVIDER": _env.str("PAYMENT_DEFAULT_PROVIDER", default="test"),
+    # Shared secret for provider webhooks (HMAC-SHA256) and the accepted clock skew.
+    "PAYMENT_WEBHOOK_SECRET": _env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_WEBHOOK_SECRET),
+    "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": _env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300),
+    # Where `manage.py products_rebuild` reads catalog's internal product export.
+    "CATALOG_INTERNAL_URL": _env.str("CATALOG_INTERNAL_URL", default="http://127.0.0.1:8002"),
+}
+
+# Name the shared enums in the OpenAPI schema (several fields reuse them).
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,  # noqa: F821 (set by service_settings above)
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.ordering.models.OrderStatus",
+        "PaymentStatusEnum": "orders.payments.models.PaymentStatus",
+        "CancellationReasonEnum": "orders.ordering.models.CancellationReason",
+    },
+}
+
+# Celery beat (the orders-beat process): cancel confirmed orders whose payment is overdue.
+CELERY_BEAT_SCHEDULE = {
+    "orders.expire-unpaid-orders": {
+        "task": "orders.ordering.expire_unpaid_orders",
+        "schedule": float(ORDERS["EXPIRY_SWEEP_SECONDS"]),
+        "options": {"expires": float(ORDERS["EXPIRY_SWEEP_SECONDS"])},  # a missed sweep is not queued up
+    },
+}
+
+if DJANGO_ENV == "production" and ORDERS["PAYMENT_WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:  # noqa: F821
+    raise ImproperlyConfiguredForProduction(
+        "refusing to start in production: PAYMENT_WEBHOOK_SECRET must be set to a real secret"
+    )

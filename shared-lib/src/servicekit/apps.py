@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ServicekitConfig(AppConfig):
+    name = "servicekit"
+    verbose_name = "Service kit"
+
+    def ready(self) -> None:
+        from django.db.models.signals import pre_migrate
+
+        from servicekit.db import ensure_service_schema
+
+        pre_migrate.connect(ensure_service_schema, dispatch_uid="servicekit.ensure_schema")
+        # Registers the Bearer/ApiKey schemes with drf-spectacular (needs settings, so not at import).
+        import servicekit.auth.schema  # noqa: F401

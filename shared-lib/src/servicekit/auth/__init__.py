@@ -1,0 +1,30 @@
+"""Authentication and authorization for services: identity's JWTs and API keys.
+
+``request.user`` is a :class:`Principal` (id, roles, scopes) built from the credentials;
+no service keeps a user table. See ``docs/architecture.md`` for the token contract.
+"""
+
+from servicekit.auth.api_keys import forget_api_key, resolve_api_key
+from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication
+from servicekit.auth.jwks import JWKSCache, jwks_cache
+from servicekit.auth.permissions import HasInternalToken, HasRole, HasScope, IsOwnerOrStaff, IsStaff
+from servicekit.auth.principal import Principal
+from servicekit.auth.tokens import forget_verified_tokens, verified_tokens, verify_access_token
+
+__all__ = [
+    "ApiKeyAuthentication",
+    "HasInternalToken",
+    "HasRole",
+    "HasScope",
+    "IsOwnerOrStaff",
+    "IsStaff",
+    "JWKSCache",
+    "JWTAuthentication",
+    "Principal",
+    "forget_api_key",
+    "forget_verified_tokens",
+    "jwks_cache",
+    "resolve_api_key",
+    "verified_tokens",
+    "verify_access_token",
+]

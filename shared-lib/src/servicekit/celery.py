@@ -1,0 +1,78 @@
+"""Celery for in-service background work; every service's ``<service>/celery.py`` is::
+
+    from servicekit.celery import make_app
+
+    app = make_app("orders")
+
+Configuration comes from the ``CELERY_*`` settings built by ``servicekit.settings``
+(acks late, re-queue on worker loss, confirmed publishing, one quorum queue per service).
+Tasks subclass :class:`Task`: enqueuing one inside a transaction waits for the commit, so a
+worker never sees state that might still roll back (or a task for state that did). The
+request id travels with the task and is in the worker's logs.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Any
+
+from celery import Celery, signals
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+
+from servicekit.observability.context import get_request_id, request_id_scope
+
+REQUEST_ID_HEADER = "request_id"
+DEFAULT_CONFIRM_TIMEOUT = 5.0
+
+
+class Task(DjangoTask):
+    """Enqueued only after commit; publishing waits for the broker's confirm, with a timeout."""
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        from django.conf import settings
+
+        options.setdefault(
+            "confirm_timeout", getattr(settings, "SERVICEKIT_CELERY_CONFIRM_TIMEOUT", DEFAULT_CONFIRM_TIMEOUT)
+        )
+        if transaction.get_connection().in_atomic_block:
+            # Returns None: there is no task id until the transaction commits.
+            transaction.on_commit(partial(super().apply_async, args, kwargs, **options))
+            return None
+        return super().apply_async(args, kwargs, **options)
+
+
+def make_app(service: str) -> Celery:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
+    app = Celery(service, task_cls=Task)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.autodiscover_tasks()
+    return app
+
+
+@signals.before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    request_id = get_request_id()
+    if headers is not None and request_id and REQUEST_ID_HEADER not in headers:
+        headers[REQUEST_ID_HEADER] = request_id
+
+
+_scopes: dict[str, Any] = {}
+
+
+@signals.task_prerun.connect
+def _enter_request_id(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    if task_id is None or task is None:
+        return
+    # A worker takes the publisher's request id; an eager task keeps its caller's.
+    scope = request_id_scope(getattr(task.request, REQUEST_ID_HEADER, None) or get_request_id() or task_id)
+    scope.__enter__()
+    _scopes[task_id] = scope
+
+
+@signals.task_postrun.connect
+def _leave_request_id(task_id: str | None = None, **_: Any) -> None:
+    scope = _scopes.pop(task_id, None) if task_id else None
+    if scope is not None:
+        scope.__exit__(None, None, None)

@@ -1,0 +1,61 @@
+"""Page-number pagination whose page size is chosen by the client but capped."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from servicekit.envelope.renderers import ENVELOPED_ATTR
+
+
+class EnvelopePagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:  # read lazily so tests can override settings
+        return settings.SERVICEKIT.get("MAX_PAGE_SIZE", 100)
+
+    def get_paginated_response(self, data) -> Response:
+        page = self.page
+        response = Response(
+            {
+                "data": data,
+                "meta": {
+                    "pagination": {
+                        "page": page.number,
+                        "page_size": page.paginator.per_page,
+                        "count": page.paginator.count,
+                        "next": self.get_next_link(),
+                        "previous": self.get_previous_link(),
+                    }
+                },
+            }
+        )
+        setattr(response, ENVELOPED_ATTR, True)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["data", "meta"],
+            "properties": {
+                "data": schema,
+                "meta": {
+                    "type": "object",
+                    "properties": {
+                        "request_id": {"type": "string"},
+                        "pagination": {
+                            "type": "object",
+                            "properties": {
+                                "page": {"type": "integer"},
+                                "page_size": {"type": "integer"},
+                                "count": {"type": "integer"},
+                                "next": {"type": "string", "nullable": True, "format": "uri"},
+                                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                            },
+                        },
+                    },
+                },
+            },
+        }

@@ -1,0 +1,242 @@
+"""The outbox relay (``manage.py relay_events``): committed outbox rows → the broker.
+
+Loop: claim a batch (``FOR UPDATE SKIP LOCKED``, a lease instead of a long transaction),
+publish it with pipelined publisher confirms, mark the confirmed rows sent and give the
+others back with a backoff. When the outbox is empty, wait on ``LISTEN`` for the ``NOTIFY``
+that ``publish()`` issues at commit (with a slow poll as a safety net). Every few seconds,
+sweep rows whose lease expired (a relay died between publishing and marking them sent:
+they are published again, and the consumer's inbox absorbs the duplicate); now and then,
+prune rows sent longer ago than the retention period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Any
+
+import pika
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+
+from servicekit.events import outbox
+from servicekit.events.conf import EventsConf, events_conf
+from servicekit.events.publisher import ConfirmingPublisher, Message
+from servicekit.events.publishing import notify_channel
+from servicekit.events.topology import connection_parameters, declare_exchange
+
+logger = logging.getLogger("servicekit.events.relay")
+
+PRUNE_EVERY_SECONDS = 600.0
+VACUUM_EVERY_SECONDS = 10.0
+VACUUM_AFTER_ROWS = 5000
+
+
+class OutboxListener:
+    """A dedicated autocommit connection LISTENing for the outbox's commit notifications."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self._wrapper: Any = None
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a notification arrives (True) or ``timeout`` passes (False)."""
+        try:
+            raw = self._connect()
+            woke = any(True for _ in raw.notifies(timeout=timeout, stop_after=1))
+            if woke:
+                for _ in raw.notifies(timeout=0):  # drain: one claim round serves them all
+                    pass
+            return woke
+        except Exception as exc:  # the database went away: fall back to sleeping, reconnect later
+            logger.warning("LISTEN connection lost: %s", exc)
+            self.close()
+            time.sleep(min(timeout, 1.0))
+            return False
+
+    def _connect(self) -> Any:
+        if self._wrapper is None:
+            wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+            wrapper.ensure_connection()
+            wrapper.connection.execute(f'LISTEN "{self.channel}"')
+            self._wrapper = wrapper
+        return self._wrapper.connection
+
+    def close(self) -> None:
+        if self._wrapper is not None:
+            with contextlib.suppress(Exception):
+                self._wrapper.close()
+            self._wrapper = None
+
+
+class Relay:
+    def __init__(self, conf: EventsConf | None = None, *, broker_url: str | None = None) -> None:
+        self.conf = conf or events_conf()
+        if self.conf.relay_lease_seconds <= self.conf.relay_publish_timeout_seconds:
+            raise ImproperlyConfigured(
+                "EVENTS_RELAY_LEASE_SECONDS must exceed EVENTS_RELAY_PUBLISH_TIMEOUT_SECONDS, or rows still "
+                "being published would be swept and published again"
+            )
+        self.broker_url = broker_url or self.conf.broker_url
+        self.publisher = ConfirmingPublisher(self.conf, role="relay", url=self.broker_url)
+        self.listener = OutboxListener(notify_channel())
+        self.relayed = 0
+        self._last_sweep = 0.0
+        self._last_prune = 0.0
+        self._last_vacuum = 0.0
+        self._relayed_at_last_vacuum = 0
+        self._may_vacuum = True
+        self._vacuum_thread: threading.Thread | None = None
+
+    # --- one step ------------------------------------------------------------------------
+
+    def relay_batch(self) -> int:
+        """Claim, publish and settle one batch; returns how many rows it claimed."""
+        started = time.perf_counter()
+        rows = outbox.claim(self.conf.relay_batch_size, self.conf.relay_lease_seconds)
+        if not rows:
+            return 0
+        claimed = time.perf_counter()
+        messages = [
+            Message(
+                routing_key=row.type,
+                body=row.body.encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json",
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    message_id=row.event_id,
+                    type=row.type,
+                    app_id=self.conf.service,
+                ),
+            )
+            for row in rows
+        ]
+        confirmed = self.publisher.publish(messages, timeout=self.conf.relay_publish_timeout_seconds)
+        sent = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok]
+        failed = [row.id for row, ok in zip(rows, confirmed, strict=True) if not ok]
+        published = time.perf_counter()
+        outbox.mark_sent(sent)
+        logger.debug(
+            "relayed %d/%d: claim %.1f ms, publish %.1f ms, mark %.1f ms",
+            len(sent),
+            len(rows),
+            (claimed - started) * 1000,
+            (published - claimed) * 1000,
+            (time.perf_counter() - published) * 1000,
+        )
+        if failed:
+            logger.warning(
+                "%d of %d events not confirmed by the broker; retrying later", len(failed), len(rows)
+            )
+            outbox.release(
+                failed,
+                "not confirmed by the broker (nack, timeout or connection lost)",
+                base_seconds=self.conf.relay_retry_base_seconds,
+                max_seconds=self.conf.relay_retry_max_seconds,
+            )
+        self.relayed += len(sent)
+        return len(rows)
+
+    def housekeeping(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if now - self._last_sweep >= max(self.conf.relay_lease_seconds / 4, 0.5):
+            self._last_sweep = now
+            swept = outbox.sweep()
+            if swept:
+                logger.warning(
+                    "%d in-flight events outlived their lease; they will be published again", swept
+                )
+        if now - self._last_prune >= PRUNE_EVERY_SECONDS:
+            self._last_prune = now
+            pruned = outbox.prune(self.conf.outbox_retention_hours)
+            if pruned:
+                logger.info("pruned %d sent events older than %sh", pruned, self.conf.outbox_retention_hours)
+                self._relayed_at_last_vacuum -= pruned  # deletions leave dead rows too
+        churn = self.relayed - self._relayed_at_last_vacuum
+        vacuuming = self._vacuum_thread is not None and self._vacuum_thread.is_alive()
+        if (
+            self._may_vacuum
+            and not vacuuming
+            and churn >= VACUUM_AFTER_ROWS
+            and now - self._last_vacuum >= VACUUM_EVERY_SECONDS
+        ):
+            self._last_vacuum, self._relayed_at_last_vacuum = now, self.relayed
+            self._vacuum_thread = threading.Thread(target=self._vacuum, name="outbox-vacuum", daemon=True)
+            self._vacuum_thread.start()
+
+    def _vacuum(self) -> None:
+        """In its own thread and connection: VACUUM does not block claims, but takes a while."""
+        try:
+            outbox.vacuum()
+        except DatabaseError as exc:  # e.g. not the table's owner: leave it to autovacuum
+            logger.warning("cannot vacuum the outbox (%s); relying on autovacuum", exc)
+            self._may_vacuum = False
+        finally:
+            connections.close_all()
+
+    # --- the process ---------------------------------------------------------------------
+
+    def declare_topology(self, stop: threading.Event) -> None:
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                connection = pika.BlockingConnection(
+                    connection_parameters(self.conf, "relay-setup", self.broker_url)
+                )
+                try:
+                    declare_exchange(connection.channel(), self.conf)
+                finally:
+                    connection.close()
+                return
+            except pika.exceptions.AMQPError as exc:
+                logger.warning("cannot declare the exchange yet: %s", exc)
+                stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set (SIGTERM): the current batch is finished first."""
+        self.declare_topology(stop)
+        self.publisher.start()
+        logger.info("relay started for %s (batch %d)", self.conf.service, self.conf.relay_batch_size)
+        db_delay = 0.5
+        try:
+            while not stop.is_set():
+                if not self.publisher.wait_ready(timeout=1.0):
+                    continue  # no broker: leave the rows pending, untouched
+                try:
+                    self.housekeeping()
+                    claimed = self.relay_batch()
+                    db_delay = 0.5
+                except DatabaseError as exc:
+                    logger.warning("database unavailable: %s", exc)
+                    close_old_connections()
+                    connections[DEFAULT_DB_ALIAS].close()
+                    stop.wait(db_delay)
+                    db_delay = min(db_delay * 2, 5.0)
+                    continue
+                if claimed:
+                    continue  # more may be waiting, or unblocked by what was just sent
+                self.listener.wait(self.conf.relay_poll_seconds)
+        finally:
+            self.publisher.stop()
+            self.listener.close()
+            logger.info("relay stopped after relaying %d events", self.relayed)
+
+    def drain(self, timeout: float = 30.0) -> int:
+        """Relay until nothing is claimable (tests, one-off runs); returns how many were sent."""
+        started = self.relayed
+        deadline = time.monotonic() + timeout
+        if not self.publisher.is_ready:
+            self.publisher.start()
+            if not self.publisher.wait_ready(timeout):
+                raise TimeoutError("the broker did not accept a connection")
+            self.declare_topology(threading.Event())
+        while time.monotonic() < deadline and self.relay_batch():
+            pass
+        return self.relayed - started
+
+    def close(self) -> None:
+        self.publisher.stop()
+        self.listener.close()

@@ -1,0 +1,1 @@
+"""Test helpers for services: token factory, API client helpers, captured events."""

@@ -1,0 +1,76 @@
+"""Tests every service must pass, written once: subclass in the service's test suite.
+
+from servicekit.testing.conformance import PlatformConformance
+
+class TestPlatform(PlatformConformance):
+    pass
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.django_db
+class PlatformConformance:
+    def test_healthz_answers_alive_in_the_envelope(self, client, settings):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["data"] == {"status": "alive", "service": settings.SERVICE_NAME}
+        assert body["meta"]["request_id"] == response["X-Request-ID"]
+
+    def test_readyz_checks_database_broker_and_cache(self, client):
+        response = client.get("/readyz")
+        assert response.status_code == 200, response.content
+        checks = response.json()["data"]["checks"]
+        assert {name: c["status"] for name, c in checks.items()} == {
+            "database": "up",
+            "broker": "up",
+            "cache": "up",
+        }
+
+    def test_readyz_names_what_is_down(self, client, settings):
+        settings.SERVICEKIT = {**settings.SERVICEKIT, "BROKER_URL": "amqp://guest:guest@127.0.0.1:1/"}
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["code"] == "not_ready"
+        assert error["details"]["down"] == ["broker"]
+
+    def test_unknown_route_is_a_404_envelope(self, client):
+        response = client.get("/api/v1/no-such-route/", HTTP_X_REQUEST_ID="conformance-404")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json() == {
+            "error": {
+                "code": "not_found",
+                "message": "The requested resource was not found.",
+                "details": {},
+            },
+            "meta": {"request_id": "conformance-404"},
+        }
+
+    def test_request_id_is_generated_when_absent_and_refused_when_unsafe(self, client):
+        generated = client.get("/healthz")["X-Request-ID"]
+        assert len(generated) == 32
+        unsafe = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\nwith newline")["X-Request-ID"]
+        assert unsafe != "bad id\nwith newline" and len(unsafe) == 32
+
+    def test_openapi_schema_is_published(self, client, settings):
+        response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        assert response.status_code == 200
+        schema = response.json()
+        assert schema["openapi"].startswith("3.")
+        assert schema["info"]["title"] == f"{settings.SERVICE_NAME} API"
+
+    def test_metrics_are_exposed_for_prometheus(self, client):
+        client.get("/healthz")
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        assert b"http_requests_total" in response.content
+
+    def test_admin_login_is_served_under_the_service_prefix(self, client, settings):
+        response = client.get(f"/admin/{settings.SERVICE_NAME}/login/")
+        assert response.status_code == 200
+        assert b"csrfmiddlewaretoken" in response.content

@@ -1,0 +1,12 @@
+"""The test service's Celery app, on throwaway queue names (worker processes import it)."""
+
+import os
+
+from django.conf import settings
+
+from servicekit.celery import make_app
+
+app = make_app("testsvc")
+_queue = f"test-{settings.EVENTS_TEST_RUN}.testsvc.tasks"
+app.conf.update(task_default_queue=_queue, task_default_exchange=_queue, task_default_routing_key=_queue)
+os.environ.setdefault("CELERY_TEST_QUEUE", _queue)

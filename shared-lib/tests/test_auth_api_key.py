@@ -1,0 +1,170 @@
+"""ApiKey authentication against a real HTTP introspection server and the real Redis cache."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from servicekit.auth import forget_api_key
+from servicekit.auth.api_keys import positive_cache_key
+from servicekit.testing.http_server import LocalHttpServer, RecordedRequest
+
+WHOAMI = "/api/v1/test/whoami/"
+INTROSPECT_PATH = "/internal/api-keys/introspect/"
+
+
+class Identity:
+    """identity's introspection endpoint: ``keys`` maps a full key to its answer."""
+
+    def __init__(self, internal_token: str) -> None:
+        self.internal_token = internal_token
+        self.keys: dict[str, dict] = {}
+        self.server = LocalHttpServer(self.answer)
+
+    def answer(self, request: RecordedRequest) -> tuple[int, object]:
+        if request.path != INTROSPECT_PATH or request.method != "POST":
+            return 404, {"error": {"code": "not_found"}}
+        if request.headers.get("x-internal-token") != self.internal_token:
+            return 403, {"error": {"code": "permission_denied"}}
+        data = self.keys.get(request.json()["key"], {"active": False})
+        return 200, {"data": data, "meta": {"request_id": "r"}}
+
+    def new_key(self, *, active: bool = True, expires_at: str | None = None, **data) -> str:
+        prefix = f"sk{uuid.uuid4().hex[:10]}"  # unique: Redis outlives test runs
+        key = f"{prefix}.{secrets.token_urlsafe(24)}"
+        self.keys[key] = {
+            "active": active,
+            "user_id": str(uuid.uuid4()),
+            "roles": ["customer"],
+            "scopes": [],
+            "prefix": prefix,
+            "expires_at": expires_at,
+            **data,
+        }
+        return key
+
+    @property
+    def count(self) -> int:
+        return self.server.request_count
+
+
+@pytest.fixture
+def identity(settings):
+    fake = Identity(settings.SERVICEKIT["INTERNAL_API_TOKEN"])
+    fake.server.start()
+    # The plugin restores SERVICEKIT["JWT"] after the test.
+    settings.SERVICEKIT["JWT"]["API_KEY_INTROSPECTION_URL"] = fake.server.url + INTROSPECT_PATH
+    yield fake
+    fake.server.stop()
+    for key in fake.keys:
+        forget_api_key(key.split(".")[0])
+
+
+def whoami(client, key: str):
+    return client.get(WHOAMI, HTTP_AUTHORIZATION=f"ApiKey {key}")
+
+
+def code_of(response) -> str | None:
+    return response.json().get("error", {}).get("code")
+
+
+def test_a_valid_key_authenticates_its_owner(api_client, identity):
+    key = identity.new_key(roles=["vendor"], scopes=["catalog:write"])
+    response = whoami(api_client, key)
+    assert response.status_code == 200, response.content
+    assert response.json()["data"] == {
+        "id": identity.keys[key]["user_id"],
+        "roles": ["vendor"],
+        "scopes": ["catalog:write"],
+    }
+    (call,) = identity.server.requests
+    assert call.json() == {"key": key}
+    assert call.headers["x-request-id"] == response["X-Request-ID"]
+
+
+def test_the_answer_is_cached_in_redis_until_forgotten(api_client, identity):
+    key = identity.new_key()
+    assert whoami(api_client, key).status_code == 200
+    assert whoami(api_client, key).status_code == 200
+    assert identity.count == 1
+    stored = cache.get(positive_cache_key(key.split(".")[0]))
+    assert key not in str(stored)  # a digest, never the key itself
+
+    forget_api_key(key.split(".")[0])
+    assert whoami(api_client, key).status_code == 200
+    assert identity.count == 2
+
+
+def test_api_key_principals_pass_permissions(api_client, identity):
+    key = identity.new_key(roles=["vendor"])
+    response = api_client.get("/api/v1/test/staff-or-vendor/", HTTP_AUTHORIZATION=f"ApiKey {key}")
+    assert response.status_code == 200
+
+
+def test_a_wrong_secret_is_refused_and_does_not_evict_the_real_key(api_client, identity):
+    key = identity.new_key()
+    assert whoami(api_client, key).status_code == 200
+    forged = key.split(".")[0] + ".not-the-secret"
+    response = whoami(api_client, forged)
+    assert response.status_code == 401
+    assert code_of(response) == "api_key_invalid"
+    assert whoami(api_client, key).status_code == 200
+    assert identity.count == 2  # the real key once, the forged one once
+
+
+def test_an_inactive_key_is_refused_and_the_refusal_briefly_cached(api_client, identity):
+    key = identity.new_key(active=False)
+    for _ in range(3):
+        response = whoami(api_client, key)
+        assert response.status_code == 401
+        assert code_of(response) == "api_key_invalid"
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert identity.count == 1
+
+
+def test_an_expired_key_is_refused(api_client, identity):
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    assert whoami(api_client, identity.new_key(expires_at=past)).status_code == 401
+
+
+def test_cached_answers_never_outlive_the_key(api_client, identity, settings):
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
+    key = identity.new_key(expires_at=soon)
+    assert whoami(api_client, key).status_code == 200
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    ttl = client.ttl(cache.make_key(positive_cache_key(key.split(".")[0])))
+    assert 0 < ttl <= 3
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["ApiKey", "ApiKey ", "ApiKey no-dot", "ApiKey a.b c", "ApiKey .secret", "ApiKey pre.", "ApiKey a.b.c"],
+)
+def test_malformed_keys_are_refused_without_asking_identity(api_client, identity, header):
+    response = api_client.get(WHOAMI, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert code_of(response) == "api_key_invalid"
+    assert identity.count == 0
+
+
+def test_identity_unreachable_is_503(api_client, identity):
+    key = identity.new_key()
+    identity.server.stop()
+    started = time.monotonic()
+    response = whoami(api_client, key)
+    assert response.status_code == 503
+    assert code_of(response) == "upstream_unavailable"
+    assert time.monotonic() - started < 5
+
+
+def test_identity_failing_is_503(api_client, identity):
+    identity.internal_token = "a-different-token"  # identity refuses us: a misconfiguration
+    response = whoami(api_client, identity.new_key())
+    assert response.status_code == 503
+    assert code_of(response) == "upstream_unavailable"

@@ -1,0 +1,153 @@
+"""servicekit.celery: reliable configuration, enqueue-after-commit, and a real worker on a
+quorum queue (results in Redis, countdown, a worker killed mid-task)."""
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pika
+import pytest
+from django.db import transaction
+
+from servicekit.celery import Task
+from tests.celery_app import app
+from tests.testapp import tasks
+
+SHARED_LIB = Path(__file__).resolve().parents[1]
+
+
+def test_configuration_is_the_reliable_one():
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.broker_heartbeat == 30
+    assert conf.broker_transport_options == {"confirm_publish": True}
+    assert conf.task_default_queue_type == "quorum"
+    assert conf.task_default_exchange_type == "topic"
+    assert conf.worker_detect_quorum_queues is True
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.result_backend.startswith("redis://")
+    assert conf.broker_url.startswith("amqp://")
+    assert isinstance(tasks.add, Task)
+
+
+def test_tasks_enqueued_in_a_transaction_wait_for_the_commit(django_capture_on_commit_callbacks, db):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        assert tasks.add.delay(2, 3) is None  # nothing is sent before the commit
+    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        tasks.add.delay(1, 1)
+
+
+def test_rolled_back_transactions_enqueue_nothing(monkeypatch, db):
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tasks.add.delay(2, 3)
+        raise RuntimeError("rolled back")
+    assert sent == []
+
+
+@pytest.fixture
+def not_eager():
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = eager
+
+
+def test_publishing_waits_for_a_confirm_with_a_timeout(monkeypatch, not_eager):
+    seen = {}
+
+    def fake_send_task(name, args=None, kwargs=None, **options):
+        seen.update(options)
+
+    monkeypatch.setattr(app, "send_task", fake_send_task)
+    tasks.add.delay(1, 2)
+    assert seen["confirm_timeout"] == 5.0
+
+
+@pytest.fixture
+def worker(tmp_path, not_eager):
+    started = []
+
+    def start():
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.celery_app",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=SHARED_LIB,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        process.log = log
+        started.append(process)
+        deadline = time.monotonic() + 30
+        while "ready." not in log.read_text(errors="replace"):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait()
+    connection = pika.BlockingConnection(pika.URLParameters(app.conf.broker_url))
+    channel = connection.channel()
+    queue = app.conf.task_default_queue
+    channel.queue_delete(queue)
+    channel.exchange_delete(queue)
+    connection.close()
+
+
+def test_a_real_worker_runs_tasks_from_its_quorum_queue_with_results_in_redis(worker, amqp_channel):
+    worker()
+    assert tasks.add.delay(2, 3).get(timeout=20) == 5
+    delayed = tasks.add.apply_async((20, 22), countdown=1)  # RabbitMQ-native delayed delivery
+    assert delayed.get(timeout=30) == 42
+    queue = app.conf.task_default_queue
+    # Declaring it again as a quorum queue succeeds only because it is one.
+    amqp_channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+
+
+def test_a_task_whose_worker_is_killed_runs_again_on_another(worker):
+    key = f"test-celery-{uuid.uuid4().hex}"
+    first = worker()
+    result = tasks.record_start_then_sleep.delay(key, 3)
+    deadline = time.monotonic() + 20
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    while client.llen(key) < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)  # acks late: the message was not acknowledged
+    first.wait()
+    worker()
+    assert result.get(timeout=30) == 2  # started twice, finished once
+    client.delete(key)
+
+
+@pytest.fixture
+def amqp_channel():
+    connection = pika.BlockingConnection(pika.URLParameters(app.conf.broker_url))
+    yield connection.channel()
+    connection.close()

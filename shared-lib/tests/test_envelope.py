@@ -1,0 +1,90 @@
+"""Every DRF response and error, and Django's own 404/500, come out as the contract's envelope."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_success_is_wrapped_in_data_with_request_id(client):
+    response = client.post(
+        "/api/v1/test/echo/",
+        {"name": "ada", "count": 2},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-1",
+    )
+    assert response.status_code == 201
+    assert response.json() == {"data": {"name": "ada", "count": 2}, "meta": {"request_id": "req-1"}}
+
+
+def test_validation_error_names_each_field(client):
+    response = client.post("/api/v1/test/echo/", {"name": "x" * 11}, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(error["details"]) == {"name", "count"}
+    assert response.json()["meta"]["request_id"] == response["X-Request-ID"]
+
+
+def test_malformed_json_is_a_parse_error(client):
+    response = client.post("/api/v1/test/echo/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_application_error_keeps_its_code_status_and_details(client):
+    response = client.post("/api/v1/test/conflict/")
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "conflict",
+        "message": "Already there.",
+        "details": {"sku": ["taken"]},
+    }
+
+
+def test_method_not_allowed(client):
+    response = client.delete("/api/v1/test/echo/")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_unsupported_media_type(client):
+    response = client.post("/api/v1/test/echo/", "a=b", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_django_404_outside_drf_is_an_envelope(client):
+    response = client.get("/nowhere", HTTP_X_REQUEST_ID="req-404")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["meta"] == {"request_id": "req-404"}
+
+
+def test_unhandled_exception_is_a_500_envelope_without_internals():
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/api/v1/test/boom/")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"]["code"] == "internal_error"
+    assert "boom" not in response.content.decode()
+    assert body["meta"]["request_id"] == response["X-Request-ID"]
+
+
+def test_pagination_meta_and_capped_page_size(client, settings):
+    response = client.get("/api/v1/test/items/?page=2&page_size=10")
+    body = response.json()
+    assert [item["n"] for item in body["data"]] == list(range(10, 20))
+    pagination = body["meta"]["pagination"]
+    assert pagination["page"] == 2 and pagination["page_size"] == 10 and pagination["count"] == 250
+    assert "page=3" in pagination["next"] and pagination["previous"] is not None
+    assert body["meta"]["request_id"]
+
+    capped = client.get("/api/v1/test/items/?page_size=100000").json()
+    assert len(capped["data"]) == settings.SERVICEKIT["MAX_PAGE_SIZE"] == 100
+
+
+def test_page_out_of_range_is_a_404_envelope(client):
+    response = client.get("/api/v1/test/items/?page=999")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

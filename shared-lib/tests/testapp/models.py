@@ -1,0 +1,24 @@
+"""Models the event tests observe: what handlers did, and a switch to 'fix' a poison handler."""
+
+from django.db import models
+
+
+class Effect(models.Model):
+    """One row per event a handler saw; ``count`` > 1 would mean a second effect."""
+
+    event_id = models.UUIDField(unique=True)
+    subject = models.CharField(max_length=200)
+    n = models.IntegerField()
+    count = models.IntegerField(default=1)
+    handled_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ×{self.count}"
+
+
+class Switch(models.Model):
+    name = models.CharField(max_length=50, primary_key=True)
+    is_on = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.is_on}"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from tests.testapp import views
+
+urlpatterns = [
+    path("echo/", views.EchoApi.as_view()),
+    path("items/", views.ItemListApi.as_view()),
+    path("boom/", views.BoomApi.as_view()),
+    path("conflict/", views.ConflictApi.as_view()),
+    path("whoami/", views.WhoAmIApi.as_view()),
+    path("staff-or-vendor/", views.StaffOrVendorApi.as_view()),
+    path("scoped/", views.ScopedApi.as_view()),
+    path("staff-only/", views.StaffOnlyApi.as_view()),
+    path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
+]
