@@ -7,8 +7,8 @@ closes the channel, which returns every untouched message to the queue.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from django.apps import apps
 from django.http import HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,4 +39,9 @@ def _registry() -> CollectorRegistry:
 
 
 def metrics_view(request) -> HttpResponse:
-    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(_registry())
+    if apps.is_installed("servicekit.events"):
+        from servicekit.events.metrics import events_registry
+
+        body += generate_latest(events_registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
