@@ -87,6 +87,8 @@ DEFAULTED = {
     "CART_MAX_LINE_QUANTITY": "product default",
     "ORDER_PAYMENT_TIMEOUT_MINUTES": "product default",
     "ORDER_MAX_PAYMENT_ATTEMPTS": "product default",
+    "ORDER_PENDING_TIMEOUT_SECONDS": "product default",
+    "ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS": "product default",
     "ORDER_EXPIRY_SWEEP_SECONDS": "tuning",
     "PAYMENT_DEFAULT_PROVIDER": "test, the only provider there is; set it with PAYMENT_PROVIDERS",
     "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": "tuning (accepted clock skew of signed webhooks)",

@@ -32,6 +32,13 @@ ORDERS = {
     # and its stock released; the sweep runs every ORDER_EXPIRY_SWEEP_SECONDS under Celery beat.
     "PAYMENT_TIMEOUT_MINUTES": _env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30),
     "EXPIRY_SWEEP_SECONDS": _env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60),
+    # A pending order whose stock answer from catalog has not arrived this long after it was
+    # placed is cancelled ("stock_timeout") by the same sweep; catalog releases anything it
+    # reserves late. 0 turns this off.
+    "PENDING_TIMEOUT_SECONDS": _env.int("ORDER_PENDING_TIMEOUT_SECONDS", default=15 * 60),
+    # Checkout Idempotency-Keys older than this are deleted (hourly, in batches); reusing a
+    # pruned key checks out again. 0 keeps them forever.
+    "IDEMPOTENCY_KEY_RETENTION_HOURS": _env.int("ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS", default=48),
     # After this many failed payment attempts a confirmed order is cancelled ("payment_failed").
     "MAX_PAYMENT_ATTEMPTS": _env.int("ORDER_MAX_PAYMENT_ATTEMPTS", default=3),
     # Payment providers that may be used, and the one used when a request names none. The
@@ -58,12 +65,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery beat (the orders-beat process): cancel confirmed orders whose payment is overdue.
+# Celery beat (the orders-beat process): cancel confirmed orders whose payment is overdue and
+# pending orders catalog never answered; prune old checkout idempotency keys.
+_PRUNE_KEYS_EVERY_SECONDS = 3600.0
 CELERY_BEAT_SCHEDULE = {
     "orders.expire-unpaid-orders": {
         "task": "orders.ordering.expire_unpaid_orders",
         "schedule": float(ORDERS["EXPIRY_SWEEP_SECONDS"]),
         "options": {"expires": float(ORDERS["EXPIRY_SWEEP_SECONDS"])},  # a missed sweep is not queued up
+    },
+    "orders.prune-idempotency-keys": {
+        "task": "orders.ordering.prune_idempotency_keys",
+        "schedule": _PRUNE_KEYS_EVERY_SECONDS,
+        "options": {"expires": _PRUNE_KEYS_EVERY_SECONDS},
     },
 }
 

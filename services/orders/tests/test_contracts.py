@@ -17,6 +17,7 @@ ORDERS_EVENTS = [
     "orders.order.shipped",
     "orders.order.completed",
     "orders.payment.failed",
+    "orders.payment.refunded",
 ]
 
 

@@ -1,8 +1,10 @@
 """catalog's stock events → the order saga (thin adapters over the services).
 
 A stock answer for an order that already moved on (cancelled by its owner while catalog
-was reserving, or a duplicate) is an illegal transition: it is logged and dropped, never
-forced through and never retried. Releasing what catalog reserved for a cancelled order is
+was reserving, cancelled by the sweep because catalog took longer than
+``ORDER_PENDING_TIMEOUT_SECONDS``, or a duplicate) is an illegal transition: it is logged and
+dropped (the handler returns normally, so the event is acknowledged, never dead-lettered),
+never forced through and never retried. Releasing what catalog reserved for a cancelled order is
 catalog's side of ``orders.order.cancelled``.
 """
 

@@ -36,8 +36,9 @@ CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, Or
 class CancellationReason(models.TextChoices):
     CUSTOMER = "customer"
     STAFF = "staff"
-    EXPIRED = "expired"
+    EXPIRED = "expired"  # confirmed, not paid by payment_due_at
     PAYMENT_FAILED = "payment_failed"
+    STOCK_TIMEOUT = "stock_timeout"  # pending, catalog never answered (ORDER_PENDING_TIMEOUT_SECONDS)
 
 
 class Order(models.Model):
@@ -138,6 +139,8 @@ class CheckoutIdempotencyKey(models.Model):
 
     The unique constraint is what makes two concurrent requests with one key produce
     exactly one order: the second insert waits for the first transaction and then fails.
+    Keys are kept ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS`` and then pruned (hence the index
+    on ``created_at``); a key used again after that checks out anew.
     """
 
     user_id = models.UUIDField()
@@ -150,6 +153,7 @@ class CheckoutIdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user_id", "key"], name="checkout_idempotency_key_per_user"),
         ]
+        indexes = [models.Index(fields=["created_at"], name="checkout_idem_key_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -79,15 +79,13 @@ def order_checkout(
 
     The key row is inserted first: a concurrent request with the same key blocks on the
     unique index until this transaction ends, then fails and replays our order. A request
-    that fails (empty cart …) rolls its key back, so the key may be used again.
+    that fails (empty cart …) rolls its key back, so the key may be used again. Keys are
+    pruned after ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``; a pruned key is simply new again.
     """
-    try:
-        with transaction.atomic():
-            key = CheckoutIdempotencyKey.objects.create(
-                user_id=user_id, key=idempotency_key, fingerprint=fingerprint
-            )
-    except IntegrityError:
-        return _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    claimed = _claim_key(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    if isinstance(claimed, CheckoutResult):
+        return claimed
+    key = claimed
 
     order = _place_order(user_id=user_id, shipping_address=shipping_address)
     key.order = order
@@ -95,8 +93,38 @@ def order_checkout(
     return CheckoutResult(order=order, is_replay=False)
 
 
-def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CheckoutResult:
-    key = CheckoutIdempotencyKey.objects.select_related("order").get(user_id=user_id, key=idempotency_key)
+def _claim_key(
+    *, user_id: uuid.UUID, idempotency_key: str, fingerprint: str
+) -> CheckoutIdempotencyKey | CheckoutResult:
+    """Insert the key row, or answer with the replay of the request that holds the key.
+
+    An expired key may be pruned between our failed insert and our read of it: the key is
+    then free and the next insert claims it (a key that new is never pruned).
+    """
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return CheckoutIdempotencyKey.objects.create(
+                    user_id=user_id, key=idempotency_key, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            replay = _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CheckoutResult | None:
+    key = (
+        CheckoutIdempotencyKey.objects.select_related("order")
+        .filter(user_id=user_id, key=idempotency_key)
+        .first()
+    )
+    if key is None:
+        return None
     if key.fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used with a different request body.",
@@ -240,6 +268,10 @@ def _cancellation_message(reason: str) -> str:
         CancellationReason.STAFF: "Cancelled by staff.",
         CancellationReason.EXPIRED: "Cancelled: not paid in time.",
         CancellationReason.PAYMENT_FAILED: "Cancelled: payment failed too many times.",
+        CancellationReason.STOCK_TIMEOUT: (
+            "Cancelled: the stock could not be confirmed in time. Nothing was charged; "
+            "you can place the order again."
+        ),
     }[reason]
 
 
@@ -284,17 +316,79 @@ def orders_expire_unpaid(*, now: datetime | None = None, batch_size: int = 500) 
         .order_by("payment_due_at")
         .values_list("id", flat=True)[:batch_size]
     )
-    cancelled = 0
-    for order_id in overdue:
-        try:
-            order_cancel(order_id=order_id, reason=CancellationReason.EXPIRED, actor=Actor.SYSTEM)
-        except Conflict:
-            logger.info("order %s changed before it could expire; skipped", order_id)
-            continue
-        cancelled += 1
+    cancelled = _cancel_each(overdue, reason=CancellationReason.EXPIRED)
     if cancelled:
         logger.info("expired %d unpaid orders", cancelled)
     return cancelled
+
+
+def orders_expire_pending(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Cancel pending orders catalog has not answered for ``ORDER_PENDING_TIMEOUT_SECONDS``.
+
+    The customer sees why (``stock_timeout``) and ``orders.order.cancelled`` makes catalog
+    release whatever it reserves for the order, even if its answer is only late: catalog
+    handles an order's placement and cancellation in order, and a late stock answer for the
+    cancelled order is dropped here (see ``ordering/handlers.py``). An order that catalog
+    answers in the meantime is skipped (its row lock decides who wins).
+    """
+    timeout = settings.ORDERS["PENDING_TIMEOUT_SECONDS"]
+    if timeout <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(seconds=timeout)
+    stuck = list(
+        Order.objects.filter(status=OrderStatus.PENDING, placed_at__lte=cutoff)
+        .order_by("placed_at")
+        .values_list("id", flat=True)[:batch_size]
+    )
+    cancelled = _cancel_each(stuck, reason=CancellationReason.STOCK_TIMEOUT)
+    if cancelled:
+        logger.warning("cancelled %d pending orders catalog did not answer within %ds", cancelled, timeout)
+    return cancelled
+
+
+def _cancel_each(order_ids: list[uuid.UUID], *, reason: CancellationReason) -> int:
+    """Cancel each order in its own transaction, skipping those that moved on meanwhile."""
+    cancelled = 0
+    for order_id in order_ids:
+        try:
+            order_cancel(order_id=order_id, reason=reason, actor=Actor.SYSTEM)
+        except Conflict:
+            logger.info("order %s changed before it could be cancelled (%s); skipped", order_id, reason)
+            continue
+        cancelled += 1
+    return cancelled
+
+
+# -- checkout idempotency keys ------------------------------------------------------------
+
+
+def checkout_keys_prune(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """Delete checkout idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``.
+
+    Batches of ``batch_size``, each its own short transaction, so the table is never locked
+    for long; returns how many keys were deleted. Orders are untouched: a pruned key only
+    means that sending it again checks out anew.
+    """
+    hours = settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"]
+    if hours <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    deleted = 0
+    while True:
+        batch = list(
+            CheckoutIdempotencyKey.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not batch:
+            break
+        with transaction.atomic():
+            deleted += CheckoutIdempotencyKey.objects.filter(id__in=batch, created_at__lt=cutoff).delete()[0]
+        if len(batch) < batch_size:
+            break
+    if deleted:
+        logger.info("pruned %d checkout idempotency keys older than %dh", deleted, hours)
+    return deleted
 
 
 # -- the state machine --------------------------------------------------------------------

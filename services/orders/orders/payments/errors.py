@@ -10,4 +10,5 @@ class PaymentErrorCode(StrEnum):
     UNKNOWN_PROVIDER = "unknown_provider"
     PROVIDER_UNAVAILABLE = "upstream_unavailable"
     INVALID_SIGNATURE = "invalid_signature"
+    REFUND_NOT_RETRYABLE = "refund_not_retryable"
     NOT_FOUND = "not_found"

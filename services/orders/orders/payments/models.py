@@ -73,7 +73,12 @@ class RefundStatus(models.TextChoices):
 
 
 class Refund(models.Model):
-    """Money given back for a captured payment (a full refund, at most one per payment)."""
+    """Money given back for a captured payment (a full refund, at most one per payment).
+
+    ``pending`` → ``succeeded`` (``orders.payment.refunded``) or ``failed`` (the provider's
+    message kept in ``failure_message``). Staff may retry a failed refund: it becomes
+    ``pending`` again with ``attempts`` + 1, and each attempt has its own provider reference.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
@@ -83,9 +88,11 @@ class Refund(models.Model):
     reason = models.CharField(max_length=64)
     provider_refund_id = models.CharField(max_length=128, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1, db_default=1)  # old code inserts too
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"refund {self.id} ({self.status})"

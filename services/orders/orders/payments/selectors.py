@@ -11,7 +11,11 @@ from servicekit.auth import Principal
 
 
 def payment_list(
-    *, principal: Principal, order_id: uuid.UUID | None = None, status: str | None = None
+    *,
+    principal: Principal,
+    order_id: uuid.UUID | None = None,
+    status: str | None = None,
+    refund_status: str | None = None,
 ) -> QuerySet[Payment]:
     """Newest first. Customers see their own payments; staff see all."""
     payments = Payment.objects.select_related("refund")
@@ -21,6 +25,8 @@ def payment_list(
         payments = payments.filter(order_id=order_id)
     if status:
         payments = payments.filter(status=status)
+    if refund_status:
+        payments = payments.filter(refund__status=refund_status)
     return payments.order_by("-created_at", "-id")
 
 

@@ -47,11 +47,24 @@ class ProductData:
 
 @transaction.atomic
 def product_upsert(*, data: ProductData, changed_at: datetime) -> Product:
-    """Create or update the copy of a product, unless we already hold a newer state."""
+    """Create or update the copy of a product, unless we already hold a newer state.
+
+    A product catalog re-creates (or re-exports) after deleting it comes back to life: the
+    tombstone is cleared, but only by a change strictly newer than the deletion, so a stale
+    create/update arriving after the delete never resurrects it.
+    """
     product = _locked_or_new(data.product_id, changed_at)
     if product.source_changed_at > changed_at:
         logger.info("ignoring stale change of product %s from %s", data.product_id, changed_at)
         return product
+    if product.deleted_at is not None and changed_at <= product.deleted_at:
+        logger.info("ignoring change of product %s not newer than its deletion", data.product_id)
+        return product
+    if product.deleted_at is not None:
+        logger.info(
+            "product %s deleted at %s is back (change of %s)", product.id, product.deleted_at, changed_at
+        )
+    product.deleted_at = None
     product.sku = data.sku
     product.name = data.name
     product.price = data.price
@@ -103,7 +116,11 @@ def products_rebuild(
             continue
         product_upsert(data=data, changed_at=exported_at)
         seen.add(data.product_id)
-    missing = Product.objects.filter(deleted_at__isnull=True).exclude(id__in=seen)
+    # Only what we last heard of before the export started: a product created by an event
+    # after that is newer than the export, not missing from it.
+    missing = Product.objects.filter(deleted_at__isnull=True, source_changed_at__lte=exported_at).exclude(
+        id__in=seen
+    )
     deleted = missing.update(deleted_at=exported_at, is_active=False, source_changed_at=exported_at)
     return RebuildResult(upserted=len(seen), deleted=deleted)
 

@@ -97,3 +97,46 @@ def test_the_handler_sees_only_the_fields_it_declared(deliver_at, monkeypatch):
     deliver_at("catalog.product.created", _product_event(uuid.uuid4(), stock=5))
 
     assert set(seen) == {"product_id", "sku", "name", "price", "currency", "is_active"}
+
+
+def test_a_product_catalog_creates_again_after_deleting_it_is_purchasable_again(deliver_at):
+    product_id = uuid.uuid4()
+    start = datetime.now(UTC)
+    deliver_at("catalog.product.created", _product_event(product_id), occurred_at=start)
+    deliver_at(
+        "catalog.product.deleted",
+        {"product_id": str(product_id), "sku": "TEE-M"},
+        occurred_at=start + timedelta(seconds=1),
+    )
+
+    deliver_at(
+        "catalog.product.created",
+        _product_event(product_id, name="T-shirt (restocked)"),
+        occurred_at=start + timedelta(seconds=2),
+    )
+
+    product = Product.objects.get(id=product_id)
+    assert (product.name, product.deleted_at, product.is_purchasable) == ("T-shirt (restocked)", None, True)
+
+
+def test_a_stale_event_delivered_after_the_deletion_does_not_resurrect(deliver_at):
+    product_id = uuid.uuid4()
+    start = datetime.now(UTC)
+    deliver_at("catalog.product.created", _product_event(product_id), occurred_at=start)
+    deliver_at(
+        "catalog.product.deleted",
+        {"product_id": str(product_id), "sku": "TEE-M"},
+        occurred_at=start + timedelta(seconds=2),
+    )
+
+    # an update made before the deletion, redelivered late
+    outcome = deliver_at(
+        "catalog.product.updated",
+        _product_event(product_id, price="5.00"),
+        occurred_at=start + timedelta(seconds=1),
+    )
+
+    assert outcome.handled  # acknowledged, not retried
+    product = Product.objects.get(id=product_id)
+    assert product.deleted_at is not None and product.is_purchasable is False
+    assert product.price == Decimal("19.90")

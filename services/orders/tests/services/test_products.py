@@ -113,3 +113,92 @@ def test_rebuild_upserts_every_exported_product_and_deletes_the_missing_ones():
 def test_invalid_price_is_refused():
     with pytest.raises(ValueError):
         _data(uuid.uuid4(), price="twelve")
+
+
+# -- deletion and re-creation ------------------------------------------------------------------
+
+
+def _deleted_product(**fields) -> Product:
+    product = ProductFactory(**fields)
+    product_mark_deleted(product_id=product.id, changed_at=product.source_changed_at + timedelta(seconds=1))
+    product.refresh_from_db()
+    assert product.deleted_at is not None
+    return product
+
+
+def test_a_product_recreated_after_its_deletion_comes_back():
+    product = _deleted_product(name="Mug")
+    later = product.deleted_at + timedelta(seconds=1)
+
+    product_upsert(data=_data(product.id, name="Mug v2", price="14.00"), changed_at=later)
+
+    product.refresh_from_db()
+    assert product.deleted_at is None
+    assert (product.name, product.price, product.is_active, product.is_purchasable) == (
+        "Mug v2",
+        Decimal("14.00"),
+        True,
+        True,
+    )
+    assert product.source_changed_at == later
+
+
+@pytest.mark.parametrize("age", [timedelta(seconds=1), timedelta(0)], ids=["older", "same-time"])
+def test_a_change_not_newer_than_the_deletion_does_not_resurrect(age):
+    product = _deleted_product(name="Mug")
+    deleted_at = product.deleted_at
+
+    product_upsert(data=_data(product.id, name="Stale"), changed_at=deleted_at - age)
+
+    product.refresh_from_db()
+    assert product.deleted_at == deleted_at
+    assert (product.name, product.is_purchasable) == ("Mug", False)
+
+
+def test_a_rebuild_brings_back_a_product_catalog_exports_again():
+    product = _deleted_product(name="Old")
+    row = {
+        "product_id": str(product.id),
+        "sku": product.sku,
+        "name": "Re-exported",
+        "price": "3.00",
+        "currency": "USD",
+        "is_active": True,
+    }
+
+    result = products_rebuild(rows=[row], exported_at=product.deleted_at + timedelta(minutes=1))
+
+    product.refresh_from_db()
+    assert (result.upserted, result.deleted) == (1, 0)
+    assert (product.name, product.deleted_at, product.is_purchasable) == ("Re-exported", None, True)
+
+
+def test_a_rebuild_older_than_a_deletion_keeps_the_product_deleted():
+    product = _deleted_product(name="Gone")
+    row = {
+        "product_id": str(product.id),
+        "sku": product.sku,
+        "name": "Exported before the delete",
+        "price": "3.00",
+        "currency": "USD",
+        "is_active": True,
+    }
+
+    products_rebuild(rows=[row], exported_at=product.deleted_at - timedelta(seconds=1))
+
+    product.refresh_from_db()
+    assert product.deleted_at is not None
+    assert product.name == "Gone"
+
+
+def test_a_rebuild_does_not_delete_a_product_created_after_the_export_started():
+    exported_at = timezone.now()
+    newer = ProductFactory(source_changed_at=exported_at + timedelta(seconds=5))
+    older = ProductFactory(source_changed_at=exported_at - timedelta(seconds=5))
+
+    result = products_rebuild(rows=[], exported_at=exported_at)
+
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    assert result.deleted == 1
+    assert (newer.deleted_at, older.deleted_at) == (None, exported_at)

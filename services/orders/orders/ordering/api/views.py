@@ -180,12 +180,22 @@ class OrderCheckoutApi(APIView):
                 IDEMPOTENCY_HEADER,
                 location=OpenApiParameter.HEADER,
                 required=True,
-                description="Unique per checkout attempt; resending it replays the same order.",
+                description=(
+                    "Unique per checkout attempt; resending it replays the same order while the "
+                    "key is remembered (48 hours by default)."
+                ),
             )
         ],
         description=(
             "Turn the cart into a pending order. The same Idempotency-Key with the same body "
-            "returns the same order (header `Idempotent-Replayed: true`); with another body, 409."
+            "returns the same order (header `Idempotent-Replayed: true`); with another body, 409. "
+            "Keys are remembered for a limited time (48 hours by default, a deployment setting) "
+            "and then forgotten: a key sent again after that is treated as new and checks out "
+            "the cart again, creating a new order if the cart has items. Retry within that "
+            "window, and use a fresh key for every new checkout.\n\n"
+            "The order stays `pending` until the stock is confirmed. If that takes too long "
+            "(15 minutes by default) the order is cancelled with `cancellation_reason: "
+            "stock_timeout`, explained in `status_reason`; nothing is charged."
         ),
     )
     def post(self, request):

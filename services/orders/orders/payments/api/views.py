@@ -1,4 +1,5 @@
-"""Payment APIs: pay an order, list and read payments, and the providers' webhooks."""
+"""Payment APIs: pay an order, list and read payments, retry a failed refund (staff), and the
+providers' webhooks."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from rest_framework.views import APIView
 from orders.api import paginated_response, principal_of, user_id_of
 from orders.money import MoneyField
 from orders.payments.errors import PaymentErrorCode
-from orders.payments.models import Payment, PaymentStatus
+from orders.payments.models import Payment, PaymentStatus, RefundStatus
 from orders.payments.selectors import payment_get, payment_list
-from orders.payments.services import payment_create, payment_webhook_receive
-from servicekit.auth import IsOwnerOrStaff
+from orders.payments.services import payment_create, payment_webhook_receive, refund_retry
+from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
 
 
@@ -24,12 +25,19 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
     @extend_schema_serializer(component_name="PaymentRefund")
     class RefundSerializer(serializers.Serializer):
         id = serializers.UUIDField()
-        status = serializers.CharField()
+        status = serializers.ChoiceField(
+            choices=RefundStatus.choices,
+            help_text="pending (being asked for) → succeeded, or failed (see failure_message; staff may retry).",
+        )
         amount = MoneyField()
         currency = serializers.CharField()
         reason = serializers.CharField()
+        failure_message = serializers.CharField(help_text="Why the provider refused the refund, when failed.")
+        attempts = serializers.IntegerField(help_text="How many times the refund was asked for.")
         created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
         succeeded_at = serializers.DateTimeField(allow_null=True)
+        failed_at = serializers.DateTimeField(allow_null=True)
 
     amount = MoneyField()
     refund = serializers.SerializerMethodField()
@@ -103,6 +111,11 @@ class PaymentListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         order_id = serializers.UUIDField(required=False)
         status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+        refund_status = serializers.ChoiceField(
+            choices=RefundStatus.choices,
+            required=False,
+            help_text="Payments whose refund is in this state (e.g. `failed`, to find refunds to retry).",
+        )
 
     OutputSerializer = PaymentOutputSerializer
 
@@ -132,6 +145,26 @@ class PaymentDetailApi(APIView):
             raise NotFound("No such payment.", code=PaymentErrorCode.NOT_FOUND)
         self.check_object_permissions(request, payment)
         return Response(PaymentDetailApi.OutputSerializer(payment).data)
+
+
+class PaymentRefundRetryApi(APIView):
+    permission_classes = [IsStaff]
+    OutputSerializer = PaymentOutputSerializer
+
+    @extend_schema(
+        operation_id="payments_refund_retry",
+        request=None,
+        responses={202: PaymentOutputSerializer},
+        description=(
+            "Staff only. Ask the provider again for a refund it reported failed: the refund "
+            "becomes `pending` (a new attempt) and is settled in the background. 409 "
+            "`refund_not_retryable` if the payment has no refund or its refund has not failed."
+        ),
+    )
+    def post(self, request, payment_id):
+        refund_retry(payment_id=payment_id, actor=str(user_id_of(request)))
+        payment = payment_get(payment_id=payment_id)
+        return Response(PaymentRefundRetryApi.OutputSerializer(payment).data, status=status.HTTP_202_ACCEPTED)
 
 
 class PaymentWebhookApi(APIView):
