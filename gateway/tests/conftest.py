@@ -3,6 +3,7 @@
 identity and catalog run as real gunicorn processes; orders, builds and analytics point at
 free ports where nothing listens (502), messaging at a socket that accepts connections and
 never answers (504). Every port is picked free; everything is stopped by PID at the end.
+``limited_gateway`` is a second nginx on its own, with a general rate low enough to hit.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNNING_SERVICES = ("identity", "catalog")
 ALLOWED_ORIGIN = "https://app.example.com"
 READ_TIMEOUT_SECONDS = 3  # short, for the 504 test; ample for the real services
+SERVICES = ("identity", "catalog", "orders", "builds", "messaging", "analytics")
 
 
 def free_port() -> int:
@@ -57,6 +59,7 @@ class Stack:
     media_roots: dict[str, Path]  # each running service's MEDIA_ROOT
     allowed_origin: str = ALLOWED_ORIGIN
     read_timeout: int = READ_TIMEOUT_SECONDS
+    settings: dict[str, str] = field(default_factory=dict)  # the GATEWAY_* ones it runs with
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def request(
@@ -72,6 +75,14 @@ class Stack:
 
     def get(self, path: str, **headers: str) -> Response:
         return self.request("GET", path, headers={k.replace("_", "-"): v for k, v in headers.items()})
+
+    def raw(self, data: bytes) -> Response:
+        """Send ``data`` as it is (a malformed request http.client would refuse to write)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(data)
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            return Response(response.status, response.headers, response.read())
 
     def log_line(self, log: Path, request_id: str, timeout: float = 5) -> dict:
         """The JSON line of ``log`` carrying ``request_id`` (logs are written after the response)."""
@@ -126,6 +137,21 @@ def stop_all(processes: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
+def start_gateway(stack: Stack, prefix: Path, settings: dict[str, str]) -> None:
+    """gateway/run.sh on ``stack.port`` with the given GATEWAY_* settings, once it answers."""
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "GATEWAY_PREFIX": str(prefix),
+        "GATEWAY_PORT": str(stack.port),
+        **{f"{name.upper()}_UPSTREAM": address for name, address in stack.upstreams.items()},
+        **settings,
+    }
+    stack.settings = settings
+    stack.processes.append(start([str(ROOT / "gateway" / "run.sh")], env, stack.access_log))
+    poll(lambda: http_ok(stack.port, "/healthz"), 15, "gateway", stack.processes)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("gateway")
@@ -162,11 +188,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             # gunicorn's control socket is one path per user: leave it to a running platform.
             argv = [str(ROOT / "services" / name / "entrypoint.sh"), "web", "--no-control-socket"]
             stack.processes.append(start(argv, env, stack.service_logs[name]))
-        gateway_env = {
-            **base_env,
-            "GATEWAY_PREFIX": str(tmp / "prefix"),
-            "GATEWAY_PORT": str(stack.port),
-            **{f"{name.upper()}_UPSTREAM": address for name, address in upstreams.items()},
+        gateway_settings = {
             "GATEWAY_RATE_GENERAL": "1000r/s",
             "GATEWAY_BURST_GENERAL": "1000",
             "GATEWAY_RATE_AUTH": "1r/s",  # low, so a short burst is rejected
@@ -177,18 +199,40 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "GATEWAY_WORKER_PROCESSES": "2",
             "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},http://localhost:3000",
         }
-        stack.processes.append(start([str(ROOT / "gateway" / "run.sh")], gateway_env, stack.access_log))
+        start_gateway(stack, tmp / "prefix", gateway_settings)
 
         for name, port in ports.items():
             poll(lambda p=port: http_ok(p, "/healthz"), 30, f"{name} healthz", stack.processes)
             # Warm up the lazily imported views so the short proxy timeout only hits messaging.
             http_ok(port, "/readyz")
             http_ok(port, "/api/schema/?format=json")
-        poll(lambda: http_ok(stack.port, "/healthz"), 15, "gateway", stack.processes)
         yield stack
     finally:
         stop_all(stack.processes)
         blackhole.close()
+
+
+@pytest.fixture(scope="module")
+def limited_gateway(tmp_path_factory) -> Iterator[Stack]:
+    """A second nginx alone (every upstream a free port: 502) with a very low general rate."""
+    tmp = tmp_path_factory.mktemp("limited-gateway")
+    stack = Stack(
+        port=free_port(),
+        access_log=tmp / "gateway.log",
+        service_logs={},
+        upstreams={name: f"127.0.0.1:{free_port()}" for name in SERVICES},
+        media_roots={},
+    )
+    settings = {
+        "GATEWAY_RATE_GENERAL": "1r/m",  # after the burst, nothing more within the test
+        "GATEWAY_BURST_GENERAL": "3",
+        "GATEWAY_WORKER_PROCESSES": "1",
+    }
+    try:
+        start_gateway(stack, tmp / "prefix", settings)
+        yield stack
+    finally:
+        stop_all(stack.processes)
 
 
 def log_lines(path: Path) -> list[dict]:

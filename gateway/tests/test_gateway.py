@@ -304,3 +304,201 @@ def test_product_image_uploads_get_the_larger_body_limit(stack):
     response = stack.request("POST", path, {"Content-Type": "application/octet-stream"}, body)
     assert response.status != 413
     assert json.loads(response.body)["error"]["code"] != "payload_too_large"
+
+
+# --- errors nginx raises itself, before or instead of routing: envelopes, never its HTML ---
+
+
+def assert_gateway_envelope(response, status: int, code: str) -> dict:
+    """The gateway's own error: the envelope, and its headers exactly once (not the HTML page)."""
+    body = assert_envelope(response, status, code)
+    assert len(response.headers.get_all("X-Request-ID")) == 1
+    assert response.headers.get_all("X-Frame-Options") == ["DENY"]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/docs"),
+        ("POST", "/api/docs/"),
+        ("POST", "/api/docs/swagger-ui.css"),
+        ("PUT", "/api/docs/swagger-initializer.js"),
+        ("DELETE", "/api/docs/index.html"),
+        ("OPTIONS", "/api/docs"),  # not a CORS preflight (no Access-Control-Request-Method)
+        ("POST", "/healthz"),
+        ("DELETE", "/healthz"),
+    ],
+)
+def test_gateway_pages_are_read_only_with_a_405_envelope(stack, method, path):
+    request_id = new_id()
+    response = stack.request(method, path, {"X-Request-ID": request_id}, b"{}")
+    body = assert_gateway_envelope(response, 405, "method_not_allowed")
+    assert body["error"]["details"]["method"] == method
+    assert response.request_id == request_id
+    assert response.headers.get_all("Allow") == ["GET, HEAD"]
+    log = stack.log_line(stack.access_log, request_id)
+    assert (log["method"], log["status"]) == (method, 405)
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/docs/swagger-ui.css", "/healthz"])
+def test_head_on_gateway_pages_is_allowed(stack, path):
+    response = stack.request("HEAD", path)
+    assert response.status == 200
+    assert response.body == b""
+    assert "Allow" not in response.headers
+
+
+def test_trace_is_a_405_envelope_without_an_allow_of_the_gateway(stack):
+    """nginx refuses TRACE on every path; which methods an API path takes is its service's business."""
+    response = stack.request("TRACE", "/api/v1/catalog/products/")
+    assert_gateway_envelope(response, 405, "method_not_allowed")
+    assert "Allow" not in response.headers
+
+
+def test_a_service_405_keeps_the_service_allow(stack):
+    response = stack.request("POST", "/api/schema/catalog/", {"Content-Type": "application/json"}, b"{}")
+    assert response.status == 405, response.body
+    allow = response.headers.get_all("Allow")
+    assert len(allow) == 1 and "GET" in allow[0] and allow[0] != "GET, HEAD"
+
+
+def test_too_long_uri_is_a_414_envelope(stack):
+    response = stack.get("/api/v1/catalog/products/?q=" + "a" * 16 * 1024)  # over 8k buffers
+    assert_gateway_envelope(response, 414, "uri_too_long")
+    assert GENERATED_ID.match(response.request_id)  # nginx stops before reading any header
+
+
+def test_oversized_header_is_a_431_envelope(stack):
+    request_id = new_id()
+    response = stack.request(
+        "GET", "/api/v1/catalog/products/", {"X-Request-ID": request_id, "Cookie": "a=" + "b" * 16 * 1024}
+    )
+    assert_gateway_envelope(response, 431, "request_header_too_large")
+    assert response.request_id == request_id  # read before the header that did not fit
+
+
+def test_unsatisfiable_range_on_a_docs_asset_is_ignored(stack):
+    """The gateway serves whole files: a Range never becomes nginx's 416 (its headers doubled)."""
+    whole = stack.get("/api/docs/swagger-ui.css")
+    for value in ("bytes=99999999-", "bytes=0-9"):
+        request_id = new_id()
+        response = stack.get("/api/docs/swagger-ui.css", Range=value, X_Request_ID=request_id)
+        assert response.status == 200
+        assert response.body == whole.body
+        assert "Content-Range" not in response.headers
+        assert response.headers.get_all("X-Request-ID") == [request_id]
+
+
+@pytest.mark.parametrize(
+    "header", [("If-Match", '"not-this-one"'), ("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:01 GMT")]
+)
+def test_failed_precondition_on_a_docs_asset_is_a_412_envelope(stack, header):
+    response = stack.get("/api/docs/swagger-ui.css", **{header[0].replace("-", "_"): header[1]})
+    assert_gateway_envelope(response, 412, "precondition_failed")
+
+
+def test_unknown_transfer_encoding_is_a_501_envelope(stack):
+    request_id = new_id()
+    response = stack.raw(
+        b"POST /api/v1/catalog/products/ HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n"
+        b"X-Request-ID: " + request_id.encode() + b"\r\nTransfer-Encoding: gzip\r\n\r\n"
+    )
+    assert_gateway_envelope(response, 501, "not_implemented")
+    assert response.request_id == request_id
+    assert stack.log_line(stack.access_log, request_id)["upstream_addr"] == ""  # never proxied
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"garbage",
+        b"GET / HTTP/1.1 trailing",
+        b"GET /\x01 HTTP/1.1",
+        b"GET /%00 HTTP/1.1",
+        b"GET /../../etc/passwd HTTP/1.1",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",  # a TLS ClientHello on the plain port
+    ],
+)
+def test_malformed_request_line_is_a_400_envelope(stack, request_line):
+    # Before the fix nginx could not redirect a request without a URI to the error page and
+    # answered its HTML 500 instead.
+    response = stack.raw(request_line + b"\r\nHost: gateway\r\nConnection: close\r\n\r\n")
+    assert_gateway_envelope(response, 400, "bad_request")
+    assert GENERATED_ID.match(response.request_id)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Host: a\r\nHost: b\r\n",  # two Hosts
+        b"Host: a\r\nContent-Length: nope\r\n",
+        b"Host: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n",  # smuggling shape
+        b"Host: a\r\nBad Header: x\r\n",
+    ],
+)
+def test_malformed_headers_are_a_400_envelope(stack, headers):
+    response = stack.raw(
+        b"POST /api/v1/catalog/products/ HTTP/1.1\r\n" + headers + b"Connection: close\r\n\r\n"
+    )
+    assert_gateway_envelope(response, 400, "bad_request")
+
+
+def test_unsupported_http_version_is_a_505_envelope(stack):
+    response = stack.raw(b"GET /api/v1/catalog/products/ HTTP/2.0\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert_gateway_envelope(response, 505, "http_version_not_supported")
+
+
+def test_error_page_locations_are_not_reachable_from_outside(stack):
+    for code in ("bad_request", "uri_too_long", "internal_error", "http_version_not_supported"):
+        assert_gateway_envelope(stack.get(f"/_gateway/error/{code}"), 404, "not_found")
+
+
+# --- the general limit_req zone, on a gateway of its own with a rate low enough to hit ---
+
+ASSET = "/api/docs/swagger-initializer.js"  # served by nginx itself: no service needed
+
+
+def exhaust(gateway) -> list:
+    """Requests until the general rate refuses one; the responses, in order."""
+    responses = []
+    for _ in range(int(gateway.settings["GATEWAY_BURST_GENERAL"]) + 5):
+        responses.append(gateway.get(ASSET, X_Request_ID=new_id()))
+        if responses[-1].status == 429:
+            break
+    return responses
+
+
+def test_general_rate_is_a_429_envelope_after_the_burst(limited_gateway):
+    responses = exhaust(limited_gateway)
+    statuses = [r.status for r in responses]
+    assert statuses[-1] == 429, statuses
+    passed = statuses[:-1]
+    assert set(passed) <= {200}
+    burst = int(limited_gateway.settings["GATEWAY_BURST_GENERAL"])
+    assert len(passed) <= burst + 1  # the rate's one request and the burst, at most
+
+    limited = responses[-1]
+    assert_gateway_envelope(limited, 429, "rate_limited")
+    assert limited.headers["Retry-After"] == "1"
+    log = limited_gateway.log_line(limited_gateway.access_log, limited.request_id)
+    assert log["status"] == 429 and log["upstream_addr"] == ""
+
+    # Proxied routes share the zone: refused before nginx tries the (stopped) service.
+    proxied = limited_gateway.get("/api/v1/catalog/products/")
+    assert_gateway_envelope(proxied, 429, "rate_limited")
+
+
+def test_liveness_is_never_rate_limited(limited_gateway):
+    exhaust(limited_gateway)
+    assert limited_gateway.get("/healthz").status == 200
+
+
+def test_error_pages_are_not_rate_limited_into_html(limited_gateway):
+    """Requests nginx rejects before routing, from a client over its rate: still their envelopes."""
+    exhaust(limited_gateway)
+    for _ in range(3):
+        bad = limited_gateway.raw(b"garbage\r\n\r\n")
+        assert_gateway_envelope(bad, 400, "bad_request")
+        too_long = limited_gateway.get("/" + "a" * 16 * 1024)
+        assert_gateway_envelope(too_long, 414, "uri_too_long")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -59,6 +61,39 @@ def test_compose_style_upstreams_and_origins(tmp_path):
 def test_values_that_would_break_the_config_are_refused(tmp_path, name, value):
     with pytest.raises(render.ConfigError, match=name):
         render.render(tmp_path, env={name: value})
+
+
+# Every error nginx can make on its own, by status (494: a request header too large).
+GATEWAY_ERRORS = {400, 403, 404, 405, 408, 411, 412, 413, 414, 416, 429, 494, 500, 501, 502, 503, 504, 505}
+
+
+def test_every_gateway_error_has_an_envelope_page(tmp_path):
+    render.render(tmp_path, env={})
+    errors = (tmp_path / "snippets" / "errors.conf").read_text()
+    pages = {
+        target: body
+        for target, body in re.findall(
+            r"^location (?:= )?(\S+) \{\n(.*?)^\}", errors, re.MULTILINE | re.DOTALL
+        )
+    }
+    covered = set()
+    for codes, overwrite, target in re.findall(
+        r"^error_page ((?:\d{3} )+)(?:=(\d{3}) )?(\S+);", errors, re.MULTILINE
+    ):
+        assert target in pages, target
+        page = pages[target]
+        if target.startswith("/"):
+            assert "internal;" in page, target  # never reachable from outside
+        assert "default_type application/json;" in page and "types { }" in page, target
+        status, body = re.search(r"return (\d{3}) '(.*)';", page).groups()
+        for code in map(int, codes.split()):
+            covered.add(code)
+            assert int(status) == int(overwrite or code), (code, target)
+        envelope = json.loads(re.sub(r"\$\w+", "x", body))
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", envelope["error"]["code"])
+        assert envelope["error"]["message"] and isinstance(envelope["error"]["details"], dict)
+        assert "$req_id" in body and envelope["meta"] == {"request_id": "x"}
+    assert covered >= GATEWAY_ERRORS, GATEWAY_ERRORS - covered
 
 
 def test_run_sh_says_how_to_install_a_missing_nginx(tmp_path):
