@@ -63,7 +63,6 @@ images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform]
 	done
 
 up:  ## start the development stack in containers (gateway on :8080)
-	@deploy/tools/dev-keys.sh
 	@$(COMPOSE) -f docker-compose.yml up --build --detach
 	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs, RabbitMQ UI: http://localhost:15672)"
 

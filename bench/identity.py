@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, key_file: Path) -> int:
     )
     jwks.stop()
 
-    _, raw_key = api_key_create(user=user, name="bench", scopes=["bench:read"])
+    _, raw_key = api_key_create(user=user, name="bench", scopes=["orders:read"])
     print("API-key introspection work in identity (keyed hash, one indexed read):")
     report(
         "api_key_authenticate", timed(lambda _: api_key_authenticate(raw_key=raw_key), args.refreshes), "us"

@@ -3,6 +3,8 @@ Kubernetes overlays. No Docker engine and no cluster: everything is checked stat
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +14,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("dev", "prod")
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.prod.yml")
+# docker-compose.prod.yml refuses to render without the release to run.
+IMAGE_TAG = "1.2.3-test"
+COMPOSE_ENV = {**os.environ, "IMAGE_TAG": IMAGE_TAG}
 
 
 def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
@@ -44,3 +49,17 @@ def rendered(tools: Path) -> dict[str, list[dict]]:
 def compose() -> dict[str, dict]:
     """The compose files as written (YAML anchors and merge keys resolved)."""
     return {name: yaml.safe_load((ROOT / name).read_text()) for name in COMPOSE_FILES}
+
+
+@pytest.fixture(scope="session")
+def compose_config(tools: Path) -> dict[str, dict]:
+    """The compose files as Docker Compose reads them (`config --format json`: interpolated,
+    merged, every short syntax expanded), with IMAGE_TAG set."""
+    out = {}
+    for name in COMPOSE_FILES:
+        result = run(
+            [str(tools / "docker-compose"), "-f", name, "config", "--format", "json"], env=COMPOSE_ENV
+        )
+        assert result.returncode == 0, f"{name}:\n{result.stderr}"
+        out[name] = json.loads(result.stdout)
+    return out

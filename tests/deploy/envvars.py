@@ -33,18 +33,36 @@ def _sources(directory: Path) -> list[Path]:
     ]
 
 
+def variables_in_file(path: Path) -> set[str]:
+    text = path.read_text()
+    return {name for pattern in PATTERNS for name in pattern.findall(text)}
+
+
 def variables_in(directory: Path) -> set[str]:
     found: set[str] = set()
     for path in _sources(directory):
-        text = path.read_text()
-        for pattern in PATTERNS:
-            found.update(pattern.findall(text))
+        found |= variables_in_file(path)
     return found
 
 
 def servicekit_variables() -> set[str]:
     """Read by every service process (servicekit is in every image)."""
     return variables_in(ROOT / "shared-lib" / "src" / "servicekit")
+
+
+GUNICORN_CONFIG = ROOT / "shared-lib" / "src" / "servicekit" / "gunicorn_config.py"
+
+
+def web_only_variables() -> set[str]:
+    """Read only by gunicorn's config, so only by web processes (workers, consumers, relays,
+    beat, migrations and init containers never load it)."""
+    elsewhere: set[str] = set()
+    for path in _sources(ROOT / "shared-lib" / "src" / "servicekit"):
+        if path != GUNICORN_CONFIG:
+            elsewhere |= variables_in_file(path)
+    for service in SERVICES:
+        elsewhere |= variables_in(ROOT / "services" / service)
+    return variables_in_file(GUNICORN_CONFIG) - elsewhere
 
 
 def service_variables(service: str) -> set[str]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import os
 import re
-from pathlib import Path
+import subprocess
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import COMPOSE_FILES, OVERLAYS, ROOT, run
-from envvars import SERVICES, all_variables, gateway_variables, service_variables
+from conftest import COMPOSE_ENV, COMPOSE_FILES, IMAGE_TAG, OVERLAYS, ROOT, run
+from envvars import SERVICES, all_variables, gateway_variables, service_variables, web_only_variables
 
 # Kubernetes releases the manifests must validate against: the oldest we support (the
 # preStop sleep action needs 1.30) and the newest the validator knows.
@@ -65,6 +66,7 @@ DEFAULTED = {
     "JWT_KEY_RELOAD_SECONDS": "tuning",
     "JWT_ACCESS_TOKEN_SECONDS": "the contract's 15 minutes",
     "JWT_REFRESH_TOKEN_SECONDS": "product default",
+    "JWT_REFRESH_REUSE_GRACE_SECONDS": "product default (reuse detection's grace, at most 60 s)",
     "USER_TOKEN_SCOPES": "product default",
     "LOGIN_LOCKOUT_THRESHOLD": "product default",
     "LOGIN_LOCKOUT_SECONDS": "product default",
@@ -136,8 +138,18 @@ def env_file_keys(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", COMPOSE_FILES)
 def test_compose_file_passes_config(tools, name):
-    result = run([str(tools / "docker-compose"), "-f", name, "config", "--quiet"])
+    result = run([str(tools / "docker-compose"), "-f", name, "config", "--quiet"], env=COMPOSE_ENV)
     assert result.returncode == 0, result.stderr
+
+
+def test_prod_compose_refuses_to_run_without_an_image_tag(tools):
+    """No `latest` fallback: a restart must never change the release that runs."""
+    env = {k: v for k, v in os.environ.items() if k != "IMAGE_TAG"}
+    result = run(
+        [str(tools / "docker-compose"), "-f", "docker-compose.prod.yml", "config", "--quiet"], env=env
+    )
+    assert result.returncode != 0
+    assert "IMAGE_TAG" in result.stderr
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -206,7 +218,41 @@ def test_procfile_lists_the_expected_process_types():
     processes = procfile_processes()
     for service in SERVICES:
         assert {"web", "worker", "consumer", "relay"} <= processes[service], service
-    assert "beat" in processes["orders"] and "beat" in processes["analytics"]
+    for service in ("identity", "orders", "analytics"):
+        assert "beat" in processes[service], service
+
+
+def _settings_tasks(service: str) -> tuple[set[str], set[str]]:
+    """(tasks its CELERY_BEAT_SCHEDULE runs, tasks its code registers by name)."""
+    settings = (ROOT / f"services/{service}/{service}/settings.py").read_text()
+    scheduled = set()
+    if match := re.search(r"^CELERY_BEAT_SCHEDULE\s*=\s*\{(.*?)^\}", settings, re.MULTILINE | re.DOTALL):
+        scheduled = set(re.findall(r'"task":\s*"([^"]+)"', match.group(1)))
+    registered = set()
+    for path in (ROOT / f"services/{service}/{service}").rglob("tasks.py"):
+        registered |= set(re.findall(r'shared_task\([^)]*name="([^"]+)"', path.read_text()))
+    return scheduled, registered
+
+
+def test_every_beat_schedule_has_a_beat_process_and_real_tasks():
+    processes = procfile_processes()
+    for service in SERVICES:
+        scheduled, registered = _settings_tasks(service)
+        if scheduled:
+            assert "beat" in processes[service], f"{service} schedules {scheduled} but runs no beat"
+        assert scheduled <= registered, f"{service} schedules unknown tasks {scheduled - registered}"
+
+
+def test_identity_purges_expired_tokens_daily():
+    scheduled, _ = _settings_tasks("identity")
+    assert "identity.purge_expired_tokens" in scheduled
+    tasks = (ROOT / "services/identity/identity/tasks.py").read_text()
+    command = (
+        ROOT / "services/identity/identity/tokens/management/commands/purge_expired_tokens.py"
+    ).read_text()
+    # The task and `manage.py purge_expired_tokens` do the same work.
+    for function in ("refresh_tokens_purge", "one_time_tokens_purge"):
+        assert function in tasks and function in command, function
 
 
 @pytest.mark.parametrize("name", COMPOSE_FILES)
@@ -253,6 +299,15 @@ def pod_specs(objects):
             yield o, o["spec"]["template"]["spec"]
 
 
+def all_containers(spec) -> list[dict]:
+    """A pod's init containers and containers."""
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def workload_service(obj) -> str | None:
+    return obj["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/name")
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_pods_are_non_root_read_only_without_capabilities_and_bounded(rendered, overlay):
     for obj, spec in pod_specs(rendered[overlay]):
@@ -291,13 +346,177 @@ def test_network_policies_deny_by_default(rendered, overlay):
 def test_prod_renders_no_secret_and_scales_web(rendered):
     prod = rendered["prod"]
     assert not [o for o in prod if o["kind"] == "Secret"]
-    for o in prod:
-        if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-web"):
-            assert o["spec"]["replicas"] >= 3, o["metadata"]["name"]
-        if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-beat"):
+    deployments = {o["metadata"]["name"]: o for o in prod if o["kind"] == "Deployment"}
+    hpas = [o for o in prod if o["kind"] == "HorizontalPodAutoscaler"]
+    scaled = {h["spec"]["scaleTargetRef"]["name"] for h in hpas}
+    assert scaled == {f"{s}-web" for s in SERVICES} | {"gateway"}
+    for hpa in hpas:
+        spec = hpa["spec"]
+        assert spec["scaleTargetRef"]["kind"] == "Deployment"
+        assert spec["minReplicas"] >= 3 and spec["maxReplicas"] > spec["minReplicas"], hpa["metadata"]["name"]
+    for name in scaled:
+        # The HPA owns the count: an apply must not reset a scaled-out Deployment.
+        assert "replicas" not in deployments[name]["spec"], name
+    for name, o in deployments.items():
+        if name.endswith("-beat"):
             assert o["spec"]["replicas"] == 1 and o["spec"]["strategy"]["type"] == "Recreate"
-    images = {c["image"] for _, spec in pod_specs(prod) for c in spec["containers"]}
+    images = {c["image"] for _, spec in pod_specs(prod) for c in all_containers(spec)}
     assert all(":" in image and not image.endswith(":latest") for image in images), images
+
+
+def test_prod_points_at_data_stores_outside_the_overlay(rendered):
+    prod = rendered["prod"]
+    services = {o["metadata"]["name"]: o for o in prod if o["kind"] == "Service"}
+    for name in ("postgres", "rabbitmq", "redis"):
+        spec = services[name]["spec"]
+        assert spec["type"] == "ExternalName" and spec["externalName"], name
+        assert "selector" not in spec, name
+    assert not [o["metadata"]["name"] for o in prod if o["kind"] == "StatefulSet"]
+    images = {
+        c["image"].rpartition("/")[2].partition(":")[0] for _, s in pod_specs(prod) for c in all_containers(s)
+    }
+    assert not images & {"postgres", "rabbitmq", "redis"}, images
+    # The dev overlay is the one that runs them in the cluster.
+    dev_sets = {o["metadata"]["name"] for o in rendered["dev"] if o["kind"] == "StatefulSet"}
+    assert {"postgres", "rabbitmq"} <= dev_sets
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_db_bootstrap_job_creates_the_schemas_and_roles(rendered, overlay):
+    """scripts/db_bootstrap.py, from the image that ships it (--no-createdb in production)."""
+    objects = rendered[overlay]
+    job = next(o for o in objects if o["kind"] == "Job" and o["metadata"]["name"] == "db-bootstrap")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    argv = container.get("command", []) + container.get("args", [])
+    script = next(arg for arg in argv if arg.endswith("db_bootstrap.py"))
+    service = container["image"].rpartition("/")[2].partition(":")[0]
+    dockerfile = (ROOT / f"services/{service}/Dockerfile").read_text()
+    assert f"COPY scripts/db_bootstrap.py {script}" in dockerfile
+    env = {e["name"]: e for e in container.get("env", [])}
+    if overlay == "prod":
+        assert "--no-createdb" in argv
+        assert not [o for o in objects if o["kind"] == "Secret"]
+        admin = env["POSTGRES_ADMIN_URL"]["valueFrom"]["secretKeyRef"]
+        assert admin["name"] not in {f"{s}-secrets" for s in SERVICES} | {"platform-secrets"}
+        # Each role's password is the one its service connects with, never the script's default.
+        for s in SERVICES:
+            ref = env[f"{s.upper()}_DB_PASSWORD"]["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == (f"{s}-secrets", "DB_PASSWORD"), s
+    else:
+        sources = {src["secretRef"]["name"].rsplit("-", 1)[0] for src in container.get("envFrom", [])}
+        assert "infra-secrets" in sources
+
+
+def test_the_release_runs_db_bootstrap_before_the_migrations(rendered):
+    """docs/operations.md's release steps apply the Job, wait for it, then the migrate Jobs."""
+    docs = (ROOT / "docs/operations.md").read_text()
+    release = docs[docs.index("A release") :]
+    steps = [
+        "--selector app.kubernetes.io/component=db-bootstrap",
+        "--for=condition=complete job/db-bootstrap",
+        "--selector app.kubernetes.io/component=migrate",
+    ]
+    assert all(step in release for step in steps), steps
+    assert [release.index(step) for step in steps] == sorted(release.index(step) for step in steps)
+    job = next(o for o in rendered["prod"] if o["kind"] == "Job" and o["metadata"]["name"] == "db-bootstrap")
+    assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "db-bootstrap"
+
+
+def entrypoint_worker_node_name() -> str:
+    """The Celery node name the entrypoint gives workers: the value after `--hostname`, read
+    from its source (an f-string of the service's name and Celery's %h)."""
+    source = (ROOT / "shared-lib/src/servicekit/entrypoint.py").read_text()
+    match = re.search(r'"--hostname",\s*f?"([^"]+)"', source)
+    assert match, "entrypoint.py no longer passes --hostname to celery worker"
+    return match.group(1)
+
+
+def celery_node(pattern: str, service: str, host: str) -> str:
+    name = re.sub(r"\{\w+\}", service, pattern)
+    return name.replace("%h", host).replace("%n", host.split(".")[0]).replace("%d", host.partition(".")[2])
+
+
+def shell_ping_destination(command: str, env: dict[str, str]) -> str:
+    """The --destination of a `celery inspect ping` shell command, as the shell expands it."""
+    match = re.search(r"--destination[= ]\s*(\"[^\"]*\"|'[^']*'|\S+)", command)
+    assert match, command
+    value = match.group(1).strip("\"'")
+    value = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: env[m.group(1) or m.group(2)], value)
+    assert "$" not in value and "%" not in value, value
+    return value
+
+
+def test_worker_health_checks_ping_the_node_the_entrypoint_names(compose, rendered):
+    pattern = entrypoint_worker_node_name()
+    host = "f3a9c1b2d4e5"  # a container's (or pod's) hostname: $HOSTNAME, and Celery's %h
+    checks = []
+    for name in COMPOSE_FILES:
+        for service in SERVICES:
+            test = compose[name]["services"][f"{service}-worker"]["healthcheck"]["test"]
+            assert test[0] == "CMD-SHELL", (name, service)
+            checks.append((f"{name} {service}-worker", service, test[1].replace("$$", "$")))
+    for overlay in OVERLAYS:
+        for obj, spec in pod_specs(rendered[overlay]):
+            if obj["metadata"]["name"].endswith("-worker"):
+                command = spec["containers"][0]["livenessProbe"]["exec"]["command"][-1]
+                checks.append((f"{overlay} {obj['metadata']['name']}", workload_service(obj), command))
+    assert len(checks) == 2 * len(SERVICES) + 2 * len(SERVICES)
+    for where, service, command in checks:
+        # SERVICE_NAME comes from the image (its Dockerfile's ENV), HOSTNAME from the runtime.
+        env = {
+            "SERVICE_NAME": dockerfile_env(f"services/{service}/Dockerfile")["SERVICE_NAME"],
+            "HOSTNAME": host,
+        }
+        assert shell_ping_destination(command, env) == celery_node(pattern, service, host), where
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_identity_container_has_the_signing_key(rendered, overlay):
+    """identity's production settings refuse to load without it: init containers too."""
+    checked = []
+    for obj, spec in pod_specs(rendered[overlay]):
+        if workload_service(obj) != "identity":
+            continue
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        for container in all_containers(spec):
+            where = f"{obj['kind']} {obj['metadata']['name']}/{container['name']}"
+            env = {e["name"]: e.get("value") for e in container.get("env", [])}
+            key_file = env.get("JWT_PRIVATE_KEY_FILE")
+            assert key_file, f"{where} lacks JWT_PRIVATE_KEY_FILE"
+            mounts = [
+                m
+                for m in container.get("volumeMounts", [])
+                if PurePosixPath(key_file).is_relative_to(m["mountPath"])
+            ]
+            assert mounts, f"{where} does not mount {key_file}"
+            volume = volumes[max(mounts, key=lambda m: len(m["mountPath"]))["name"]]
+            # (the dev overlay generates it: its name carries a content hash)
+            assert re.sub(r"-[a-z0-9]{10}$", "", volume["secret"]["secretName"]) == "identity-jwt", where
+            checked.append(where)
+    names = {where.split("/")[0] for where in checked}
+    assert {f"Deployment identity-{p}" for p in ("web", "worker", "consumer", "relay", "beat")} <= names
+    assert "Job identity-migrate" in names
+    assert sum("wait-for-migrations" in where for where in checked) == 5, checked
+
+
+def _compose_mount_targets(service: dict) -> list[str]:
+    targets = [v["target"] for v in service.get("volumes") or []]
+    for secret in service.get("secrets") or []:
+        target = secret.get("target") or secret["source"]
+        targets.append(target if target.startswith("/") else f"/run/secrets/{target}")
+    return targets
+
+
+@pytest.mark.parametrize("name", COMPOSE_FILES)
+def test_every_identity_process_in_compose_has_the_signing_key(compose_config, name):
+    processes = _compose_processes(compose_config[name]["services"], "identity")
+    assert {"identity", "identity-worker", "identity-consumer", "identity-relay", "identity-beat"} <= set(
+        processes
+    )
+    for key, process in processes.items():
+        key_file = process["environment"].get("JWT_PRIVATE_KEY_FILE")
+        assert key_file, key
+        assert any(PurePosixPath(key_file).is_relative_to(t) for t in _compose_mount_targets(process)), key
 
 
 # --- environment variables: documented and set --------------------------------------------------
@@ -317,6 +536,11 @@ def _missing(required: set[str], provided: set[str]) -> list[str]:
     return sorted(required - provided - set(DEFAULTED))
 
 
+def _compose_processes(services: dict, service: str) -> dict[str, dict]:
+    """Every compose service running ``service``'s image: web, worker, …, beat, migrate."""
+    return {key: value for key, value in services.items() if key == service or key.startswith(f"{service}-")}
+
+
 def _compose_env(compose_file: str, service: dict) -> set[str]:
     names = set(service.get("environment") or {})
     for entry in service.get("env_file") or []:
@@ -329,14 +553,19 @@ def _compose_env(compose_file: str, service: dict) -> set[str]:
 
 @pytest.mark.parametrize("name", COMPOSE_FILES)
 def test_every_variable_is_set_in_compose(compose, name):
+    """In every process of every service (gunicorn's settings only where gunicorn runs)."""
     services = compose[name]["services"]
     problems = {}
     for service in SERVICES:
-        provided = _compose_env(name, services[service]) | set(
-            dockerfile_env(f"services/{service}/Dockerfile")
-        )
-        if missing := _missing(service_variables(service), provided):
-            problems[service] = missing
+        processes = _compose_processes(services, service)
+        assert len(processes) >= 4, (name, service, sorted(processes))
+        for key, process in processes.items():
+            provided = _compose_env(name, process) | set(dockerfile_env(f"services/{service}/Dockerfile"))
+            required = service_variables(service)
+            if process["command"][0] != "web":
+                required -= web_only_variables()
+            if missing := _missing(required, provided):
+                problems[key] = missing
     gateway = _compose_env(name, services["gateway"]) | set(dockerfile_env("gateway/Dockerfile"))
     if missing := _missing(gateway_variables(), gateway):
         problems["gateway"] = missing
@@ -372,19 +601,30 @@ def test_every_variable_is_set_in_kubernetes(rendered, overlay):
                     names |= dev_secrets[secret]
         return names
 
-    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    # Every container of every service's pods: web, worker, consumer, relay, beat, the migrate
+    # Job and the wait-for-migrations init containers (gunicorn's settings only in web's app).
     problems = {}
-    for service in SERVICES:
-        # Every process of a service has the same envFrom; the web one adds its gunicorn knobs.
-        container = deployments[f"{service}-web"]["spec"]["template"]["spec"]["containers"][0]
-        have = provided(container) | set(dockerfile_env(f"services/{service}/Dockerfile"))
-        if missing := _missing(service_variables(service), have):
-            problems[service] = missing
-    gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
-    if missing := _missing(
-        gateway_variables(), provided(gateway) | set(dockerfile_env("gateway/Dockerfile"))
-    ):
-        problems["gateway"] = missing
+    checked = {service: 0 for service in SERVICES}
+    for obj, spec in pod_specs(objects):
+        service = workload_service(obj)
+        if service not in SERVICES:
+            continue
+        for container in all_containers(spec):
+            have = provided(container) | set(dockerfile_env(f"services/{service}/Dockerfile"))
+            required = service_variables(service)
+            if not (obj["metadata"]["name"].endswith("-web") and container in spec["containers"]):
+                required -= web_only_variables()
+            if missing := _missing(required, have):
+                problems[f"{obj['kind']} {obj['metadata']['name']}/{container['name']}"] = missing
+            checked[service] += 1
+    # web, worker, consumer, relay (each with its init container) and the migrate Job at least.
+    assert all(count >= 9 for count in checked.values()), checked
+    gateway = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "gateway")
+    for container in all_containers(gateway["spec"]["template"]["spec"]):
+        if missing := _missing(
+            gateway_variables(), provided(container) | set(dockerfile_env("gateway/Dockerfile"))
+        ):
+            problems[f"gateway/{container['name']}"] = missing
     assert not problems, f"{overlay}: set these (or add them to DEFAULTED with a reason): {problems}"
 
 
@@ -401,12 +641,15 @@ def test_compose_secret_examples_match_the_dev_kubernetes_secrets(rendered):
         assert env_file_keys(examples / f"{service}.env.example") == dev[f"{service}-secrets"], service
 
 
-def test_make_k8s_render_prints_an_overlay(tools):
-    result = run(["make", "--no-print-directory", "k8s-render", "OVERLAY=prod"])
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_make_k8s_render_prints_an_overlay(tools, rendered, overlay):
+    result = run(["make", "--no-print-directory", "k8s-render", f"OVERLAY={overlay}"])
     assert result.returncode == 0, result.stderr
-    kinds = {doc["kind"] for doc in yaml.safe_load_all(result.stdout) if doc}
-    assert {"Deployment", "Job", "Ingress", "NetworkPolicy"} <= kinds
-    assert json.dumps(sorted(kinds))
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert {"Deployment", "Job", "Ingress", "NetworkPolicy"} <= {o["kind"] for o in objects}
+    # The overlay asked for, not the other one: the same objects as `kubectl kustomize` renders.
+    key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
+    assert sorted(map(key, objects)) == sorted(map(key, rendered[overlay]))
 
 
 def test_every_events_setting_is_documented_in_env_example():
@@ -423,3 +666,103 @@ def test_every_events_setting_is_documented_in_env_example():
         if field.name not in derived and f"EVENTS_{field.name.upper()}=" not in documented
     ]
     assert not missing
+
+
+# --- the compose stacks as Docker Compose reads them ------------------------------------------
+
+# Long-running processes without an HTTP port or a ping: they exit when they fail and the
+# restart policy brings them back, so a health check would only repeat that.
+EXITS_ON_FAILURE = {"consumer", "relay", "beat"}
+
+
+def one_shots(services: dict) -> set[str]:
+    """Services others wait for with service_completed_successfully (migrations, bootstrap)."""
+    return {
+        dependency
+        for service in services.values()
+        for dependency, how in (service.get("depends_on") or {}).items()
+        if how["condition"] == "service_completed_successfully"
+    }
+
+
+def test_prod_compose_runs_released_images_hardened_and_bounded(compose_config):
+    services = compose_config["docker-compose.prod.yml"]["services"]
+    declared = set(compose_config["docker-compose.prod.yml"].get("volumes") or {})
+    once = one_shots(services)
+    assert {f"{s}-migrate" for s in SERVICES} | {"db-bootstrap"} <= once
+    for name, service in services.items():
+        # Images by tag: ours at the release asked for, the others at a pinned version.
+        assert "build" not in service, name
+        image = service["image"]
+        if image.startswith(("platform/", os.environ.get("REGISTRY", "platform/"))):
+            assert image.endswith(f":{IMAGE_TAG}"), (name, image)
+        else:
+            assert re.search(r":\d+(\.\d+)+", image), (name, image)
+        # No bind mounts: named volumes (declared below) and tmpfs only; secrets are Docker secrets.
+        for volume in service.get("volumes") or []:
+            assert volume["type"] in ("volume", "tmpfs"), (name, volume)
+            if volume["type"] == "volume":
+                assert volume["source"] in declared, (name, volume)
+        limits = (service.get("deploy") or {}).get("resources", {}).get("limits", {})
+        assert limits.get("cpus") and limits.get("memory"), f"{name} has no resource limits"
+        if name in once:
+            assert service["restart"] == "no", name
+            continue
+        assert service["restart"] in ("unless-stopped", "always"), name
+        process = (service.get("command") or [""])[0]
+        healthcheck = service.get("healthcheck") or {}
+        if process in EXITS_ON_FAILURE:
+            assert healthcheck.get("disable") is True, name  # the image's /healthz would fail
+        else:
+            assert healthcheck.get("test") and not healthcheck.get("disable"), f"{name} has no health check"
+    for name, service in services.items():
+        if service["image"].startswith("platform/"):
+            assert service.get("read_only") is True and service.get("cap_drop") == ["ALL"], name
+
+
+def test_prod_gateway_buffers_bodies_on_disk_not_in_its_memory(compose_config):
+    """nginx buffers uploads (up to GATEWAY_MAX_BODY_BUILDS) in its prefix: not a RAM tmpfs."""
+    gateway = compose_config["docker-compose.prod.yml"]["services"]["gateway"]
+    prefix = gateway["environment"]["GATEWAY_PREFIX"]
+    volumes = [v for v in gateway["volumes"] if v["type"] == "volume"]
+    assert any(PurePosixPath(prefix).is_relative_to(v["target"]) for v in volumes), prefix
+    for tmpfs in gateway.get("tmpfs") or []:
+        assert "size=" in tmpfs and not PurePosixPath(prefix).is_relative_to(tmpfs.split(":")[0]), tmpfs
+    # The image makes that directory for nginx's user, so a new named volume belongs to it too.
+    assert re.search(
+        rf"install -d -o 101 -g 101 .*{re.escape(prefix)}\b", (ROOT / "gateway/Dockerfile").read_text()
+    )
+
+
+def _tracked(path: Path) -> bool:
+    result = subprocess.run(
+        ["git", "ls-files", "--", str(path.relative_to(ROOT))], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def test_dev_compose_needs_nothing_a_fresh_clone_lacks(compose_config):
+    """`docker compose up` on a fresh clone: every host path it mounts is in git (no key file
+    under var/ made by a make target first); the keys one-shot makes the signing key."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    config = compose_config["docker-compose.yml"]
+    for name, service in config["services"].items():
+        for volume in service.get("volumes") or []:
+            if volume["type"] == "bind":
+                assert _tracked(Path(volume["source"])), (
+                    f"{name} mounts {volume['source']}, not in a fresh clone"
+                )
+    for name, secret in (config.get("secrets") or {}).items():
+        if "file" in secret:
+            assert _tracked(Path(secret["file"])), f"secret {name}: {secret['file']} is not in a fresh clone"
+    services = config["services"]
+    keys = services["keys"]
+    assert "dev_keys.py" in " ".join(keys["entrypoint"]), keys["entrypoint"]
+    key_file = keys["environment"]["JWT_PRIVATE_KEY_FILE"]
+    (keys_volume,) = [v for v in keys["volumes"] if PurePosixPath(key_file).is_relative_to(v["target"])]
+    for name, process in _compose_processes(services, "identity").items():
+        assert process["depends_on"]["keys"]["condition"] == "service_completed_successfully", name
+        assert process["environment"]["JWT_PRIVATE_KEY_FILE"] == key_file, name
+        mounts = [v for v in process["volumes"] if v.get("source") == keys_volume["source"]]
+        assert mounts and mounts[0]["target"] == keys_volume["target"], name
