@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from servicekit.auth import JWTAuthentication
+from identity.authentication import IdentityJWTAuthentication
 from servicekit.auth.permissions import HasInternalToken
 
 
@@ -35,7 +35,7 @@ class UserSessionApi(APIView):
     """Endpoints that manage the account's own credentials take a user's access token only:
     an API key must not be able to mint more keys or change the password."""
 
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [IdentityJWTAuthentication]
 
 
 class StrictSerializer(serializers.Serializer):

@@ -16,6 +16,8 @@ from servicekit.settings import ImproperlyConfiguredForProduction
 
 # The contract caps access tokens at 15 minutes (ARCHITECTURE.md section 5).
 MAX_ACCESS_TOKEN_SECONDS = 15 * 60
+# Reuse of a rotated refresh token goes undetected for this long: keep it short.
+MAX_REFRESH_REUSE_GRACE_SECONDS = 60
 
 
 def default_key_file(base_dir: Path) -> Path:
@@ -36,6 +38,12 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
             f"JWT_ACCESS_TOKEN_SECONDS must be between 1 and {MAX_ACCESS_TOKEN_SECONDS}"
         )
 
+    reuse_grace = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
+    if not 0 <= reuse_grace <= MAX_REFRESH_REUSE_GRACE_SECONDS:
+        raise ImproperlyConfiguredForProduction(
+            f"JWT_REFRESH_REUSE_GRACE_SECONDS must be between 0 and {MAX_REFRESH_REUSE_GRACE_SECONDS}"
+        )
+
     conf: dict[str, Any] = {
         "SIGNING_KEYS": {
             # The active private key: PEM in the environment, or a file (mounted secret, var/).
@@ -49,6 +57,9 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
         },
         "ACCESS_TOKEN_SECONDS": access_seconds,
         "REFRESH_TOKEN_SECONDS": env.int("JWT_REFRESH_TOKEN_SECONDS", default=14 * 24 * 3600),
+        # A rotated refresh token presented again within this many seconds (two tabs, a client
+        # retry) is refused without revoking the user's other sessions; later, it is reuse.
+        "REFRESH_REUSE_GRACE_SECONDS": reuse_grace,
         # Scopes carried by tokens from an interactive login (API keys carry their own).
         "USER_TOKEN_SCOPES": env.list("USER_TOKEN_SCOPES", default=[]),
         # Brute-force protection (counters live in Redis through the Django cache).

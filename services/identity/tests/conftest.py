@@ -1,21 +1,26 @@
 """identity's fixtures.
 
-identity's own signing key is a throwaway key generated once per run; the servicekit plugin's
-JWKS server (which the verifying side, servicekit.auth, reads over real HTTP) publishes it
-next to the plugin's test keys, so tokens identity issues are accepted by its own endpoints
-exactly as they will be by every other service.
+identity's own signing key is a throwaway key generated once per run. identity's endpoints
+verify tokens against that key ring in-process; the servicekit plugin's JWKS server (which
+servicekit.auth, the verifying side of every other service, reads over real HTTP) publishes it
+next to the plugin's test keys, so tests can check that tokens identity issues are accepted
+elsewhere exactly as they will be by every other service.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from identity.accounts.models import User
+from identity.logins import lockout
 from identity.tokens.keys import (
     current_keyring,
     generate_private_key,
@@ -97,3 +102,46 @@ def user_client(client_of, user) -> APIClient:
 @pytest.fixture
 def staff_user_client(client_of, staff) -> APIClient:
     return client_of(staff)
+
+
+class Clock:
+    """A clock that stands still until told to move."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def lockout_clock(monkeypatch, settings) -> Clock:
+    """The brute-force counters' clock, stopped one second into an IP window: every attempt of
+    the test falls in that one window (on the real clock a test may straddle a window boundary
+    and split its failures across two counters). ``advance()`` moves it."""
+    length = settings.IDENTITY["IP_WINDOW_SECONDS"]
+    clock = Clock(time.time() // length * length + 1)
+    monkeypatch.setattr(lockout, "clock", clock)
+    return clock
+
+
+class ShiftedClock:
+    """``django.utils.timezone.now`` (identity's clock for token rows, token claims, one-time
+    links) running ``offset`` away from the real time. Verifying a JWT (PyJWT) keeps the real
+    clock, so a token issued in the shifted past is really expired."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = timedelta(0)
+        real_now = timezone.now
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + self.offset)
+
+    def shift(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def django_clock(monkeypatch) -> ShiftedClock:
+    return ShiftedClock(monkeypatch)

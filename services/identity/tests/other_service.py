@@ -9,9 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity.urls import urlpatterns as identity_urlpatterns
+from servicekit.auth import ApiKeyAuthentication, JWTAuthentication
 
 
 class WhoAmIApi(APIView):
+    # What every other service uses (identity's own default is in-process authentication).
+    authentication_classes = [JWTAuthentication, ApiKeyAuthentication]
+
     def get(self, request):
         principal = request.user
         return Response(

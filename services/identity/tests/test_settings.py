@@ -15,7 +15,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE", "JWT_ACCESS_TOKEN_SECONDS"):
+    for name in (
+        "JWT_PRIVATE_KEY",
+        "JWT_PRIVATE_KEY_FILE",
+        "JWT_ACCESS_TOKEN_SECONDS",
+        "JWT_REFRESH_REUSE_GRACE_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -46,6 +51,28 @@ def test_access_tokens_cannot_outlive_fifteen_minutes(clean_env):
     clean_env.setenv("JWT_ACCESS_TOKEN_SECONDS", "3600")
     with pytest.raises(ImproperlyConfiguredForProduction, match="JWT_ACCESS_TOKEN_SECONDS"):
         identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+
+
+def test_the_refresh_reuse_grace_defaults_to_ten_seconds_and_is_configurable(clean_env):
+    conf = identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+    assert conf["REFRESH_REUSE_GRACE_SECONDS"] == 10
+    clean_env.setenv("JWT_REFRESH_REUSE_GRACE_SECONDS", "0")
+    conf = identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+    assert conf["REFRESH_REUSE_GRACE_SECONDS"] == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "61"])
+def test_the_refresh_reuse_grace_is_kept_short(clean_env, value):
+    clean_env.setenv("JWT_REFRESH_REUSE_GRACE_SECONDS", value)
+    with pytest.raises(ImproperlyConfiguredForProduction, match="JWT_REFRESH_REUSE_GRACE_SECONDS"):
+        identity_settings(environ.Env(), base_dir=BASE_DIR, environment="development")
+
+
+def test_identity_authenticates_in_process(settings):
+    assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "identity.authentication.IdentityJWTAuthentication",
+        "identity.authentication.IdentityApiKeyAuthentication",
+    ]
 
 
 def test_passwords_are_hashed_with_argon2_outside_tests(monkeypatch):

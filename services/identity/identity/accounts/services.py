@@ -205,11 +205,12 @@ def user_password_set(*, user: User, password: str, reason: str, field: str = "p
 
 def user_password_change(*, user: User, current_password: str, new_password: str) -> User:
     """The signed-in user changes their password; the current one is required."""
-    lockout.check_allowed(email=user.email, ip=None)
+    attempt = lockout.attempt_begin(email=user.email, ip=None)
     if not user.check_password(current_password):
         # Counts like a failed sign-in: a stolen access token must not allow guessing.
-        lockout.record_failure(email=user.email, ip=None)
+        attempt.failed()
         raise ValidationError({"current_password": ["The current password is incorrect."]})
+    attempt.succeeded()
     return user_password_set(
         user=user, password=new_password, reason=RevocationReason.PASSWORD_CHANGED, field="new_password"
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from identity.accounts.models import User
 from identity.apikeys import events, hashing
 from identity.apikeys.models import ApiKey
+from identity.apikeys.scopes import scopes_not_allowed
 
 PREFIX_ATTEMPTS = 3
 
@@ -18,9 +19,14 @@ PREFIX_ATTEMPTS = 3
 def api_key_create(
     *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
-    """Create a key; returns it with the full ``<prefix>.<secret>``, which is never seen again."""
+    """Create a key; returns it with the full ``<prefix>.<secret>``, which is never seen again.
+
+    Only scopes the owner's roles allow (``identity.apikeys.scopes``)."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    refused = scopes_not_allowed(scopes, user.roles)
+    if refused:
+        raise ValidationError({"scopes": [f"Not a scope your account may grant: {', '.join(refused)}."]})
     for attempt in range(PREFIX_ATTEMPTS):
         prefix = hashing.generate_prefix()
         raw_key = f"{prefix}.{hashing.generate_secret()}"

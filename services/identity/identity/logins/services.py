@@ -52,12 +52,13 @@ def login_authenticate(
 ) -> User:
     """The user behind these credentials, or an ApplicationError; every attempt is recorded.
 
-    Order matters: throttles first (so a locked account cannot be probed), then the
+    Order matters: the attempt is reserved against the throttles first (so a locked account
+    cannot be probed, and parallel guesses cannot all reach the password check), then the
     password, then the account's state (only revealed to someone who knows the password).
     """
     email = normalize_email(email)
     try:
-        lockout.check_allowed(email=email, ip=context.ip)
+        reservation = lockout.attempt_begin(email=email, ip=context.ip)
     except ApplicationError as exc:
         login_attempt_record(
             email=email,
@@ -71,11 +72,13 @@ def login_authenticate(
     if user is None:
         make_password(password)  # spend the time a real check takes: no enumeration by timing
     if user is None or not user.check_password(password):
-        locked_until = lockout.record_failure(email=email, ip=context.ip)
+        locked_until = reservation.failed()
         login_attempt_record(email=email, user=user, outcome=Outcome.INVALID_CREDENTIALS, context=context)
         if locked_until is not None:
             raise lockout.account_locked(lockout.seconds_until(locked_until))
         raise invalid_credentials()
+    # The right password: whatever the account's state, this was no guess.
+    reservation.succeeded()
 
     if not user.is_active:
         login_attempt_record(email=email, user=user, outcome=Outcome.ACCOUNT_INACTIVE, context=context)
@@ -89,7 +92,6 @@ def login_authenticate(
         user.save(update_fields=["last_login"])
         attempt = login_attempt_record(email=email, user=user, outcome=Outcome.SUCCEEDED, context=context)
         events.user_logged_in(attempt)
-    lockout.reset(email=email)
     return user
 
 

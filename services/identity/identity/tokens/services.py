@@ -2,14 +2,19 @@
 
 A refresh token is single-use: refreshing revokes it (reason ``rotated``) and issues a new
 pair in the same family. Presenting a rotated token again means it was copied, so every
-refresh token of the user is revoked (OAuth 2.0 Security BCP, refresh token reuse detection).
+refresh token of the user is revoked (OAuth 2.0 Security BCP, refresh token reuse detection)
+unless it was rotated less than ``REFRESH_REUSE_GRACE_SECONDS`` ago: two tabs refreshing at
+once, or a client retrying a refresh whose answer it lost, are not a theft. Such a late copy
+is refused (``token_revoked``) and nothing else is touched.
+
+Logout ends the token's whole family (the session), whichever of its tokens is presented.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -63,10 +68,17 @@ def _locked_row(claims: dict[str, Any]) -> RefreshToken:
     return row
 
 
+def _rotated_within_grace(row: RefreshToken) -> bool:
+    grace = timedelta(seconds=settings.IDENTITY["REFRESH_REUSE_GRACE_SECONDS"])
+    return row.revoked_at is not None and timezone.now() - row.revoked_at < grace
+
+
 def token_refresh(*, refresh: str) -> TokenPair:
     """Rotate ``refresh`` into a new pair; reuse of a rotated token revokes everything."""
     claims = refresh_token_decode(refresh)
+    reused = False
     with transaction.atomic():
+        # A concurrent refresh of the same token waits here until the first one commits.
         row = _locked_row(claims)
         if not row.is_revoked and row.user.is_active:
             new_pair, new_row = _issue(user=row.user, family_id=row.family_id)
@@ -75,8 +87,8 @@ def token_refresh(*, refresh: str) -> TokenPair:
             row.replaced_by = new_row
             row.save(update_fields=["revoked_at", "revoked_reason", "replaced_by"])
             return new_pair
-        reused = row.revoked_reason == RevocationReason.ROTATED
-        if reused:
+        if row.revoked_reason == RevocationReason.ROTATED and not _rotated_within_grace(row):
+            reused = True
             user_tokens_revoke_all(user=row.user, reason=RevocationReason.REUSE_DETECTED)
     # Raised after the commit: the revocation above must survive the error.
     if reused:
@@ -90,13 +102,19 @@ def token_refresh(*, refresh: str) -> TokenPair:
 
 
 @transaction.atomic
-def refresh_token_revoke(*, refresh: str) -> None:
-    """Logout: blacklist one refresh token (idempotent)."""
+def refresh_token_revoke(*, refresh: str) -> int:
+    """Logout: end the session the token belongs to (idempotent); returns how many tokens died.
+
+    Every live token of the token's family is revoked, not only the one presented: a client
+    holding an already-rotated token (a stale copy, a tab that missed a refresh) still ends
+    the session, instead of leaving its current token alive."""
     row = _locked_row(refresh_token_decode(refresh))
-    if not row.is_revoked:
-        row.revoked_at = timezone.now()
-        row.revoked_reason = RevocationReason.LOGOUT
-        row.save(update_fields=["revoked_at", "revoked_reason"])
+    live = RefreshToken.objects.filter(family_id=row.family_id, user_id=row.user_id, revoked_at__isnull=True)
+    # Lock them first, which waits for a refresh of the family's current token that is under
+    # way; the update below is a new statement, so it sees (and revokes) that refresh's new
+    # token. A refresh that starts later waits for this transaction and finds its token revoked.
+    list(live.select_for_update().order_by("jti").values_list("jti", flat=True))
+    return live.update(revoked_at=timezone.now(), revoked_reason=RevocationReason.LOGOUT)
 
 
 @transaction.atomic

@@ -73,7 +73,7 @@ def test_deactivate_action_goes_through_the_service(admin_client, user, captured
 
 def test_unlock_action(admin_client, user):
     for _ in range(5):
-        lockout.record_failure(email=user.email, ip=None)
+        lockout.attempt_begin(email=user.email, ip=None).failed()
     assert lockout.locked_until(user.email) is not None
     admin_client.post(f"{ADMIN}accounts/user/", {"action": "unlock", "_selected_action": [str(user.pk)]})
     assert lockout.locked_until(user.email) is None

@@ -59,6 +59,38 @@ def test_create_validation(user_client, payload, field):
     assert not ApiKey.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "scopes", [["admin"], ["users:read"], ["orders:read", "users:write"], ["catalog:write"]]
+)
+def test_a_customer_cannot_grant_scopes_beyond_their_role(user_client, scopes, captured_events):
+    response = user_client.post(KEYS, {"name": "x", "scopes": scopes}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and list(error["details"]) == ["scopes"]
+    assert not ApiKey.objects.exists()
+    captured_events.assert_nothing_published()
+
+
+def test_an_unlisted_scope_is_refused_to_everyone(client_of, admin_user):
+    response = client_of(admin_user).post(KEYS, {"name": "x", "scopes": ["anything:goes"]}, format="json")
+    assert response.status_code == 400 and "anything:goes" in str(response.json()["error"]["details"])
+
+
+@pytest.mark.parametrize(
+    "roles, scopes",
+    [
+        (["customer"], ["orders:read", "cart:write", "builds:write"]),
+        (["customer", "vendor"], ["catalog:write", "analytics:read"]),
+        (["staff"], ["users:read", "orders:manage", "catalog:read"]),
+        (["admin"], ["admin", "users:write"]),
+    ],
+)
+def test_each_role_grants_its_own_scopes(client_of, roles, scopes):
+    owner = UserFactory(roles=roles)
+    response = client_of(owner).post(KEYS, {"name": "x", "scopes": scopes}, format="json")
+    assert response.status_code == 201 and response.json()["data"]["scopes"] == sorted(scopes)
+
+
 def test_revoke(user_client, user, captured_events):
     api_key, _ = api_key_create(user=user, name="ci", scopes=[])
     response = user_client.delete(f"{KEYS}{api_key.pk}/")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from django.test import Client
+
 from identity.tokens import keys
 from identity.tokens.keys import current_keyring
 
@@ -32,5 +35,18 @@ def test_jwks_publishes_the_previous_key_during_a_rotation(client, settings, tmp
     assert kids == [current_keyring().signing_kid, keys.thumbprint(previous)]
 
 
-def test_jwks_is_get_only(client):
-    assert client.post("/.well-known/jwks.json").status_code == 405
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_get_a_405_envelope(method):
+    client = Client(enforce_csrf_checks=True)  # as a real client: no CSRF token
+    response = getattr(client, method)("/.well-known/jwks.json")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET, HEAD"
+    body = response.json()
+    assert body["error"]["code"] == "method_not_allowed"
+    assert body["error"]["message"] == f'Method "{method.upper()}" not allowed.'
+    assert body["meta"]["request_id"]
+
+
+def test_head_is_allowed(client):
+    assert client.head("/.well-known/jwks.json").status_code == 200

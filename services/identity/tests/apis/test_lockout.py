@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+import threading
+import time
 
+import pytest
+from django.contrib.auth import base_user
+from rest_framework.test import APIClient
+
+from identity.logins import services
+from tests.concurrency import run_concurrently
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# The counters' clock stands still: no test straddles an IP window boundary.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lockout_clock")]
+# About what one Argon2 check costs: long enough for parallel requests to overlap in it.
+PASSWORD_CHECK_SECONDS = 0.2
 LOGIN = "/api/v1/auth/login/"
 
 
@@ -59,3 +69,75 @@ def test_unlock_is_staff_only_and_404s_unknown_users(user, user_client, staff_us
     assert user_client.post(f"/api/v1/users/{user.pk}/unlock/").status_code == 403
     missing = staff_user_client.post("/api/v1/users/00000000-0000-0000-0000-000000000000/unlock/")
     assert missing.status_code == 404
+
+
+class PasswordChecks:
+    """Counts password checks (the expensive step the throttles exist to ration)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def wrap(self, check):
+        def counted(*args, **kwargs):
+            with self._lock:
+                self.count += 1
+            time.sleep(PASSWORD_CHECK_SECONDS)
+            return check(*args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> PasswordChecks:
+    checks = PasswordChecks()
+    # User.check_password for known emails, the dummy make_password for unknown ones.
+    monkeypatch.setattr(base_user, "check_password", checks.wrap(base_user.check_password))
+    monkeypatch.setattr(services, "make_password", checks.wrap(services.make_password))
+    return checks
+
+
+def parallel_wrong_guesses(email: str, count: int, *, same_ip: bool):
+    def guess(n: int):
+        ip = "203.0.113.60" if same_ip else f"198.51.100.{n + 1}"
+        return login(APIClient(), email, "wrong", ip=ip)
+
+    return run_concurrently(count, guess)
+
+
+def assert_throttled(response, code: str) -> None:
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == code
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["error"]["details"]["retry_after"] == int(response["Retry-After"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_at_one_account_get_at_most_threshold_password_checks(user, password_checks):
+    responses = parallel_wrong_guesses(user.email, 12, same_ip=False)
+    assert password_checks.count == 3
+    # Two wrong passwords, the third locks the account, the other nine were never checked.
+    codes = sorted(response.json()["error"]["code"] for response in responses)
+    assert codes == ["account_locked"] * 10 + ["invalid_credentials"] * 2
+    for response in responses:
+        if response.status_code == 429:
+            assert_throttled(response, "account_locked")
+    assert login(APIClient(), user.email, PASSWORD, ip="198.51.100.99").status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_from_one_ip_get_at_most_the_ip_limit_of_checks(user, password_checks, settings):
+    settings.IDENTITY = {**settings.IDENTITY, "LOCKOUT_THRESHOLD": 100, "IP_MAX_FAILURES": 3}
+    responses = parallel_wrong_guesses(user.email, 12, same_ip=True)
+    assert password_checks.count == 3
+    assert sorted(response.status_code for response in responses) == [401] * 3 + [429] * 9
+    for response in responses:
+        if response.status_code == 429:
+            assert_throttled(response, "rate_limited")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_for_unknown_emails_are_rationed_too(password_checks):
+    responses = parallel_wrong_guesses("nobody@example.com", 12, same_ip=False)
+    assert password_checks.count == 3
+    assert sorted(response.status_code for response in responses) == [401] * 2 + [429] * 10

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
+from identity.tokens.services import token_pair_issue
+from tests.concurrency import run_concurrently
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +53,24 @@ def test_confirm_validation(api_client, user, captured_events):
 def test_request_needs_an_email(api_client):
     response = api_client.post(REQUEST, {"email": "nope"}, format="json")
     assert response.status_code == 400 and "email" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_with_one_token_succeed_once(api_client, user, captured_events):
+    token_pair_issue(user=user)
+    api_client.post(REQUEST, {"email": user.email}, format="json")
+    token = captured_events.of_type("identity.user.password_reset_requested")[0].data["reset_token"]
+    passwords = [f"race-Passphrase-{n}x" for n in range(6)]
+
+    def confirm(n: int):
+        return APIClient().post(CONFIRM, {"token": token, "new_password": passwords[n]}, format="json")
+
+    responses = run_concurrently(len(passwords), confirm)
+    assert sorted(response.status_code for response in responses) == [204] + [400] * 5
+    (winner,) = [n for n, response in enumerate(responses) if response.status_code == 204]
+    for response in responses:
+        if response.status_code == 400:
+            assert response.json()["error"]["code"] == "invalid_token"
+    user.refresh_from_db()
+    assert user.check_password(passwords[winner])
+    assert len(captured_events.of_type("identity.user.tokens_revoked")) == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from identity.accounts.models import User
+from tests.concurrency import run_concurrently
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +100,18 @@ def test_resend_answers_the_same_whether_or_not_the_account_exists(api_client, c
     assert known.status_code == unknown.status_code == 202
     assert known.json()["data"] == unknown.json()["data"]
     assert captured_events.types == ["identity.user.email_verification_requested"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_email_create_one_account(captured_events):
+    def register(n: int):
+        email = "Race@Example.com" if n % 2 else "race@example.com"  # one account, case aside
+        return APIClient().post(REGISTER, {"email": email, "password": PASSWORD}, format="json")
+
+    responses = run_concurrently(8, register)
+    assert sorted(response.status_code for response in responses) == [201] + [409] * 7
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["error"]["code"] == "email_taken"
+    assert User.objects.filter(email="race@example.com").count() == 1
+    assert len(captured_events.of_type("identity.user.registered")) == 1

@@ -66,19 +66,32 @@ def test_login_validation_errors(api_client):
     assert response.json()["error"]["details"] == {"password": ["This field is required."]}
 
 
-def test_refresh_rotates_and_the_old_refresh_token_is_then_rejected_as_reused(api_client, user):
+def test_refresh_rotates_and_the_old_refresh_token_is_then_rejected_as_reused(
+    api_client, user, django_clock, settings
+):
     first = login(api_client, user).json()["data"]
     rotated = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
     assert rotated.status_code == 200
     second = rotated.json()["data"]
     assert second["refresh"] != first["refresh"] and second["access"] != first["access"]
 
+    django_clock.shift(settings.IDENTITY["REFRESH_REUSE_GRACE_SECONDS"])  # past the grace period
     reused = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
     assert reused.status_code == 401
     assert reused.json()["error"]["code"] == "token_reused"
     # Reuse detection signed the whole account out, the legitimate new token included.
     after = api_client.post(REFRESH, {"refresh": second["refresh"]}, format="json")
     assert after.status_code == 401 and after.json()["error"]["code"] == "token_revoked"
+
+
+def test_a_second_refresh_with_the_same_token_right_away_signs_nobody_out(api_client, user):
+    other_session = login(api_client, user).json()["data"]
+    first = login(api_client, user).json()["data"]
+    second = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json").json()["data"]
+    again = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")  # another tab, a retry
+    assert again.status_code == 401 and again.json()["error"]["code"] == "token_revoked"
+    for session in (second, other_session):
+        assert api_client.post(REFRESH, {"refresh": session["refresh"]}, format="json").status_code == 200
 
 
 def test_refresh_validation_and_garbage(api_client):
@@ -101,6 +114,16 @@ def test_logout_blacklists_the_refresh_token(api_client, user):
     refused = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
     assert api_client.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json").status_code == 204
+
+
+def test_logout_with_an_already_rotated_refresh_token_ends_the_session(api_client, user):
+    other_session = login(api_client, user).json()["data"]
+    first = login(api_client, user).json()["data"]
+    second = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json").json()["data"]
+    assert api_client.post(LOGOUT, {"refresh": first["refresh"]}, format="json").status_code == 204
+    refused = api_client.post(REFRESH, {"refresh": second["refresh"]}, format="json")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
+    assert api_client.post(REFRESH, {"refresh": other_session["refresh"]}, format="json").status_code == 200
 
 
 def test_logout_everywhere_revokes_every_session_of_the_caller(api_client, user, captured_events):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from identity.logins.models import LoginAttempt, Outcome
+from identity.tokens.keys import current_keyring
 from identity.tokens.models import RefreshToken
 from identity.tokens.services import token_pair_issue
 from tests.factories import AdminFactory, UserFactory
@@ -130,6 +132,10 @@ def test_a_staff_token_of_someone_demoted_since_is_refused_at_once(client_of, st
     assert client.get(USERS).status_code == 403
 
 
-def test_a_staff_token_without_an_identity_account_is_refused(staff_client):
-    # servicekit's test principal: staff by its token, unknown to identity.
-    assert staff_client.get(USERS).status_code == 403
+def test_a_staff_token_without_an_identity_account_is_refused(api_client, token_factory):
+    # Signed by identity, staff by its claims, but of no account identity knows.
+    claims = token_factory.claims(roles=["staff"])
+    keyring = current_keyring()
+    token = jwt.encode(claims, keyring.signing_key, algorithm="RS256", headers={"kid": keyring.signing_kid})
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.get(USERS).status_code == 403

@@ -32,6 +32,15 @@ def test_create_returns_the_key_once_and_stores_only_a_keyed_hash(user, captured
     assert secret not in str(event.data)
 
 
+def test_scopes_are_limited_by_the_owners_roles(user):
+    with pytest.raises(ValidationError) as excinfo:
+        api_key_create(user=user, name="ci", scopes=["orders:read", "admin", "users:write"])
+    assert excinfo.value.message_dict == {
+        "scopes": ["Not a scope your account may grant: admin, users:write."]
+    }
+    assert not ApiKey.objects.exists()
+
+
 def test_the_hash_is_keyed(user, settings):
     _, raw_key = api_key_create(user=user, name="ci", scopes=[])
     before = hashing.key_hash(raw_key)

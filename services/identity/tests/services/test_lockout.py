@@ -10,7 +10,8 @@ from identity.logins.services import LoginContext, account_unlock, login_authent
 from servicekit.envelope.errors import ApplicationError
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# The counters' clock stands still: no test straddles an IP window boundary.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lockout_clock")]
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +65,43 @@ def test_an_ip_with_too_many_failures_is_throttled_across_accounts(user):
     assert throttled.code == "rate_limited" and throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) >= 1
     assert attempt(user.email, PASSWORD, ip="192.0.2.10") is None
+
+
+def test_the_ip_throttle_ends_with_its_window(user, settings, lockout_clock):
+    for n in range(5):
+        attempt(f"spray{n}@example.com", "wrong", ip="192.0.2.9")
+    throttled = attempt(user.email, PASSWORD, ip="192.0.2.9")
+    window = settings.IDENTITY["IP_WINDOW_SECONDS"]
+    assert throttled.code == "rate_limited" and int(throttled.headers["Retry-After"]) == window - 1
+    lockout_clock.advance(window - 1)  # the clock stood one second into its window
+    assert attempt(user.email, PASSWORD, ip="192.0.2.9") is None
+
+
+def test_successes_do_not_count_against_the_ip(user):
+    for _ in range(8):
+        assert attempt(user.email, PASSWORD, ip="192.0.2.11") is None
+    for n in range(5):
+        assert attempt(f"spray{n}@example.com", "wrong", ip="192.0.2.11").code == "invalid_credentials"
+    assert attempt(user.email, PASSWORD, ip="192.0.2.11").code == "rate_limited"
+
+
+def test_a_refused_attempt_does_not_count_against_the_ip(user):
+    for _ in range(3):
+        attempt("victim@example.com", "wrong", ip="192.0.2.12")
+    for _ in range(4):
+        assert attempt("victim@example.com", "wrong", ip="192.0.2.12").code == "account_locked"
+    # 3 failures from this address so far; the 4 refused attempts were never checked.
+    assert attempt(user.email, "wrong", ip="192.0.2.12").code == "invalid_credentials"
+    assert attempt(user.email, "wrong", ip="192.0.2.12").code == "invalid_credentials"
+    assert attempt(user.email, PASSWORD, ip="192.0.2.12").code == "rate_limited"
+
+
+def test_the_lock_ends_after_lockout_seconds(user, settings, lockout_clock):
+    for _ in range(3):
+        attempt(user.email, "wrong")
+    assert attempt(user.email, PASSWORD).code == "account_locked"
+    lockout_clock.advance(settings.IDENTITY["LOCKOUT_SECONDS"])
+    assert attempt(user.email, PASSWORD) is None
 
 
 def test_staff_unlock_lifts_the_lock(user):

@@ -52,7 +52,7 @@ def test_reset_request_sends_a_one_time_link_through_an_event(user, captured_eve
 def test_reset_confirm_sets_the_password_once_signs_out_and_unlocks(user, captured_events):
     token_pair_issue(user=user)
     for _ in range(3):
-        lockout.record_failure(email=user.email, ip=None)
+        lockout.attempt_begin(email=user.email, ip=None).failed()
     services.password_reset_request(email=user.email)
     token = reset_token(captured_events)
     services.password_reset_confirm(token=token, new_password=NEW_PASSWORD)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import jwt
@@ -20,6 +19,7 @@ from identity.tokens.services import (
 )
 from servicekit.auth import verify_access_token
 from servicekit.envelope.errors import ApplicationError
+from tests.concurrency import run_concurrently
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,10 +86,17 @@ def test_refresh_picks_up_role_changes(user):
     assert decode(token_refresh(refresh=pair.refresh).access)[1]["roles"] == ["customer", "vendor"]
 
 
-def test_reusing_a_rotated_refresh_token_revokes_every_session(user, captured_events):
+def refresh_error(refresh: str) -> ApplicationError:
+    with pytest.raises(ApplicationError) as excinfo:
+        token_refresh(refresh=refresh)
+    return excinfo.value
+
+
+def test_reusing_a_rotated_refresh_token_revokes_every_session(user, captured_events, django_clock, settings):
     other_session = token_pair_issue(user=user)
     first = token_pair_issue(user=user)
     second = token_refresh(refresh=first.refresh)
+    django_clock.shift(settings.IDENTITY["REFRESH_REUSE_GRACE_SECONDS"])  # the grace period is over
     with pytest.raises(ApplicationError) as excinfo:
         token_refresh(refresh=first.refresh)
     assert excinfo.value.code == "token_reused" and excinfo.value.status_code == 401
@@ -102,6 +109,53 @@ def test_reusing_a_rotated_refresh_token_revokes_every_session(user, captured_ev
         assert excinfo.value.code == "token_revoked"
 
 
+def test_a_rotated_token_presented_again_within_the_grace_period_signs_nobody_out(
+    user, captured_events, django_clock, settings
+):
+    other_session = token_pair_issue(user=user)
+    first = token_pair_issue(user=user)
+    second = token_refresh(refresh=first.refresh)
+    django_clock.shift(settings.IDENTITY["REFRESH_REUSE_GRACE_SECONDS"] - 1)
+    error = refresh_error(first.refresh)
+    assert (error.code, error.status_code) == ("token_revoked", 401)
+    captured_events.assert_nothing_published()
+    # The session that refreshed and every other session carry on.
+    token_refresh(refresh=second.refresh)
+    token_refresh(refresh=other_session.refresh)
+
+
+def test_reuse_detection_without_a_grace_period(user, settings):
+    settings.IDENTITY = {**settings.IDENTITY, "REFRESH_REUSE_GRACE_SECONDS": 0}
+    first = token_pair_issue(user=user)
+    second = token_refresh(refresh=first.refresh)
+    assert refresh_error(first.refresh).code == "token_reused"
+    assert refresh_error(second.refresh).code == "token_revoked"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_refreshes_of_one_token_rotate_it_once_and_sign_nobody_out(user, captured_events):
+    other_session = token_pair_issue(user=user)
+    pair = token_pair_issue(user=user)
+
+    def refresh(_: int):
+        try:
+            return token_refresh(refresh=pair.refresh)
+        except ApplicationError as exc:
+            return exc
+
+    outcomes = run_concurrently(2, refresh)
+    (winner,) = [outcome for outcome in outcomes if not isinstance(outcome, ApplicationError)]
+    (loser,) = [outcome for outcome in outcomes if isinstance(outcome, ApplicationError)]
+    assert (loser.code, loser.status_code) == ("token_revoked", 401)
+    assert not captured_events.of_type("identity.user.tokens_revoked")
+    family = RefreshToken.objects.filter(
+        family_id=RefreshToken.objects.get(jti=decode(pair.refresh)[1]["jti"]).family_id
+    )
+    assert family.count() == 2 and family.filter(revoked_at__isnull=True).count() == 1
+    token_refresh(refresh=winner.refresh)
+    token_refresh(refresh=other_session.refresh)
+
+
 def test_logout_blacklists_the_refresh_token_idempotently(user):
     pair = token_pair_issue(user=user)
     refresh_token_revoke(refresh=pair.refresh)
@@ -111,6 +165,42 @@ def test_logout_blacklists_the_refresh_token_idempotently(user):
     with pytest.raises(ApplicationError) as excinfo:
         token_refresh(refresh=pair.refresh)
     assert excinfo.value.code == "token_revoked"
+
+
+def test_logout_with_an_already_rotated_token_ends_its_whole_session(user, captured_events):
+    other_session = token_pair_issue(user=user)
+    first = token_pair_issue(user=user)
+    second = token_refresh(refresh=first.refresh)
+    third = token_refresh(refresh=second.refresh)
+    assert refresh_token_revoke(refresh=first.refresh) == 1
+    assert refresh_error(third.refresh).code == "token_revoked"
+    family = RefreshToken.objects.get(jti=decode(third.refresh)[1]["jti"])
+    assert family.revoked_reason == RevocationReason.LOGOUT
+    # Only that session: no reuse alarm, the user's other sessions live on.
+    assert not captured_events.of_type("identity.user.tokens_revoked")
+    token_refresh(refresh=other_session.refresh)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logout_racing_a_refresh_of_the_same_session_leaves_nothing_alive(user):
+    first = token_pair_issue(user=user)
+    second = token_refresh(refresh=first.refresh)
+
+    def logout_or_refresh(index: int):
+        try:
+            return (
+                refresh_token_revoke(refresh=first.refresh)
+                if index == 0
+                else token_refresh(refresh=second.refresh)
+            )
+        except ApplicationError as exc:
+            return exc
+
+    for _ in range(10):  # a race: several rounds, so an unsafe version fails reliably
+        run_concurrently(2, logout_or_refresh)
+        assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+        first = token_pair_issue(user=user)
+        second = token_refresh(refresh=first.refresh)
 
 
 def test_revoke_all_touches_only_that_user(user, captured_events):
@@ -160,11 +250,17 @@ def test_a_signed_refresh_token_with_an_unknown_jti_is_invalid(user, token_facto
         token_refresh(refresh=foreign)
 
 
-def test_an_expired_refresh_token_says_so(user, settings):
-    settings.IDENTITY = {**settings.IDENTITY, "REFRESH_TOKEN_SECONDS": 1}
-    settings.SERVICEKIT = {**settings.SERVICEKIT, "JWT": {**settings.SERVICEKIT["JWT"], "LEEWAY_SECONDS": 0}}
+def test_an_expired_refresh_token_says_so(user, settings, django_clock):
+    lifetime, leeway = (
+        settings.IDENTITY["REFRESH_TOKEN_SECONDS"],
+        settings.SERVICEKIT["JWT"]["LEEWAY_SECONDS"],
+    )
+    django_clock.shift(-(lifetime + leeway + 1))  # issued one second too long ago
     pair = token_pair_issue(user=user)
-    time.sleep(1.1)
-    with pytest.raises(ApplicationError) as excinfo:
-        token_refresh(refresh=pair.refresh)
-    assert excinfo.value.code == "token_expired"
+    assert refresh_error(pair.refresh).code == "token_expired"
+
+
+def test_a_refresh_token_within_its_lifetime_is_not_expired(user, settings, django_clock):
+    django_clock.shift(-(settings.IDENTITY["REFRESH_TOKEN_SECONDS"] - 60))
+    pair = token_pair_issue(user=user)
+    token_refresh(refresh=pair.refresh)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from identity.tokens.services import (
     token_refresh,
     user_tokens_revoke_all,
 )
+from servicekit.envelope.views import error_response
 
 # Verifiers cache the JWKS themselves (and refetch on an unknown kid); a short shared-cache
 # lifetime keeps a rotation visible quickly through any proxy in between.
@@ -88,9 +89,21 @@ class LogoutAllApi(UserSessionApi):
         return Response(self.OutputSerializer({"revoked": revoked}).data)
 
 
-@require_GET
+JWKS_METHODS = ("GET", "HEAD")
+
+
+@csrf_exempt  # no state to protect; a POST must get the 405 below, not a CSRF 403
 def jwks_view(request: HttpRequest) -> JsonResponse:
-    """RFC 7517 JWK Set: the plain document verifiers expect, not an envelope."""
+    """RFC 7517 JWK Set: the plain document verifiers expect, not an envelope.
+
+    Any other method is an error, and errors are envelopes (as DRF's 405 elsewhere)."""
+    if request.method not in JWKS_METHODS:
+        return error_response(
+            405,
+            "method_not_allowed",
+            f'Method "{request.method}" not allowed.',
+            headers={"Allow": ", ".join(JWKS_METHODS)},
+        )
     response = JsonResponse(current_keyring().jwks())
     response["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
     return response
