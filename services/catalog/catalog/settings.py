@@ -1,25 +1,25 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from servicekit.settings import service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # All settings come from the environment through servicekit (see .env.example).
-globals().update(
-    service_settings(
-        "catalog",
-        base_dir=BASE_DIR,
-        apps=[
-            "django.contrib.postgres",
-            "catalog.categories",
-            "catalog.products",
-            "catalog.inventory",
-            "catalog.reviews",
-        ],
-    )
+_settings = service_settings(
+    "catalog",
+    base_dir=BASE_DIR,
+    apps=[
+        "django.contrib.postgres",
+        "catalog.categories",
+        "catalog.products",
+        "catalog.inventory",
+        "catalog.reviews",
+    ],
 )
+globals().update(_settings)
 
 _env = environ.Env()
 
@@ -35,3 +35,20 @@ CATALOG = {
     # Minimum pg_trgm word similarity for a typo-tolerant match on the product name.
     "SEARCH_TRIGRAM_THRESHOLD": _env.float("CATALOG_SEARCH_TRIGRAM_THRESHOLD", default=0.4),
 }
+if not 0.0 <= CATALOG["SEARCH_TRIGRAM_THRESHOLD"] <= 1.0:
+    raise ImproperlyConfigured("CATALOG_SEARCH_TRIGRAM_THRESHOLD must be between 0 and 1.")
+
+# The search matches names with pg_trgm's word-similarity operator (``name %> search``), which
+# the name's GIN trigram index serves; its threshold is the session setting
+# pg_trgm.word_similarity_threshold (Postgres default: 0.6). Every connection starts with ours,
+# as a libpq startup option: no extra query per search, and the index stays usable.
+_db_options = _settings["DATABASES"]["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(
+    filter(
+        None,
+        [
+            _db_options.get("options"),
+            f"-c pg_trgm.word_similarity_threshold={CATALOG['SEARCH_TRIGRAM_THRESHOLD']}",
+        ],
+    )
+)

@@ -1,19 +1,44 @@
+from __future__ import annotations
+
 from django.contrib import admin
 
+from catalog.admin_tools import ReadOnlyModelAdmin, ServiceModelAdmin, admin_actor, adopt
 from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
+from catalog.inventory.services import stock_adjust
+
+ADJUSTMENT_FIELDS = ["product", "delta", "stock_before", "stock_after", "reason", "actor_id", "created_at"]
 
 
 @admin.register(StockAdjustment)
-class StockAdjustmentAdmin(admin.ModelAdmin):
+class StockAdjustmentAdmin(ServiceModelAdmin):
+    """The stock audit trail: append-only. Adding one adjusts the stock through ``stock_adjust``
+    (refused below the reserved units), as ``POST …/stock-adjustments/`` does."""
+
     list_display = ["product", "delta", "stock_before", "stock_after", "reason", "actor_id", "created_at"]
     list_select_related = ["product"]
     search_fields = ["product__sku", "reason", "actor_id"]
+    raw_id_fields = ["product"]
+
+    def get_fields(self, request, obj=None):
+        return ["product", "delta", "reason"] if obj is None else ADJUSTMENT_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ADJUSTMENT_FIELDS
 
     def has_change_permission(self, request, obj=None) -> bool:  # an audit trail is append-only
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        adjustment = stock_adjust(
+            product=form.cleaned_data["product"],
+            delta=form.cleaned_data["delta"],
+            reason=form.cleaned_data["reason"],
+            actor_id=admin_actor(request),
+        )
+        adopt(obj, adjustment)
 
 
 class StockReservationLineInline(admin.TabularInline):
@@ -22,9 +47,18 @@ class StockReservationLineInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["product_id", "quantity"]
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(StockReservation)
-class StockReservationAdmin(admin.ModelAdmin):
+class StockReservationAdmin(ReadOnlyModelAdmin):
+    """Where each order stands in the checkout saga; only orders' events change it (deleting a
+    reservation here would leave its units reserved for ever)."""
+
     list_display = ["order_id", "status", "reason", "user_id", "created_at", "updated_at"]
     list_filter = ["status"]
     search_fields = ["order_id", "user_id"]

@@ -19,8 +19,10 @@ from servicekit.events.envelope import Event
 
 def reserve_stock_for_placed_order(event: Event) -> None:
     data = event.data
+    # Lines are checked one by one (a malformed one is rejected as ``invalid_line``, which can
+    # still be published); only a bad order id, which no answer could name, fails the event.
     stock_reserve_for_order(
-        order_id=uuid.UUID(data["order_id"]), user_id=data["user_id"], lines=data["lines"]
+        order_id=uuid.UUID(data["order_id"]), user_id=str(data.get("user_id") or ""), lines=data.get("lines")
     )
 
 

@@ -24,8 +24,9 @@ from django.db import transaction
 
 from catalog.cache import invalidate_catalog_reads
 from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
+from catalog.limits import MAX_INT
 from catalog.products.models import Product
-from servicekit.envelope.errors import Conflict
+from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
 
 logger = logging.getLogger("catalog.inventory")
@@ -38,6 +39,11 @@ INSUFFICIENT_STOCK = "insufficient_stock"
 INVALID_LINE = "invalid_line"
 SEVERAL_REASONS = "lines_unavailable"
 NO_LINES = "no_lines"
+# catalog.stock.rejected promises a UUID in failed_lines[].product_id (orders passes it on in
+# orders.order.rejected, whose schema says the same): a line whose product id is not one is
+# reported under the nil UUID, with what was sent in ``raw_product_id``.
+NIL_PRODUCT_ID = str(uuid.UUID(int=0))
+RAW_VALUE_MAX_CHARS = 100
 
 
 def _locked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
@@ -53,13 +59,25 @@ def _locked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Produc
 
 @transaction.atomic
 def stock_adjust(*, product: Product, delta: int, reason: str, actor_id: str) -> StockAdjustment:
-    """Add (restock) or remove (write-off, count) units on hand, with a reason for the audit trail."""
+    """Add (restock) or remove (write-off, count) units on hand, with a reason for the audit trail.
+
+    NotFound if the product was deleted since the caller read it; a validation error on
+    ``delta`` if stock on hand would leave the database's integer range.
+    """
     if delta == 0:
         raise ValidationError({"delta": ["The adjustment must change the stock."]})
+    if not -MAX_INT <= delta <= MAX_INT:
+        raise ValidationError({"delta": [f"Ensure this value is between {-MAX_INT} and {MAX_INT}."]})
     if not reason.strip():
         raise ValidationError({"reason": ["A reason is required."]})
-    locked = _locked_products([product.pk])[product.pk]
+    locked = _locked_products([product.pk]).get(product.pk)
+    if locked is None:
+        raise NotFound("Product not found.")
     after = locked.stock_on_hand + delta
+    if after > MAX_INT:
+        raise ValidationError(
+            {"delta": [f"Stock on hand would be {after}; it cannot exceed {MAX_INT}."]},
+        )
     if after < locked.reserved:
         raise Conflict(
             "Stock on hand cannot go below what is reserved for orders.",
@@ -79,24 +97,51 @@ def stock_adjust(*, product: Product, delta: int, reason: str, actor_id: str) ->
     return adjustment
 
 
-def _requested_quantities(lines: Iterable[Mapping[str, Any]]) -> tuple[dict[uuid.UUID, int], list[dict]]:
-    """Sum quantities per product (an order may list a product twice); malformed lines fail."""
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _raw(value: Any) -> str:
+    """What was sent, as a short string jsonb can store (no NUL)."""
+    return str(value)[:RAW_VALUE_MAX_CHARS].replace("\x00", "")
+
+
+def _invalid_line(line: Any) -> dict[str, Any]:
+    """A malformed line, reported in a form catalog.stock.rejected's schema accepts."""
+    fields = line if isinstance(line, Mapping) else {}
+    raw_product_id, quantity = fields.get("product_id"), fields.get("quantity")
+    failed: dict[str, Any] = {"product_id": NIL_PRODUCT_ID, "requested": 0, "reason": INVALID_LINE}
+    try:
+        failed["product_id"] = str(uuid.UUID(raw_product_id))
+    except (TypeError, ValueError, AttributeError):
+        failed["raw_product_id"] = _raw(raw_product_id if isinstance(line, Mapping) else line)
+    if _is_count(quantity):
+        failed["requested"] = quantity
+    return failed
+
+
+def _requested_quantities(lines: Any) -> tuple[dict[uuid.UUID, int], list[dict]]:
+    """Sum quantities per product (an order may list a product twice); malformed lines fail.
+
+    The event comes from another service and is not trusted: a line that is not an object,
+    a product id that is not a UUID, or a quantity that is not a positive integer is an
+    ``invalid_line`` failure that can still be published (never an exception, which would
+    retry the event into the dead-letter queue and leave the order waiting).
+    """
     requested: dict[uuid.UUID, int] = defaultdict(int)
     invalid: list[dict[str, Any]] = []
-    for line in lines:
+    for line in lines if isinstance(lines, list | tuple) else []:
+        if not isinstance(line, Mapping):
+            invalid.append(_invalid_line(line))
+            continue
         quantity = line.get("quantity")
+        raw_product_id = line.get("product_id")
         try:
-            product_id = uuid.UUID(str(line.get("product_id")))
+            product_id = uuid.UUID(raw_product_id) if isinstance(raw_product_id, str) else None
         except ValueError:
             product_id = None
-        if product_id is None or not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            invalid.append(
-                {
-                    "product_id": str(line.get("product_id")),
-                    "requested": quantity if isinstance(quantity, int) else 0,
-                    "reason": INVALID_LINE,
-                }
-            )
+        if product_id is None or not _is_count(quantity) or quantity < 1:
+            invalid.append(_invalid_line(line))
             continue
         requested[product_id] += quantity
     return dict(requested), invalid
@@ -133,7 +178,7 @@ def stock_reserve_for_order(
     it idempotently) unless the order was already released or committed.
     """
     reservation, created = StockReservation.objects.get_or_create(
-        order_id=order_id, defaults={"user_id": user_id, "status": Status.RESERVED}
+        order_id=order_id, defaults={"user_id": _raw(user_id)[:64], "status": Status.RESERVED}
     )
     if not created:
         logger.info(

@@ -5,6 +5,9 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Upper
 
+# What a SKU may look like (the API and the admin accept only this).
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
 
 class Product(models.Model):
     """A sellable item. Money is a Decimal plus an ISO 4217 code; stock is two counters.

@@ -183,7 +183,12 @@ def validate_price(price: Decimal, currency: str) -> None:
         )
 
 
+def normalize_amount(amount: Decimal) -> Decimal:
+    """``amount`` without a sign on zero: ``Decimal("-0.00")`` is stored and shown as ``0.00``."""
+    return amount.copy_abs() if isinstance(amount, Decimal) and amount.is_zero() else amount
+
+
 def format_amount(amount: Decimal, currency: str) -> str:
     """The amount as a string with the currency's minor units: ``"12.50"``, ``"1200"`` (JPY)."""
     places = MINOR_UNITS.get(currency, 2)
-    return str(amount.quantize(Decimal(1).scaleb(-places)))
+    return str(normalize_amount(amount.quantize(Decimal(1).scaleb(-places))))

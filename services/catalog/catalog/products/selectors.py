@@ -101,7 +101,9 @@ def product_list(*, filters: dict[str, Any], principal: Principal | None) -> Que
     if search:
         query = SearchQuery(search, search_type="websearch", config="english")
         # Full text on name/SKU/description, or a typo-tolerant trigram match on the name
-        # (pg_trgm's word similarity: "hedphones" finds "Headphones"), or the exact SKU.
+        # (pg_trgm's word similarity: "hedphones" finds "Headphones"; the operator's threshold
+        # is CATALOG_SEARCH_TRIGRAM_THRESHOLD, set on every connection in settings.py so the
+        # name's trigram index still serves it), or the exact SKU.
         products = products.filter(
             Q(search_vector=query) | Q(name__trigram_word_similar=search) | Q(sku__iexact=search)
         ).annotate(relevance=SearchRank(F("search_vector"), query) + TrigramWordSimilarity(search, "name"))

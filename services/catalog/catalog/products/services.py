@@ -15,11 +15,12 @@ from django.db import IntegrityError, transaction
 from catalog.cache import invalidate_catalog_reads
 from catalog.categories.models import Category
 from catalog.inventory.models import StockAdjustment
+from catalog.limits import MAX_INT, json_problem
 from catalog.products.images import EXTENSIONS, validate_image_upload
 from catalog.products.models import Product, ProductImage
-from catalog.products.money import format_amount, validate_price
+from catalog.products.money import format_amount, normalize_amount, validate_price
 from catalog.slugs import unique_slug
-from servicekit.envelope.errors import Conflict
+from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
 
 logger = logging.getLogger("catalog.products")
@@ -87,15 +88,42 @@ def _save(product: Product, **kwargs: Any) -> None:
             product.save(**kwargs)
     except IntegrityError as exc:
         diag = getattr(exc.__cause__, "diag", None)
-        errors = _CONSTRAINT_ERRORS.get(getattr(diag, "constraint_name", None) or "")
+        constraint = getattr(diag, "constraint_name", None) or ""
+        errors = _CONSTRAINT_ERRORS.get(constraint)
+        if (
+            errors is None
+            and "category_id" in constraint
+            and constraint.endswith("_fk_categories_category_id")
+        ):
+            errors = {"category": ["Unknown category."]}  # deleted concurrently, after the check
         if errors is None:
             raise
         raise ValidationError(errors) from None
 
 
-def _validate_attributes(attributes: Any) -> None:
+def validate_attributes(attributes: Any) -> None:
+    """A JSON object that Postgres can store as ``jsonb`` (no NUL anywhere, finite numbers)."""
     if not isinstance(attributes, dict):
         raise ValidationError({"attributes": ["Attributes must be a JSON object."]})
+    problem = json_problem(attributes)
+    if problem:
+        raise ValidationError({"attributes": [problem]})
+
+
+def _locked_product(product_id: Any) -> Product:
+    """The product's current row, locked for this transaction; NotFound if it was deleted since
+    the caller read it (a stale instance must never be saved: that is a 500)."""
+    product = (
+        Product.objects.select_for_update(of=("self",)).defer("search_vector").filter(pk=product_id).first()
+    )
+    if product is None:
+        raise NotFound("Product not found.")
+    return product
+
+
+def _validate_position(position: int | None) -> None:
+    if position is not None and not 0 <= position <= MAX_INT:
+        raise ValidationError({"position": [f"Ensure this value is between 0 and {MAX_INT}."]})
 
 
 @transaction.atomic
@@ -116,10 +144,13 @@ def product_create(
     """Create a product owned by ``vendor_id``; initial stock is recorded as an adjustment."""
     currency = currency.upper()
     validate_price(price, currency)
+    price = normalize_amount(price)
     if stock < 0:
         raise ValidationError({"stock": ["Stock cannot be negative."]})
+    if stock > MAX_INT:
+        raise ValidationError({"stock": [f"Stock cannot exceed {MAX_INT}."]})
     attributes = {} if attributes is None else attributes
-    _validate_attributes(attributes)
+    validate_attributes(attributes)
     category = _category_or_error(category_id)
     _check_unique(sku=sku, slug=slug or None)
 
@@ -155,23 +186,25 @@ def product_create(
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Change catalog fields (never stock: see ``catalog.inventory.services.stock_adjust``).
 
-    The row is locked, so concurrent updates apply one after the other and each
-    ``catalog.product.updated`` carries the full committed state; only the changed columns
-    are written.
+    The row is re-read and locked (NotFound if it was deleted meanwhile), so concurrent
+    updates apply one after the other and each ``catalog.product.updated`` carries the full
+    committed state; only the changed columns are written.
     """
     unknown = set(data) - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    product = Product.objects.select_for_update(of=("self",)).defer("search_vector").get(pk=product.pk)
+    product = _locked_product(product.pk)
     changes = dict(data)
     if "currency" in changes:
         changes["currency"] = changes["currency"].upper()
     if "category" in changes:
         changes["category_id"] = getattr(_category_or_error(changes.pop("category")), "pk", None)
     if "attributes" in changes:
-        _validate_attributes(changes["attributes"])
+        validate_attributes(changes["attributes"])
     if "price" in changes or "currency" in changes:
         validate_price(changes.get("price", product.price), changes.get("currency", product.currency))
+    if "price" in changes:
+        changes["price"] = normalize_amount(changes["price"])
     if changes.get("sku") is not None and changes["sku"] != product.sku:
         _check_unique(sku=changes["sku"], exclude_pk=product.pk)
     if changes.get("slug") and changes["slug"] != product.slug:
@@ -195,7 +228,7 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
 @transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Delete a product that holds no reserved stock (an order is waiting on it otherwise)."""
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = _locked_product(product.pk)
     if product.reserved:
         raise Conflict(
             "The product has stock reserved for orders; deactivate it instead, or wait for them.",
@@ -222,7 +255,8 @@ def product_image_add(
     """Attach an uploaded image (type sniffed from its bytes, size capped) or an image URL."""
     if bool(file) == bool(url):
         raise ValidationError({"non_field_errors": ["Send either an image file or an image URL."]})
-    product = Product.objects.select_for_update().get(pk=product.pk)  # serialises the count check
+    _validate_position(position)
+    product = _locked_product(product.pk)  # serialises the count check
     count = product.images.count()
     limit = settings.CATALOG["MAX_IMAGES_PER_PRODUCT"]
     if count >= limit:
@@ -244,6 +278,9 @@ def product_image_add(
 
 @transaction.atomic
 def product_image_delete(*, image: ProductImage) -> None:
+    image = ProductImage.objects.select_for_update().filter(pk=image.pk).first()
+    if image is None:  # deleted meanwhile (with its product, or by a concurrent request)
+        raise NotFound("Image not found.")
     name = image.file.name if image.file else ""
     image.delete()
     invalidate_catalog_reads()

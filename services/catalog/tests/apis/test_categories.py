@@ -87,3 +87,12 @@ def test_the_tree_is_invalidated_when_a_category_changes(
         staff_client.patch(f"{CATEGORIES}{category.pk}/", {"name": "New"}, format="json")
 
     assert api_client.get(f"{CATEGORIES}tree/").json()["data"][0]["name"] == "New"
+
+
+def test_an_empty_reassign_to_is_no_target(staff_client):
+    empty, full = CategoryFactory(), CategoryFactory()
+    ProductFactory(category=full)
+
+    assert staff_client.delete(f"{CATEGORIES}{empty.pk}/?reassign_to=").status_code == 204
+    refused = staff_client.delete(f"{CATEGORIES}{full.pk}/?reassign_to=")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "category_not_empty"

@@ -147,3 +147,12 @@ def test_the_export_is_not_in_the_openapi_schema(client):
 
     assert response.status_code == 200
     assert not [path for path in response.json()["paths"] if "internal" in path]
+
+
+def test_empty_export_parameters_mean_the_defaults(internal):
+    ProductFactory.create_batch(3)
+
+    response = internal.get(f"{EXPORT}?after=&page_size=")
+
+    assert response.status_code == 200, response.content
+    assert len(response.json()["data"]) == 3

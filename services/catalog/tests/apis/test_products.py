@@ -370,3 +370,31 @@ def test_reads_still_work_when_redis_is_down(api_client, settings):
 
     assert response.status_code == 200
     assert [row["sku"] for row in response.json()["data"]] == ["STILL-HERE"]
+
+
+def test_empty_query_parameters_mean_the_same_as_absent_ones(api_client, staff_client):
+    ProductFactory(sku="MUG-1", name="Blue mug", price=Decimal("12.00"))
+    ProductFactory(sku="RAKE", name="Garden rake", price=Decimal("30.00"))
+    empty = "search=&category=&min_price=&max_price=&in_stock=&ordering=&vendor=&currency=&is_active=&page=&page_size="
+
+    for client in (api_client, staff_client):
+        response = client.get(f"{PRODUCTS}?{empty}")
+        assert response.status_code == 200, response.content
+        assert sorted(row["sku"] for row in response.json()["data"]) == ["MUG-1", "RAKE"]
+
+    response = api_client.get(f"{PRODUCTS}?search=mug&category=&min_price=10&max_price=&ordering=")
+    assert response.status_code == 200, response.content
+    assert [row["sku"] for row in response.json()["data"]] == ["MUG-1"]
+
+
+def test_price_filters_compare_amounts_and_currency_narrows_them(api_client):
+    ProductFactory(sku="USD-12", price=Decimal("12.00"), currency="USD")
+    ProductFactory(sku="JPY-1200", price=Decimal("1200"), currency="JPY")
+
+    def skus(query):
+        response = api_client.get(f"{PRODUCTS}?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(row["sku"] for row in response.json()["data"])
+
+    assert skus("min_price=10&max_price=2000") == ["JPY-1200", "USD-12"]  # amounts, not converted
+    assert skus("min_price=10&max_price=2000&currency=USD") == ["USD-12"]

@@ -1,4 +1,7 @@
-"""orders' events, delivered through the real inbox exactly as the consumer does."""
+"""orders' events, delivered through the real inbox exactly as the consumer does.
+
+(The registry's contract check, that handlers read only what producers publish, is
+tests/test_event_contracts.py, where every service keeps it.)"""
 
 import uuid
 
@@ -6,7 +9,6 @@ import pytest
 
 from catalog.inventory.models import StockReservation
 from catalog.reviews.models import Purchase
-from servicekit.testing.contracts import assert_handlers_match_producer_schemas
 from tests.events import order_cancelled, order_completed, order_paid, order_placed
 from tests.factories import ProductFactory
 
@@ -18,10 +20,6 @@ Status = StockReservation.Status
 def counters(product):
     product.refresh_from_db()
     return product.stock_on_hand, product.reserved
-
-
-def test_handlers_read_only_what_producers_publish():
-    assert_handlers_match_producer_schemas("catalog.handlers")
 
 
 def test_a_placed_order_reserves_its_stock_and_the_answer_is_caused_by_it(deliver_event, captured_events):
@@ -132,3 +130,90 @@ def test_completed_orders_make_their_buyer_eligible_to_review_once(deliver_event
     deliver_event("orders.order.completed", payload)  # re-sent under a new event id
 
     assert Purchase.objects.filter(user_id=user_id, product_id=mug.pk).count() == 1
+
+
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reported"),
+    [
+        (
+            {"product_id": "not-a-uuid", "quantity": 2},
+            {
+                "product_id": NIL_UUID,
+                "raw_product_id": "not-a-uuid",
+                "requested": 2,
+                "reason": "invalid_line",
+            },
+        ),
+        (
+            {"product_id": 42, "quantity": 1},
+            {"product_id": NIL_UUID, "raw_product_id": "42", "requested": 1, "reason": "invalid_line"},
+        ),
+        (
+            {"product_id": "bad\u0000id", "quantity": True},  # NUL: jsonb would refuse it
+            {"product_id": NIL_UUID, "raw_product_id": "badid", "requested": 0, "reason": "invalid_line"},
+        ),
+        (
+            {"quantity": 1},
+            {"product_id": NIL_UUID, "raw_product_id": "None", "requested": 1, "reason": "invalid_line"},
+        ),
+        (
+            "not an object",
+            {
+                "product_id": NIL_UUID,
+                "raw_product_id": "not an object",
+                "requested": 0,
+                "reason": "invalid_line",
+            },
+        ),
+    ],
+    ids=["text", "number", "nul-and-bool", "missing", "not-an-object"],
+)
+def test_a_malformed_line_is_rejected_with_an_answer_orders_can_read(
+    deliver_event, captured_events, bad_line, reported
+):
+    """orders' event is not trusted: a malformed line must not make catalog.stock.rejected fail its
+    own schema (the handler would retry into the DLQ and the order would wait for ever)."""
+    from servicekit.events.schemas import validate_payload
+
+    mug = ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    payload = order_placed(order_id, [(mug, 1)])
+    payload["lines"].append(bad_line)
+
+    deliver_event("orders.order.placed", payload, validate=False)  # as a buggy producer might send it
+
+    assert counters(mug) == (5, 0)
+    rejected = captured_events.assert_published("catalog.stock.rejected", order_id=str(order_id))
+    validate_payload("catalog.stock.rejected", 1, rejected.data)
+    validate_payload("orders.order.rejected", 1, {**rejected.data, "user_id": str(uuid.uuid4())})
+    assert rejected.data["reason"] == "invalid_line"
+    assert rejected.data["failed_lines"] == [reported]
+    assert StockReservation.objects.get(order_id=order_id).status == Status.REJECTED
+
+
+def test_a_line_with_a_valid_id_but_a_bad_quantity_keeps_its_product_id(deliver_event, captured_events):
+    mug = ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    payload = order_placed(order_id, [(mug, 1)])
+    payload["lines"][0]["quantity"] = 0
+
+    deliver_event("orders.order.placed", payload, validate=False)
+
+    rejected = captured_events.assert_published("catalog.stock.rejected", order_id=str(order_id))
+    assert rejected.data["failed_lines"] == [
+        {"product_id": str(mug.pk), "requested": 0, "reason": "invalid_line"}
+    ]
+
+
+def test_a_placed_order_without_lines_is_rejected(deliver_event, captured_events):
+    order_id = uuid.uuid4()
+    payload = order_placed(order_id, [])
+    payload["lines"] = "not a list"
+
+    deliver_event("orders.order.placed", payload, validate=False)
+
+    rejected = captured_events.assert_published("catalog.stock.rejected", order_id=str(order_id))
+    assert (rejected.data["reason"], rejected.data["failed_lines"]) == ("no_lines", [])

@@ -125,3 +125,22 @@ def test_product_get_manageable_is_a_404_for_another_vendor():
         product_get_manageable(product_id=product.pk, principal=other)
     with pytest.raises(NotFound):
         product_get_manageable(product_id=product.pk, principal=CUSTOMER)
+
+
+def test_the_configured_trigram_threshold_decides_typo_matches(settings):
+    from django.db import connection
+
+    ProductFactory(sku="HP-100", name="Wireless headphones")
+    # word_similarity("headfones", "Wireless headphones") is 0.5: a match at the configured
+    # CATALOG_SEARCH_TRIGRAM_THRESHOLD (0.4), none at pg_trgm's own default (0.6).
+    threshold = settings.CATALOG["SEARCH_TRIGRAM_THRESHOLD"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+        assert float(cursor.fetchone()[0]) == threshold
+
+    assert listed(search="headfones") == (["HP-100"] if threshold <= 0.5 else [])
+
+    with connection.cursor() as cursor:  # what every search did before the setting was applied
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = 0.6")
+    assert listed(search="headfones") == []
+    assert listed(search="hedphones") == ["HP-100"]  # 0.62: a close typo matches either way

@@ -102,3 +102,16 @@ def test_category_delete_cannot_reassign_into_its_own_subtree():
         category_delete(category=category, reassign_to_id=child.pk)
 
     assert Category.objects.filter(pk=category.pk).exists()
+
+
+@pytest.mark.parametrize("position", [2**31, -1])
+def test_category_positions_stay_within_the_integer_range(position):
+    category = CategoryFactory(position=3)
+
+    with pytest.raises(ValidationError) as created:
+        category_create(name="Far away", position=position)
+    with pytest.raises(ValidationError) as updated:
+        category_update(category=category, data={"position": position})
+
+    assert "position" in created.value.message_dict and "position" in updated.value.message_dict
+    assert Category.objects.get(pk=category.pk).position == 3

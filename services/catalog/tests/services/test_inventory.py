@@ -238,3 +238,23 @@ def test_stock_adjust_needs_a_change_and_a_reason(delta, reason):
         stock_adjust(product=mug, delta=delta, reason=reason, actor_id="staff-1")
 
     assert Product.objects.get(pk=mug.pk).stock_on_hand == 5
+
+
+@pytest.mark.parametrize(("on_hand", "delta"), [(5, 2**31), (5, -(2**31)), (2**31 - 10, 11)])
+def test_stock_adjust_refuses_to_leave_the_integer_range(on_hand, delta):
+    mug = ProductFactory(stock_on_hand=on_hand)
+
+    with pytest.raises(ValidationError) as error:
+        stock_adjust(product=mug, delta=delta, reason="count", actor_id="staff-1")
+
+    assert "delta" in error.value.message_dict
+    assert Product.objects.get(pk=mug.pk).stock_on_hand == on_hand
+    assert not StockAdjustment.objects.exists()
+
+
+def test_stock_adjust_may_fill_up_to_the_largest_integer():
+    mug = ProductFactory(stock_on_hand=5)
+
+    adjustment = stock_adjust(product=mug, delta=2**31 - 6, reason="count", actor_id="staff-1")
+
+    assert adjustment.stock_after == 2**31 - 1

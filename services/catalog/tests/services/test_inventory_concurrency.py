@@ -1,11 +1,9 @@
 """Many checkouts at once, on real connections: nothing is oversold, the books balance."""
 
 import random
-import threading
 import uuid
 
 import pytest
-from django.db import connections
 
 from catalog.inventory.models import StockReservation
 from catalog.inventory.selectors import stock_reserved_quantity
@@ -14,33 +12,11 @@ from catalog.inventory.services import (
     stock_release_for_order,
     stock_reserve_for_order,
 )
+from tests.concurrency import run_concurrently
 from tests.factories import ProductFactory
 
 Status = StockReservation.Status
 THREADS = 16  # concurrent connections; Postgres is shared with other suites
-
-
-def run_concurrently(jobs):
-    """Run each job in its own thread and database connection, released together."""
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except Exception as exc:  # reported below: a deadlock or constraint error fails the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
 
 
 def line(product, quantity):
@@ -56,7 +32,7 @@ def test_concurrent_reservations_never_oversell():
         random.shuffle(lines)  # opposite lock orders would deadlock without the id ordering
         orders.append((uuid.uuid4(), lines))
 
-    run_concurrently(
+    errors = run_concurrently(
         [
             lambda order_id=order_id, lines=lines: stock_reserve_for_order(
                 order_id=order_id, user_id="u", lines=lines
@@ -65,6 +41,7 @@ def test_concurrent_reservations_never_oversell():
         ]
     )
 
+    assert errors == []
     lamp.refresh_from_db()
     bulb.refresh_from_db()
     reserved = StockReservation.objects.filter(status=Status.RESERVED).count()
@@ -90,7 +67,7 @@ def test_concurrent_reserve_release_and_commit_keep_the_totals():
     jobs += [
         lambda o=o: stock_reserve_for_order(order_id=o, user_id="u", lines=[line(lamp, 3)]) for o in newcomers
     ]
-    run_concurrently(jobs)
+    assert run_concurrently(jobs) == []
 
     lamp.refresh_from_db()
     newly_reserved = StockReservation.objects.filter(order_id__in=newcomers, status=Status.RESERVED).count()

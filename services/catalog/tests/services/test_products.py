@@ -68,6 +68,9 @@ def test_product_create_formats_the_price_in_the_currency_minor_units(captured_e
         ({"category_id": uuid.uuid4()}, "category"),
         ({"stock": -1}, "stock"),
         ({"attributes": ["not", "an", "object"]}, "attributes"),
+        ({"stock": 2**31}, "stock"),  # beyond Postgres integer
+        ({"attributes": {"a": ["ok", {"b\u0000": 1}]}}, "attributes"),  # jsonb refuses NUL
+        ({"attributes": {"weight": float("nan")}}, "attributes"),
     ],
 )
 def test_product_create_rejects_invalid_input_without_side_effects(overrides, field, captured_events):

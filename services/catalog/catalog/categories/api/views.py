@@ -11,11 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload
+from catalog.api import enveloped, paginated_payload, present_params
 from catalog.cache import cached
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
 from catalog.categories.services import category_create, category_delete, category_update
+from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
 from servicekit.auth.permissions import IsStaff
 
@@ -116,7 +117,7 @@ class CategoryCreateApi(APIView):
         parent = serializers.UUIDField(required=False, allow_null=True, default=None)
         slug = serializers.SlugField(max_length=140, required=False, allow_blank=True)
         description = serializers.CharField(required=False, allow_blank=True, default="")
-        position = serializers.IntegerField(required=False, min_value=0, default=0)
+        position = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT, default=0)
 
     OutputSerializer = CategoryOutputSerializer
 
@@ -156,7 +157,7 @@ class CategoryUpdateApi(APIView):
         parent = serializers.UUIDField(required=False, allow_null=True)
         slug = serializers.SlugField(max_length=140, required=False)
         description = serializers.CharField(required=False, allow_blank=True)
-        position = serializers.IntegerField(required=False, min_value=0)
+        position = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT)
 
     OutputSerializer = CategoryOutputSerializer
 
@@ -180,7 +181,7 @@ class CategoryDeleteApi(APIView):
     @extend_schema(parameters=[FilterSerializer], responses={204: None})
     def delete(self, request: Request, category_id: str) -> Response:
         category = category_get(category_id=category_id)
-        params = self.FilterSerializer(data=request.query_params.dict())
+        params = self.FilterSerializer(data=present_params(request))  # ?reassign_to= is no target
         params.is_valid(raise_exception=True)
         category_delete(category=category, reassign_to_id=params.validated_data.get("reassign_to"))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from catalog.api import enveloped, paginated_payload
 from catalog.inventory.selectors import stock_adjustment_list, stock_reservation_get
 from catalog.inventory.services import stock_adjust
+from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
 from catalog.products.selectors import product_get_manageable
 from servicekit.auth.permissions import HasRole, IsStaff
@@ -62,7 +63,9 @@ class StockAdjustmentCreateApi(APIView):
         class Meta:
             ref_name = "StockAdjustmentCreateInput"
 
-        delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative).")
+        delta = serializers.IntegerField(
+            min_value=-MAX_INT, max_value=MAX_INT, help_text="Units to add (positive) or remove (negative)."
+        )
         reason = serializers.CharField(max_length=200)
 
     OutputSerializer = StockAdjustmentOutputSerializer

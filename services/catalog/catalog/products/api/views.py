@@ -12,9 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload
+from catalog.api import enveloped, paginated_payload, present_params
 from catalog.cache import audience_of, cached
 from catalog.categories.selectors import category_get_by_id_or_slug
+from catalog.limits import MAX_INT
 from catalog.products.api.serializers import (
     AmountField,
     ProductImageOutputSerializer,
@@ -22,6 +23,7 @@ from catalog.products.api.serializers import (
     product_export_row,
 )
 from catalog.products.images import ALLOWED_CONTENT_TYPES
+from catalog.products.models import SKU_PATTERN
 from catalog.products.selectors import (
     ORDERINGS,
     product_export,
@@ -41,10 +43,16 @@ from servicekit.auth.permissions import HasInternalToken, HasRole, principal_of
 from servicekit.envelope.renderers import ENVELOPED_ATTR
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
-SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class ProductListApi(APIView):
+    """Visible products, filtered, searched, ordered and paginated.
+
+    A parameter sent empty (``?category=&min_price=``) is the same as one left out.
+    ``min_price``/``max_price`` compare amounts only: they do not convert between currencies,
+    so send ``currency`` with them to compare like with like.
+    """
+
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -52,14 +60,26 @@ class ProductListApi(APIView):
         category = serializers.CharField(
             required=False, help_text="Category id or slug; includes its descendants."
         )
-        min_price = AmountField(required=False, min_value=0)
-        max_price = AmountField(required=False, min_value=0)
+        min_price = AmountField(
+            required=False,
+            min_value=0,
+            help_text="Lowest price, as a plain amount in any currency (no conversion): "
+            "combine with `currency` to compare like with like.",
+        )
+        max_price = AmountField(
+            required=False,
+            min_value=0,
+            help_text="Highest price, as a plain amount in any currency (no conversion): "
+            "combine with `currency` to compare like with like.",
+        )
         in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
         vendor = serializers.CharField(required=False, max_length=64)
         is_active = serializers.BooleanField(
             required=False, allow_null=True, default=None, help_text="Staff (and vendors, for their own)."
         )
-        currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+        currency = serializers.RegexField(
+            r"^[A-Z]{3}$", required=False, help_text="ISO 4217 code: only products priced in it."
+        )
         ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
 
         def validate_category(self, value: str):
@@ -77,6 +97,12 @@ class ProductListApi(APIView):
     OutputSerializer = ProductOutputSerializer
 
     @extend_schema(
+        description=(
+            "Visible products, filtered, searched (full text, typo-tolerant on the name, exact SKU) "
+            "and ordered. A parameter sent empty (`?category=&min_price=`) is the same as one left out. "
+            "`min_price`/`max_price` compare plain amounts and never convert between currencies: send "
+            "`currency` with them to compare like with like."
+        ),
         parameters=[
             FilterSerializer,
             OpenApiParameter("page", int),
@@ -88,7 +114,7 @@ class ProductListApi(APIView):
         principal = principal_of(request)
 
         def page() -> dict:
-            filters = self.FilterSerializer(data=request.query_params.dict())
+            filters = self.FilterSerializer(data=present_params(request))
             filters.is_valid(raise_exception=True)
             products = product_list(filters=filters.validated_data, principal=principal)
             return paginated_payload(
@@ -117,7 +143,7 @@ class ProductCreateApi(APIView):
         description = serializers.CharField(required=False, allow_blank=True, default="")
         price = AmountField()
         currency = serializers.CharField(min_length=3, max_length=3)
-        stock = serializers.IntegerField(min_value=0, default=0)
+        stock = serializers.IntegerField(min_value=0, max_value=MAX_INT, default=0)
         category = serializers.UUIDField(required=False, allow_null=True, default=None)
         is_active = serializers.BooleanField(default=True)
         attributes = serializers.JSONField(required=False, default=dict)
@@ -222,7 +248,7 @@ class ProductImageCreateApi(APIView):
         )
         url = serializers.URLField(required=False, max_length=500)
         alt_text = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-        position = serializers.IntegerField(required=False, min_value=0)
+        position = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT)
 
     OutputSerializer = ProductImageOutputSerializer
 
@@ -271,7 +297,7 @@ class ProductExportApi(APIView):
 
     @extend_schema(exclude=True)  # internal: not part of the public API documentation
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=present_params(request))
         filters.is_valid(raise_exception=True)
         size = min(filters.validated_data["page_size"], self.MAX_PAGE_SIZE)
         products = list(product_export(after=filters.validated_data.get("after"))[: size + 1])
