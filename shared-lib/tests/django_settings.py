@@ -27,3 +27,6 @@ os.environ.setdefault("EVENTS_RELAY_PUBLISH_TIMEOUT_SECONDS", "1.5")
 os.environ.setdefault("EVENTS_RELAY_POLL_SECONDS", "1")
 os.environ.setdefault("EVENTS_HEARTBEAT_SECONDS", "5")
 SERVICEKIT["CONTRACTS_DIR"] = str(Path(__file__).resolve().parent / "contracts")  # noqa: F821
+
+# Two runs of this suite side by side (say, while developing) need their own test database.
+DATABASES["default"]["TEST"]["NAME"] = os.environ.get("SERVICEKIT_TEST_DATABASE", "test_testsvc")  # noqa: F821

@@ -76,6 +76,32 @@ def test_a_withdrawn_key_stops_working_after_the_cache_expires(
     assert status_of(api_client, token_factory.access_token(kid=old_kid)) == (401, "unknown_key")
 
 
+def test_an_already_verified_token_stops_working_once_its_key_is_withdrawn(
+    api_client, token_factory, jwks_server, clock, jwt_conf
+):
+    old_kid = token_factory.new_key()
+    jwks_server.publish(token_factory.public_jwk(old_kid))
+    token = token_factory.access_token(kid=old_kid)  # the same string throughout
+    other = token_factory.access_token()
+    assert status_of(api_client, token) == (200, None)
+    assert status_of(api_client, other) == (200, None)
+    assert len(verified_tokens) == 2
+
+    jwks_server.withdraw(old_kid)  # e.g. the key leaked
+    # Until the key set is refreshed the cached verification stands, at no cost...
+    clock.advance(jwt_conf["JWKS_CACHE_SECONDS"] - 1)
+    assert status_of(api_client, token) == (200, None)
+    assert jwks_server.fetch_count == 1
+    # ... once it is, the same token is refused, though its exp is far away.
+    clock.advance(1)
+    assert status_of(api_client, token) == (401, "unknown_key")
+    assert jwks_server.fetch_count == 2
+    assert status_of(api_client, token) == (401, "unknown_key")
+    # Tokens signed with a key that is still published keep working.
+    assert status_of(api_client, other) == (200, None)
+    assert len(verified_tokens) == 1
+
+
 def test_a_flood_of_unknown_kids_costs_one_fetch_per_interval(
     api_client, token_factory, jwks_server, clock, jwt_conf
 ):

@@ -14,6 +14,7 @@ from servicekit.auth import (
     verified_tokens,
     verify_access_token,
 )
+from servicekit.envelope.errors import ApplicationError
 
 WHOAMI = "/api/v1/test/whoami/"
 
@@ -153,13 +154,26 @@ def test_client_for_fixture(client_for):
     }
 
 
-def test_verified_tokens_are_served_from_memory(token_factory, jwks_server):
+def test_verified_tokens_are_served_from_memory(token_factory, jwks_server, monkeypatch):
     token = token_factory.access_token()
     first = verify_access_token(token)
-    jwks_server.available = False  # a second RSA verification would need the keys again
-    jwks_cache.clear()
+
+    def no_second_verification(*args, **kwargs):
+        raise AssertionError("the token was verified again")
+
+    monkeypatch.setattr("servicekit.auth.tokens._decode", no_second_verification)
     assert verify_access_token(token) is first
-    assert jwks_server.fetch_count == 1
+    assert jwks_server.fetch_count == 1  # the hit checked its kid against the cached key set
+
+
+def test_a_cached_token_needs_the_key_set(token_factory, jwks_server):
+    token = token_factory.access_token()
+    verify_access_token(token)
+    jwks_server.available = False
+    jwks_cache.clear()  # no keys at all: whether the token's key is still published is unknown
+    with pytest.raises(ApplicationError) as raised:
+        verify_access_token(token)
+    assert raised.value.status_code == 503
 
 
 def test_forget_verified_tokens_drops_one_users_principals(token_factory):

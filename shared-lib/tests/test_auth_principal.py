@@ -64,30 +64,39 @@ def test_immutable_hashable_and_picklable():
 def test_entries_never_outlive_the_token():
     cache = VerifiedTokenCache()
     digest = token_digest("t")
-    cache.put(digest, Principal("u"), expires_at=110, now=100)
-    assert cache.get(digest, now=109.9) == Principal("u")
+    cache.put(digest, Principal("u"), expires_at=110, kid="k1", now=100)
+    assert cache.get(digest, now=109.9) == (Principal("u"), "k1", 110)
     assert cache.get(digest, now=110) is None
     assert len(cache) == 0
 
 
 def test_already_expired_tokens_are_not_stored():
     cache = VerifiedTokenCache()
-    cache.put(token_digest("t"), Principal("u"), expires_at=100, now=100)
+    cache.put(token_digest("t"), Principal("u"), expires_at=100, kid="k1", now=100)
     assert len(cache) == 0
 
 
 def test_least_recently_used_entries_are_evicted():
     cache = VerifiedTokenCache(maxsize=2)
     a, b, c = (token_digest(name) for name in "abc")
-    cache.put(a, Principal("a"), expires_at=200, now=100)
-    cache.put(b, Principal("b"), expires_at=200, now=100)
+    cache.put(a, Principal("a"), expires_at=200, kid="k1", now=100)
+    cache.put(b, Principal("b"), expires_at=200, kid="k1", now=100)
     assert cache.get(a, now=100)  # a is now the most recent
-    cache.put(c, Principal("c"), expires_at=200, now=100)
+    cache.put(c, Principal("c"), expires_at=200, kid="k1", now=100)
     assert cache.get(b, now=100) is None
     assert cache.get(a, now=100) and cache.get(c, now=100)
 
 
+def test_entries_can_be_discarded():
+    cache = VerifiedTokenCache()
+    digest = token_digest("t")
+    cache.put(digest, Principal("u"), expires_at=200, kid="k1", now=100)
+    cache.discard(digest)
+    cache.discard(digest)  # already gone: no error
+    assert cache.get(digest, now=100) is None
+
+
 def test_size_zero_disables_the_cache():
     cache = VerifiedTokenCache(maxsize=0)
-    cache.put(token_digest("t"), Principal("u"), expires_at=200, now=100)
+    cache.put(token_digest("t"), Principal("u"), expires_at=200, kid="k1", now=100)
     assert len(cache) == 0

@@ -1,6 +1,29 @@
-"""The process commands every service image and the Procfile run."""
+"""The entrypoint every service image and the Procfile run: its process commands, and run for
+real (subprocesses against the real Postgres): waiting for the database, migrations, the
+Prometheus multi-process directory, and gunicorn's own log lines."""
 
-from servicekit.entrypoint import PROCESS_COMMANDS
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from servicekit.entrypoint import PROCESS_COMMANDS, TEMPORARY_METRICS_DIR_MARKER
+from tests.events.tcpproxy import TcpProxy
 
 
 def test_celery_workers_of_different_services_get_distinct_node_names():
@@ -15,3 +38,364 @@ def test_every_process_type_has_a_command():
     assert set(PROCESS_COMMANDS) == {"web", "worker", "beat", "consumer", "relay"}
     assert PROCESS_COMMANDS["relay"]("catalog")[-1] == "relay_events"
     assert PROCESS_COMMANDS["consumer"]("catalog")[-1] == "consume_events"
+
+
+# --- running it: real subprocesses against the real Postgres ---------------------------------
+
+SHARED_LIB = Path(__file__).resolve().parents[1]
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+# Stands in for gunicorn (``python -m gunicorn`` finds it first on PYTHONPATH): reports what
+# the entrypoint handed over, then exits.
+FAKE_GUNICORN = """
+import json, os, sys
+from pathlib import Path
+directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+Path(os.environ["FAKE_GUNICORN_REPORT"]).write_text(json.dumps({
+    "argv": sys.argv[1:],
+    "cwd": os.getcwd(),
+    "dir": directory,
+    "files": sorted(p.name for p in Path(directory).iterdir()) if directory else None,
+}))
+"""
+
+
+class Entrypoint:
+    """``python -m servicekit.entrypoint`` for the test service (tests.django_settings)."""
+
+    def __init__(self, tmp_path: Path, *, fake_gunicorn: bool = True) -> None:
+        self.tmp_path = tmp_path
+        self.report_path = tmp_path / "gunicorn-report.json"
+        self.metrics_dirs: set[Path] = set()
+        path = [str(SHARED_LIB)]
+        if fake_gunicorn:
+            package = tmp_path / "fake" / "gunicorn"
+            package.mkdir(parents=True)
+            (package / "__init__.py").write_text("")
+            (package / "__main__.py").write_text(FAKE_GUNICORN)
+            path.insert(0, str(tmp_path / "fake"))
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+            "SERVICE_NAME": "testsvc",
+            "DJANGO_SETTINGS_MODULE": "tests.django_settings",
+            "DJANGO_ENV": "test",
+            "PYTHONPATH": os.pathsep.join(path),
+            "FAKE_GUNICORN_REPORT": str(self.report_path),
+            "DATABASE_URL": f"{POSTGRES}/platform",
+            "WAIT_TIMEOUT_SECONDS": "20",
+            "MIGRATE_ON_START": "0",
+        }
+
+    def popen(self, *args: str, **env: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "servicekit.entrypoint", *args],
+            cwd=self.tmp_path,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def run(self, *args: str, timeout: float = 60, **env: str) -> tuple[int, str, float]:
+        started = time.monotonic()
+        process = self.popen(*args, **env)
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        finally:
+            _kill(process)
+        return process.returncode, output, time.monotonic() - started
+
+    @property
+    def report(self) -> dict | None:
+        if not self.report_path.exists():
+            return None
+        report = json.loads(self.report_path.read_text())
+        if report["dir"]:
+            self.metrics_dirs.add(Path(report["dir"]))
+        return report
+
+    def cleanup(self) -> None:
+        """The fake gunicorn has no on_exit: remove the temporary metrics dirs it was given."""
+        self.report  # noqa: B018  (records the last run's directory)
+        for directory in self.metrics_dirs:
+            if (directory / TEMPORARY_METRICS_DIR_MARKER).exists():
+                shutil.rmtree(directory)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def entrypoint(tmp_path) -> Iterator[Entrypoint]:
+    runner = Entrypoint(tmp_path)
+    yield runner
+    runner.cleanup()
+
+
+# --- web: the Prometheus multi-process directory ---------------------------------------------
+
+
+def test_web_runs_gunicorn_with_a_fresh_metrics_dir_of_its_own(entrypoint):
+    code, output, _ = entrypoint.run("web")
+    assert code == 0, output
+    report = entrypoint.report
+    assert report["argv"] == ["-c", "gunicorn.conf.py", "testsvc.wsgi:application"]
+    directory = Path(report["dir"])
+    assert directory.parent == Path(tempfile.gettempdir())
+    assert directory.name.startswith("testsvc-prometheus-")
+    assert report["files"] == [TEMPORARY_METRICS_DIR_MARKER]  # gunicorn's on_exit removes it
+    # Each start gets its own: two instances of a service never mix their counters.
+    assert entrypoint.run("web")[0] == 0
+    assert entrypoint.report["dir"] != report["dir"]
+
+
+def test_web_empties_a_configured_metrics_dir(entrypoint, tmp_path):
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    for stale in ("counter_4711.db", "histogram_4711.db", "gauge_livesum_4712.db"):
+        (directory / stale).write_bytes(b"\0" * 64)
+    (directory / "not-prometheus.txt").write_text("left alone")
+    code, output, _ = entrypoint.run("web", PROMETHEUS_MULTIPROC_DIR=str(directory))
+    assert code == 0, output
+    assert entrypoint.report["dir"] == str(directory)
+    assert entrypoint.report["files"] == ["not-prometheus.txt"]
+
+
+def test_web_creates_a_configured_metrics_dir_that_is_missing(entrypoint, tmp_path):
+    directory = tmp_path / "var" / "prometheus"
+    assert entrypoint.run("web", PROMETHEUS_MULTIPROC_DIR=str(directory))[0] == 0
+    assert entrypoint.report["dir"] == str(directory) and entrypoint.report["files"] == []
+
+
+def test_other_processes_get_no_metrics_dir(entrypoint):
+    # Not gunicorn: nothing to add up, and nothing to leave behind.
+    code, output, _ = entrypoint.run(
+        sys.executable, "-c", "import os; print(os.environ.get('PROMETHEUS_MULTIPROC_DIR'))"
+    )
+    assert code == 0 and output.strip().splitlines()[-1] == "None", output
+
+
+def test_gunicorn_on_exit_removes_only_a_temporary_metrics_dir(tmp_path, monkeypatch):
+    from servicekit import gunicorn_config
+
+    class Arbiter:
+        reexec_pid = 0
+
+    configured = tmp_path / "configured"
+    configured.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(configured))
+    gunicorn_config.on_exit(Arbiter())
+    assert configured.is_dir()
+
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    (temporary / TEMPORARY_METRICS_DIR_MARKER).touch()
+    (temporary / "counter_1.db").touch()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(temporary))
+    upgrading = Arbiter()
+    upgrading.reexec_pid = 12345  # USR2: the new master still uses the directory
+    gunicorn_config.on_exit(upgrading)
+    assert temporary.is_dir()
+    gunicorn_config.on_exit(Arbiter())
+    assert not temporary.exists()
+
+
+# --- waiting for the database ----------------------------------------------------------------
+
+
+def test_waits_for_the_database_then_starts(entrypoint):
+    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy.cut()  # connections are closed at once, as while Postgres starts up
+    try:
+        process = entrypoint.popen("web", DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/platform")
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 20
+        while not any("waiting for the database" in line for line in lines):
+            assert process.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
+        assert entrypoint.report is None  # still waiting: gunicorn not started
+        proxy.restore()
+        assert process.wait(timeout=20) == 0, "".join(lines)
+        reader.join(timeout=5)
+        assert entrypoint.report is not None, "".join(lines)
+        assert proxy.connections_accepted >= 1
+    finally:
+        _kill(process)
+        proxy.close()
+
+
+def test_gives_up_with_a_clear_message_when_the_database_never_answers(entrypoint):
+    port = _closed_port()
+    code, output, elapsed = entrypoint.run(
+        "web", DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/platform", WAIT_TIMEOUT_SECONDS="2"
+    )
+    assert code != 0
+    assert f"gave up waiting for the database at 127.0.0.1:{port} after 2s (WAIT_TIMEOUT_SECONDS)" in output
+    assert elapsed < 15
+    assert entrypoint.report is None
+
+
+def test_a_hung_database_does_not_hold_the_wait_past_its_timeout(entrypoint):
+    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy.blackhole()  # accepts connections, never answers
+    try:
+        started = time.monotonic()
+        code, output, _ = entrypoint.run(
+            "web",
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/platform",
+            WAIT_TIMEOUT_SECONDS="3",
+            DB_CONNECT_TIMEOUT="30",  # without the cap, one attempt alone would take 30 s
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert code != 0
+    assert "gave up waiting for the database" in output
+    assert elapsed < 12, output
+    assert entrypoint.report is None
+
+
+# --- migrations --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scratch_schema(db):
+    """A schema nobody uses, in the test database: the entrypoint migrates into it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]["NAME"]
+    assert database.startswith("test_")  # never the platform's own database
+    schema = f"entrypoint_{uuid.uuid4().hex[:8]}"
+    url = f"{POSTGRES}/{database}"
+    yield url, schema
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _tables(url: str, schema: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema]).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_web_does_not_migrate_unless_asked(entrypoint, scratch_schema):
+    url, schema = scratch_schema
+    code, output, _ = entrypoint.run("web", DATABASE_URL=url, DB_SCHEMA=schema, MIGRATE_ON_START="0")
+    assert code == 0, output
+    assert _tables(url, schema) == set()
+    assert entrypoint.report is not None
+
+
+def test_migrate_on_start_migrates_before_gunicorn(entrypoint, scratch_schema):
+    url, schema = scratch_schema
+    code, output, _ = entrypoint.run("web", DATABASE_URL=url, DB_SCHEMA=schema, MIGRATE_ON_START="1")
+    assert code == 0, output
+    assert {"django_migrations", "testapp_effect"} <= _tables(url, schema)
+    assert entrypoint.report is not None
+
+
+def test_the_migrate_command_migrates_and_exits(entrypoint, scratch_schema):
+    url, schema = scratch_schema
+    code, output, _ = entrypoint.run("migrate", DATABASE_URL=url, DB_SCHEMA=schema)
+    assert code == 0, output
+    assert "django_migrations" in _tables(url, schema)
+    assert entrypoint.report is None  # no process started
+
+
+# --- gunicorn for real: metrics of every worker, gunicorn's log lines in the service format -----
+
+WSGI_APP = """
+import os
+from prometheus_client import CollectorRegistry, Counter, generate_latest, multiprocess
+
+HITS = Counter("entrypoint_test_hits", "Requests to /hit")
+
+
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "/dir":
+        body = os.environ["PROMETHEUS_MULTIPROC_DIR"].encode()
+    elif environ["PATH_INFO"] == "/metrics":
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        HITS.inc()
+        body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [body]
+"""
+
+
+def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
+    entrypoint = Entrypoint(tmp_path, fake_gunicorn=False)
+    (tmp_path / "gunicorn.conf.py").write_text("from servicekit.gunicorn_config import *  # noqa: F403\n")
+    (tmp_path / "testsvc").mkdir()
+    (tmp_path / "testsvc" / "__init__.py").write_text("")
+    (tmp_path / "testsvc" / "wsgi.py").write_text(textwrap.dedent(WSGI_APP))
+    entrypoint.env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(SHARED_LIB)])
+    process = entrypoint.popen(
+        "web", GUNICORN_BIND="127.0.0.1:0", GUNICORN_WORKERS="3", LOG_FORMAT="json", GUNICORN_LOG_LEVEL="info"
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sum("Booting worker" in line for line in lines) < 3:
+            assert process.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
+        gunicorn_lines = [json.loads(line) for line in lines if line.startswith("{")]
+        listening = next(entry for entry in gunicorn_lines if entry["message"].startswith("Listening at"))
+        base = listening["message"].split()[2]
+        assert {entry["logger"] for entry in gunicorn_lines} == {"gunicorn.error"}
+        assert {entry["service"] for entry in gunicorn_lines} == {"testsvc"}
+
+        def get(path: str) -> str:
+            try:
+                with urllib.request.urlopen(f"{base}{path}", timeout=5) as response:
+                    return response.read().decode()
+            except urllib.error.HTTPError as exc:
+                raise AssertionError(f"{path}: {exc}\n{''.join(lines)}") from None
+
+        directory = Path(get("/dir"))
+        assert directory.parent == Path(tempfile.gettempdir())
+        # Each worker creates its file as it imports the app: wait for all three (a scrape
+        # racing a file's creation is prometheus_client's own, rare, problem).
+        while len(list(directory.glob("counter_*.db"))) < 3:
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
+        time.sleep(0.2)
+
+        for _ in range(12):
+            get("/hit")
+        metrics = get("/metrics")
+        # Whichever worker answers the scrape, it reports the requests all of them served.
+        assert "entrypoint_test_hits_total 12.0" in metrics, metrics
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        finally:
+            _kill(process)
+        reader.join(timeout=5)
+    output = "".join(lines)
+    after_exec = [line for line in lines if not line.startswith("[entrypoint]")]
+    assert after_exec and all(line.startswith("{") for line in after_exec), output
+    # servicekit's middleware logs requests; gunicorn's own access log stays off.
+    assert not any(json.loads(line)["logger"] == "gunicorn.access" for line in after_exec)
+    assert not directory.exists(), "on_exit leaves the per-run metrics directory behind"

@@ -88,3 +88,26 @@ def test_page_out_of_range_is_a_404_envelope(client):
     response = client.get("/api/v1/test/items/?page=999")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_path_without_its_trailing_slash_is_a_404_envelope(client, method):
+    # With APPEND_SLASH a POST here was a 301 with an empty body (the client's body lost), a
+    # GET a redirect no API client expects.
+    response = getattr(client, method)(
+        "/api/v1/test/echo", {"name": "ada", "count": 2}, content_type="application/json"
+    )
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_path_without_its_trailing_slash_is_a_404_with_debug_on(client, settings, method):
+    # With APPEND_SLASH and DEBUG on, the POST raised RuntimeError (a 500). Now it is the
+    # 404 any unknown path gets with DEBUG on: Django's technical 404 page.
+    settings.DEBUG = True
+    response = getattr(client, method)(
+        "/api/v1/test/echo", {"name": "ada", "count": 2}, content_type="application/json"
+    )
+    assert response.status_code == 404, response.content
+    assert "Location" not in response

@@ -50,3 +50,63 @@ def test_unresponsive_broker_times_out(client, settings):
         assert response.json()["error"]["details"]["down"] == ["broker"]
     finally:
         server.close()
+
+
+# --- the database down or hung -------------------------------------------------------------
+
+
+@pytest.fixture
+def database_at(monkeypatch):
+    """Point connections the readiness checks open (in their own threads) at another port.
+
+    The checks' threads build their connections from ``connections.settings``, the dicts
+    this test's own (already open) connection was made from; restored afterwards.
+    """
+    from django.db import connections
+
+    def point(port: int) -> None:
+        monkeypatch.setitem(connections.settings["default"], "HOST", "127.0.0.1")
+        monkeypatch.setitem(connections.settings["default"], "PORT", str(port))
+
+    return point
+
+
+def _ready_with_database_down(client, settings, timeout: float):
+    settings.SERVICEKIT = {**settings.SERVICEKIT, "HEALTH_TIMEOUT_SECONDS": timeout}
+    started = time.monotonic()
+    response = client.get("/readyz")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.content
+    details = response.json()["error"]["details"]
+    assert details["down"] == ["database"]
+    assert details["checks"]["database"]["status"] == "down"
+    assert details["checks"]["broker"]["status"] == "up"
+    assert details["checks"]["cache"]["status"] == "up"
+    return elapsed, details["checks"]["database"]["error"]
+
+
+def test_database_refusing_connections_is_not_ready(client, settings, database_at):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    database_at(port)
+    elapsed, error = _ready_with_database_down(client, settings, timeout=1.0)
+    assert elapsed < 2
+    assert "OperationalError" in error
+
+
+def test_hung_database_is_not_ready_within_the_timeout(client, settings, database_at):
+    from tests.events.tcpproxy import TcpProxy
+
+    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy.blackhole()  # accepts the connection, then never answers
+    try:
+        database_at(proxy.port)
+        elapsed, error = _ready_with_database_down(client, settings, timeout=0.5)
+        assert elapsed < 2.5  # the check's own timeout plus the pool's grace, not connect_timeout
+        assert "no answer within" in error
+        assert proxy.connections_accepted == 1
+    finally:
+        proxy.close()  # the check's thread gets its error now and is free for the next test

@@ -72,3 +72,91 @@ def test_client_ip_trusts_only_the_proxies_hops(settings, forwarded_for, hops, e
 
     settings.SERVICEKIT = {**settings.SERVICEKIT, "TRUSTED_PROXY_HOPS": hops}
     assert client_ip_from(forwarded_for=forwarded_for, remote_addr="10.0.0.9") == expected
+
+
+# --- gunicorn's own log lines ------------------------------------------------------------------
+
+
+def _gunicorn_config(monkeypatch, **env) -> dict:
+    """servicekit.gunicorn_config as a service's gunicorn.conf.py loads it, under ``env``."""
+    import runpy
+
+    from servicekit import gunicorn_config
+
+    monkeypatch.setenv("SERVICE_NAME", "catalog")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(gunicorn_config.__file__)
+
+
+def _emit_through(config: dict, logger_name: str, message: str) -> str:
+    """What the handler ``config`` gives ``logger_name`` writes for one record, configured the
+    way dictConfig would, without touching this process's logging."""
+    import copy
+    import io
+    from logging.config import DictConfigurator
+
+    configurator = DictConfigurator(copy.deepcopy(config))
+    resolved = configurator.config
+    for name in list(resolved["formatters"]):
+        resolved["formatters"][name] = configurator.configure_formatter(resolved["formatters"][name])
+    for name in list(resolved.get("filters", {})):
+        resolved["filters"][name] = configurator.configure_filter(resolved["filters"][name])
+    (handler_name,) = resolved["loggers"][logger_name]["handlers"]
+    handler = configurator.configure_handler(resolved["handlers"][handler_name])
+    stream = io.StringIO()
+    handler.setStream(stream)
+    handler.handle(logging.LogRecord(logger_name, logging.ERROR, __file__, 1, message, None, None))
+    return stream.getvalue()
+
+
+def test_gunicorn_logs_through_the_services_json_formatter(monkeypatch):
+    config = _gunicorn_config(monkeypatch, LOG_FORMAT="json")
+    logconfig = config["logconfig_dict"]
+    for name in ("gunicorn.error", "gunicorn.access"):
+        logger = logconfig["loggers"][name]
+        assert logger["propagate"] is False  # once, not again through the root logger
+        assert "level" not in logger  # gunicorn's --log-level keeps deciding
+        handler = logconfig["handlers"][logger["handlers"][0]]
+        formatter = logconfig["formatters"][handler["formatter"]]
+        assert formatter["()"] == "servicekit.observability.logging.JsonFormatter"
+        assert formatter["service"] == "catalog"
+
+    line = json.loads(_emit_through(logconfig, "gunicorn.error", "Worker (pid:42) was sent SIGKILL!"))
+    assert line["logger"] == "gunicorn.error"
+    assert line["service"] == "catalog"
+    assert line["level"] == "ERROR"
+    assert line["message"] == "Worker (pid:42) was sent SIGKILL!"
+    assert line["request_id"] == "-"
+
+
+def test_gunicorn_logs_for_people_with_log_format_console(monkeypatch):
+    config = _gunicorn_config(monkeypatch, LOG_FORMAT="console")
+    line = _emit_through(config["logconfig_dict"], "gunicorn.error", "Booting worker with pid: 7")
+    assert not line.startswith("{")
+    assert "ERROR [-] gunicorn.error: Booting worker with pid: 7" in line
+
+
+def test_gunicorn_access_log_stays_off(monkeypatch):
+    # Requests are logged once, by servicekit's access-log middleware. gunicorn itself would
+    # switch its access log on because a logconfig_dict is set; ServiceLogger does not.
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from servicekit.observability.gunicorn import ServiceLogger
+
+    config = _gunicorn_config(monkeypatch)
+    assert config["accesslog"] is None
+    assert config["logger_class"] == "servicekit.observability.gunicorn.ServiceLogger"
+    cfg = Config()
+    cfg.set("logconfig_dict", config["logconfig_dict"])
+
+    def logger(cls):
+        instance = cls.__new__(cls)  # without setup(), which would reconfigure this process's logging
+        instance.cfg = cfg
+        return instance
+
+    assert logger(Logger).access_log_enabled
+    assert not logger(ServiceLogger).access_log_enabled
+    cfg.set("accesslog", "-")
+    assert logger(ServiceLogger).access_log_enabled

@@ -42,3 +42,81 @@ def test_unknown_environment_is_refused(monkeypatch):
     monkeypatch.setenv("DJANGO_ENV", "staging-ish")
     with pytest.raises(ImproperlyConfiguredForProduction):
         service_settings("catalog", base_dir=BASE)
+
+
+def test_append_slash_is_off():
+    # A missing trailing slash must be a 404, never a redirect that drops a POST's body.
+    assert service_settings("catalog", base_dir=BASE)["APPEND_SLASH"] is False
+
+
+def test_empty_values_count_as_unset(monkeypatch):
+    # .env.example has `DB_PASSWORD=`: copied to .env it must mean "the default", not "".
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name in ("DB_PASSWORD", "DB_SCHEMA", "POSTGRES_HOST", "REDIS_URL", "BROKER_URL", "LOG_FORMAT"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT", " ")  # a number: int("") would not even start
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", "")
+    settings = service_settings("catalog", base_dir=BASE)
+    db = settings["DATABASES"]["default"]
+    assert db["PASSWORD"] == "catalog"
+    assert db["HOST"] == "127.0.0.1"
+    assert db["OPTIONS"]["options"] == "-c search_path=catalog"
+    assert db["OPTIONS"]["connect_timeout"] == 5
+    assert settings["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert settings["SERVICEKIT"]["BROKER_URL"] == "amqp://guest:guest@127.0.0.1:5672/%2F"
+    assert settings["CELERY_RESULT_BACKEND"] == "redis://127.0.0.1:6379/0"
+    assert settings["LOGGING"]["handlers"]["stdout"]["formatter"] == "json"
+
+
+def test_set_values_still_win(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DB_PASSWORD", "s3cret")
+    assert service_settings("catalog", base_dir=BASE)["DATABASES"]["default"]["PASSWORD"] == "s3cret"
+
+
+def test_production_still_refuses_an_empty_secret(monkeypatch):
+    monkeypatch.setenv("DJANGO_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "")
+    monkeypatch.setenv("INTERNAL_API_TOKEN", "")
+    monkeypatch.setenv("ALLOWED_HOSTS", "")
+    monkeypatch.setenv("DEBUG", "false")
+    with pytest.raises(ImproperlyConfiguredForProduction) as excinfo:
+        service_settings("catalog", base_dir=BASE)
+    message = str(excinfo.value)
+    assert "SECRET_KEY" in message and "INTERNAL_API_TOKEN" in message and "ALLOWED_HOSTS" in message
+
+
+def test_env_reports_an_empty_required_variable(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from servicekit.settings import Env
+
+    monkeypatch.setenv("SERVICEKIT_TEST_REQUIRED", "")
+    with pytest.raises(ImproperlyConfigured):
+        Env().str("SERVICEKIT_TEST_REQUIRED")
+    assert Env().str("SERVICEKIT_TEST_REQUIRED", default="d") == "d"
+
+
+def test_empty_events_variables_count_as_unset(monkeypatch):
+    from servicekit.events.conf import events_conf
+
+    monkeypatch.setenv("EVENTS_PREFETCH", "")  # int("") would stop every consumer
+    monkeypatch.setenv("EVENTS_QUEUE", "")  # "" would be a server-named, throwaway queue
+    monkeypatch.setenv("EVENTS_RETRY_DELAYS_SECONDS", " ")
+    conf = events_conf()
+    assert conf.prefetch == 300
+    assert conf.queue == "testsvc.events"
+    assert conf.retry_delays_seconds == (1, 5, 30, 120, 600)
+
+
+def test_empty_gunicorn_variables_count_as_unset(monkeypatch):
+    import runpy
+
+    from servicekit import gunicorn_config
+
+    for name in ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "GUNICORN_LOG_LEVEL"):
+        monkeypatch.setenv(name, "")
+    config = runpy.run_path(gunicorn_config.__file__)
+    assert config["bind"] == "0.0.0.0:8000"
+    assert 1 <= config["workers"] <= 4
+    assert config["timeout"] == 30 and config["loglevel"] == "info"

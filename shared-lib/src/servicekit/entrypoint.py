@@ -3,14 +3,22 @@
 ``entrypoint.sh <command> [args…]`` → ``python -m servicekit.entrypoint <command> [args…]``:
 wait for Postgres (and the broker for event processes), migrate when asked
 (``MIGRATE_ON_START=1`` or the ``migrate`` command), then exec the process.
+
+``web`` always runs gunicorn with ``PROMETHEUS_MULTIPROC_DIR`` set, so ``/metrics`` adds up
+every worker: the configured directory (images) is emptied of the previous run's files first
+(a Kubernetes emptyDir outlives a container restart); without one (native runs) a fresh
+temporary directory is made per start, and removed again when gunicorn exits.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import sys
+import tempfile
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 PROCESS_COMMANDS = {
@@ -43,6 +51,13 @@ PROCESS_COMMANDS = {
     "relay": lambda svc: [sys.executable, "manage.py", "relay_events"],
 }
 NEEDS_BROKER = {"worker", "beat", "consumer", "relay"}
+# In a metrics directory the entrypoint made for one run: gunicorn_config.on_exit removes it.
+TEMPORARY_METRICS_DIR_MARKER = ".servicekit-temporary"
+
+
+def wait_timeout() -> float:
+    """``WAIT_TIMEOUT_SECONDS``; empty (as copied from .env.example) counts as unset."""
+    return float(os.environ.get("WAIT_TIMEOUT_SECONDS", "").strip() or "60")
 
 
 def log(message: str) -> None:
@@ -62,21 +77,70 @@ def wait_for_tcp(name: str, host: str, port: int, deadline: float) -> None:
 
 
 def wait_for_database(deadline: float) -> None:
+    """Return once the database accepts a connection; exit with the reason at ``deadline``.
+
+    Each attempt's connect timeout is capped at the time left, so a database that accepts
+    connections but never answers cannot hold the wait past its deadline for long.
+    """
     import django
     from django.db import connection
     from django.db.utils import OperationalError
 
     django.setup()
-    while True:
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    configured_timeout = options.get("connect_timeout")
+    where = f"{connection.settings_dict.get('HOST') or 'localhost'}:{connection.settings_dict.get('PORT') or 5432}"
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            # libpq's connect_timeout is whole seconds, at least 2.
+            options["connect_timeout"] = max(2, min(int(configured_timeout or 10), math.ceil(left)))
+            try:
+                connection.ensure_connection()
+                connection.close()
+                return
+            except OperationalError as exc:
+                if time.monotonic() >= deadline:
+                    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise SystemExit(
+                        f"[entrypoint] gave up waiting for the database at {where} after "
+                        f"{wait_timeout():g}s (WAIT_TIMEOUT_SECONDS): {detail}"
+                    ) from exc
+                log(f"waiting for the database at {where} …")
+                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    finally:
+        if configured_timeout is None:
+            options.pop("connect_timeout", None)
+        else:
+            options["connect_timeout"] = configured_timeout
+
+
+def prepare_metrics_dir(service: str) -> Path:
+    """Set ``PROMETHEUS_MULTIPROC_DIR`` for gunicorn and make sure it holds no old files.
+
+    Configured (images): created if missing and emptied of ``*.db`` files, whose counters
+    belong to processes of an earlier run. Not configured (native runs): a new directory per
+    start under the temp dir, so two instances of a service (``make run`` and the e2e tests)
+    never share one; gunicorn_config.on_exit removes it.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if configured:
+        path = Path(configured)
         try:
-            connection.ensure_connection()
-            connection.close()
-            return
-        except OperationalError as exc:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"[entrypoint] database unreachable: {exc}") from exc
-            log("waiting for the database …")
-            time.sleep(1)
+            path.mkdir(parents=True, exist_ok=True)
+            # Only prometheus_client's files: the variable may point somewhere shared by mistake.
+            for leftover in path.glob("*.db"):
+                if leftover.is_file() or leftover.is_symlink():
+                    leftover.unlink(missing_ok=True)
+        except OSError as exc:
+            raise SystemExit(
+                f"[entrypoint] cannot prepare PROMETHEUS_MULTIPROC_DIR={configured}: {exc}"
+            ) from exc
+    else:
+        path = Path(tempfile.mkdtemp(prefix=f"{service}-prometheus-"))
+        (path / TEMPORARY_METRICS_DIR_MARKER).touch()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 def manage(*args: str) -> None:
@@ -91,7 +155,7 @@ def main(argv: list[str]) -> None:
     service = os.environ["SERVICE_NAME"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
     command, rest = argv[0], argv[1:]
-    deadline = time.monotonic() + float(os.environ.get("WAIT_TIMEOUT_SECONDS", "60"))
+    deadline = time.monotonic() + wait_timeout()
 
     if command in PROCESS_COMMANDS or command in {"migrate", "manage"}:
         wait_for_database(deadline)
@@ -107,6 +171,8 @@ def main(argv: list[str]) -> None:
             return
     if command == "web" and os.environ.get("COLLECTSTATIC_ON_START") == "1":
         manage("collectstatic", "--noinput", "--verbosity", "0")
+    if command == "web":
+        prepare_metrics_dir(service)
 
     if command == "manage":
         argv_exec = [sys.executable, "manage.py", *rest]

@@ -6,21 +6,31 @@ stable throughput, while gthread with keep-alive was bimodal (see bench/).
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count(), 4)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+from servicekit.entrypoint import TEMPORARY_METRICS_DIR_MARKER as _TEMPORARY_METRICS_DIR_MARKER
+from servicekit.observability.gunicorn import logconfig_dict as _logconfig_dict
+
+# An empty value (a line copied from .env.example) counts as unset.
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
+workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count(), 4))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
+threads = int(os.environ.get("GUNICORN_THREADS") or "1")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or "20")
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or "5")
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or "0")
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or "0")
 accesslog = None  # the service logs each request itself, as JSON with the request id
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-proc_name = os.environ.get("SERVICE_NAME", "service")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+proc_name = os.environ.get("SERVICE_NAME") or "service"
+# gunicorn's own lines (boot, worker deaths, timeouts) in the service's log format (LOG_FORMAT);
+# ServiceLogger keeps gunicorn's access log off despite the logconfig_dict.
+logger_class = "servicekit.observability.gunicorn.ServiceLogger"
+logconfig_dict = _logconfig_dict(proc_name)
 # gunicorn's control socket defaults to one path per user: several services on one host
 # (every native run) would fight over it, and nothing here uses it.
 control_socket_disable = True
@@ -32,3 +42,13 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory servicekit.entrypoint made for this run (native runs);
+    a configured one (images) is left alone, and emptied by the next start."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory or getattr(server, "reexec_pid", 0):  # a new master (USR2) still uses it
+        return
+    if (Path(directory) / _TEMPORARY_METRICS_DIR_MARKER).exists():
+        shutil.rmtree(directory, ignore_errors=True)

@@ -11,6 +11,8 @@ default secret, DEBUG on, or missing keys.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,45 @@ class ImproperlyConfiguredForProduction(RuntimeError):
     """Raised at import time when production settings would run insecurely."""
 
 
-def _env() -> environ.Env:
-    return environ.Env()
+class NonBlankEnviron(MutableMapping[str, str]):
+    """A live view of ``os.environ`` in which a variable set to an empty (or blank) value is
+    absent. ``.env.example`` carries lines like ``DB_PASSWORD=``: copied to ``.env`` they mean
+    "not set", and must give the default rather than an empty password."""
+
+    def __init__(self, environ_: MutableMapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ_ is None else environ_
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ[name]
+        if not value.strip():
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._environ[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._environ[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in self._environ.items() if value.strip())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class Env(environ.Env):
+    """``environ.Env`` where an empty value counts as unset, so ``default=`` applies (and a
+    variable without a default is reported missing). Nothing servicekit reads gives an empty
+    string a meaning of its own; services should read their own variables through this too."""
+
+    def __init__(self, **scheme: Any) -> None:
+        super().__init__(**scheme)
+        self.ENVIRON = NonBlankEnviron()
+
+
+def _env() -> Env:
+    return Env()
 
 
 def database_settings(service: str, env: environ.Env) -> dict[str, Any]:
@@ -171,7 +210,7 @@ def celery_settings(service: str, env: environ.Env, *, is_test: bool) -> dict[st
     }
 
 
-def _check_production(settings: dict[str, Any], env: environ.Env) -> None:
+def _check_production(settings: dict[str, Any], env: Env) -> None:
     problems = []
     if settings["DEBUG"]:
         problems.append("DEBUG must be off")
@@ -216,6 +255,9 @@ def service_settings(
         # Behind the gateway: trust its X-Forwarded-Proto so admin links and cookies are right.
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
         "USE_X_FORWARDED_HOST": True,
+        # An API path without its trailing slash is a 404 envelope, never a redirect: a 301
+        # would drop a POST's body (and with DEBUG on Django raises RuntimeError instead).
+        "APPEND_SLASH": False,
         "INSTALLED_APPS": [
             "django.contrib.admin",
             "django.contrib.auth",

@@ -4,6 +4,8 @@
 - Fetches of any kind are spaced at least ``JWKS_MIN_REFETCH_SECONDS`` apart, so a flood of
   tokens with made-up ``kid`` values costs identity at most one request per interval.
 - If identity is unreachable the last good keys keep being served.
+- Already-verified tokens (``verified.py``) are re-checked against ``current_keys()`` on every
+  use, so a key identity withdraws stops working within ``JWKS_CACHE_SECONDS``.
 - With no keys at all (identity down since start-up) callers get ``JWKSUnavailable``
   (a 503 ``upstream_unavailable``), with retries spaced the same way.
 """
@@ -50,9 +52,14 @@ class JWKSCache:
             self._fetched_at = None
             self._attempted_at = -math.inf
 
+    def current_keys(self) -> dict[str, RSAPublicKey]:
+        """The published keys (refreshed first once stale): what a cached token's kid is checked
+        against. Callers must not modify the dict."""
+        return self._keys if self._is_fresh() else self._refresh(force=False)
+
     def get_key(self, kid: str) -> RSAPublicKey | None:
         """The key for ``kid``, or None if identity does not publish it (even after a refetch)."""
-        keys = self._keys if self._is_fresh() else self._refresh(force=False)
+        keys = self.current_keys()
         if kid in keys:
             return keys[kid]
         return self._refresh(force=True).get(kid)

@@ -8,6 +8,7 @@ verification is attempted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import jwt
@@ -45,9 +46,15 @@ def verify_access_token(token: str) -> Principal:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise invalid()
     digest = token_digest(token)
-    principal = verified_tokens.get(digest)
-    if principal is not None:
-        return _unless_revoked(principal)
+    cached = verified_tokens.get(digest)
+    if cached is not None:
+        # A dict lookup while the key set is fresh; once it is stale this refreshes it, as a
+        # cache miss would (rate-limited, last good keys kept if identity is unreachable).
+        if cached.kid in _published_keys():
+            return _unless_revoked(cached.principal)
+        # identity stopped publishing the key (a withdrawn, perhaps compromised key): verify
+        # from scratch, which refuses the token as signed with an unknown key.
+        verified_tokens.discard(digest)
 
     conf = settings.SERVICEKIT["JWT"]
     # The keys are RSA: never let configuration pair them with HS*/none.
@@ -58,7 +65,7 @@ def verify_access_token(token: str) -> Principal:
 
     principal = Principal.from_claims(claims, auth_method="jwt")
     verified_tokens.maxsize = conf["VERIFIED_CACHE_SIZE"]
-    verified_tokens.put(digest, principal, float(claims["exp"]))
+    verified_tokens.put(digest, principal, float(claims["exp"]), kid=kid)
     return _unless_revoked(principal)
 
 
@@ -86,15 +93,26 @@ def _checked_kid(token: str, algorithms: list[str]) -> str:
     return kid
 
 
+def _keys_unavailable() -> ApplicationError:
+    return ApplicationError(
+        "Tokens cannot be verified right now: identity's signing keys are unavailable.",
+        code="upstream_unavailable",
+        status_code=503,
+    )
+
+
+def _published_keys() -> Mapping[str, Any]:
+    try:
+        return jwks_cache.current_keys()
+    except JWKSUnavailable:
+        raise _keys_unavailable() from None
+
+
 def _key_for(kid: str):
     try:
         key = jwks_cache.get_key(kid)
     except JWKSUnavailable:
-        raise ApplicationError(
-            "Tokens cannot be verified right now: identity's signing keys are unavailable.",
-            code="upstream_unavailable",
-            status_code=503,
-        ) from None
+        raise _keys_unavailable() from None
     if key is None:
         raise AuthenticationFailed("Token is signed with an unknown key.", code="unknown_key")
     return key

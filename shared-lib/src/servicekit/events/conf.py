@@ -65,7 +65,7 @@ class EventsConf:
 
 def _from_env(name: str, current: Any) -> Any:
     raw = os.environ.get(f"EVENTS_{name.upper()}")
-    if raw is None:
+    if raw is None or not raw.strip():  # empty, as copied from .env.example: the default
         return current
     if isinstance(current, tuple):
         return tuple(float(part) for part in raw.split(",") if part.strip())
