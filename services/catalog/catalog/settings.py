@@ -1,9 +1,8 @@
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import service_settings
+from servicekit.settings import Env, service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,7 +20,7 @@ _settings = service_settings(
 )
 globals().update(_settings)
 
-_env = environ.Env()
+_env = Env()
 
 # The catalog's own knobs (documented in .env.example).
 CATALOG = {

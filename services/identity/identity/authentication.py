@@ -5,44 +5,24 @@ asks identity's introspection endpoint about API keys. Inside identity those wou
 requests from a worker to its own service: with a few sync workers, enough concurrent
 requests leave every worker waiting on a request that no free worker can answer. So identity
 verifies access tokens against its own key ring (:func:`current_keyring`) and resolves API
-keys with its own service function, producing the same :class:`Principal` with the same
-checks and error codes as ``servicekit.auth``:
-
-- JWT: RS256 (from configuration, never from the header), a known ``kid``, ``iss``, ``aud``,
-  ``exp``/``nbf``/``iat`` (with the configured leeway), ``sub``, ``jti``, ``token_type:
-  access``, well-formed ``roles``/``scope``, and the revocation list fed by
-  ``identity.user.tokens_revoked``;
-- API key: ``<prefix>.<secret>``, an active, unexpired, unrevoked key of an active user.
+keys with its own service function, producing the same :class:`Principal`. Only
+where the keys come from differs: the checks themselves are servicekit's
+(``verify_signed_access_token``, ``unless_revoked``), so they cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-import jwt
-from django.conf import settings
-from jwt.exceptions import ExpiredSignatureError, ImmatureSignatureError, InvalidTokenError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
 
 from identity.tokens.keys import current_keyring
 from servicekit.auth.api_keys import API_KEY_PATTERN, invalid_api_key
-from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication, credentials_for
+from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication
 from servicekit.auth.principal import Principal
-from servicekit.auth.revocations import revocations
 from servicekit.auth.schema import ApiKeyScheme, JWTScheme
-from servicekit.auth.tokens import (
-    ACCESS_TOKEN_TYPE,
-    MAX_KID_LENGTH,
-    MAX_TOKEN_LENGTH,
-    REQUIRED_CLAIMS,
-    RSA_ALGORITHMS,
-    invalid,
-)
-
-AuthResult = tuple[Principal, Mapping[str, Any]]
+from servicekit.auth.tokens import unless_revoked, verify_signed_access_token
 
 
 # -- access tokens -----------------------------------------------------------------------
@@ -52,64 +32,15 @@ def verify_access_token(token: str) -> Principal:
     Error codes as in servicekit: ``token_expired``, ``token_not_yet_valid``, ``unknown_key``,
     ``token_invalid``, ``token_revoked``.
     """
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise invalid()
-    conf = settings.SERVICEKIT["JWT"]
-    algorithms = [alg for alg in conf["ALGORITHMS"] if alg in RSA_ALGORITHMS]
-    kid = _checked_kid(token, algorithms)
+    principal, _ = verify_signed_access_token(token, _own_public_key)
+    return unless_revoked(principal)
+
+
+def _own_public_key(kid: str) -> Any:
     key = current_keyring().public_key(kid)
     if key is None:
         raise AuthenticationFailed("Token is signed with an unknown key.", code="unknown_key")
-    claims = _decode(token, key, algorithms, conf)
-    _check_access_claims(claims)
-    principal = Principal.from_claims(claims, auth_method="jwt")
-    if revocations.is_revoked(principal.id, float(claims["iat"])):
-        raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
-    return principal
-
-
-def _checked_kid(token: str, algorithms: list[str]) -> str:
-    try:
-        header = jwt.get_unverified_header(token)
-    except InvalidTokenError:
-        raise invalid() from None
-    if header.get("alg") not in algorithms:
-        raise invalid("Token is signed with an algorithm that is not accepted.")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > MAX_KID_LENGTH:
-        raise invalid("Token header has no usable 'kid'.")
-    return kid
-
-
-def _decode(token: str, key: Any, algorithms: list[str], conf: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return jwt.decode(
-            token,
-            key,
-            algorithms=algorithms,
-            audience=conf["AUDIENCE"],
-            issuer=conf["ISSUER"],
-            leeway=conf["LEEWAY_SECONDS"],
-            options={"require": REQUIRED_CLAIMS},
-        )
-    except ExpiredSignatureError:
-        raise AuthenticationFailed("Token has expired.", code="token_expired") from None
-    except ImmatureSignatureError:
-        raise AuthenticationFailed("Token is not valid yet.", code="token_not_yet_valid") from None
-    except InvalidTokenError:
-        raise invalid() from None
-
-
-def _check_access_claims(claims: dict[str, Any]) -> None:
-    if claims.get("token_type") != ACCESS_TOKEN_TYPE:
-        raise invalid("Not an access token.")
-    if not isinstance(claims["sub"], str) or not claims["sub"]:
-        raise invalid()
-    roles = claims.get("roles", [])
-    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
-        raise invalid()
-    if not isinstance(claims.get("scope", ""), str):
-        raise invalid()
+    return key
 
 
 # -- API keys ----------------------------------------------------------------------------
@@ -149,27 +80,15 @@ def resolve_api_key(raw_key: str) -> Principal:
 class IdentityJWTAuthentication(JWTAuthentication):
     """``Authorization: Bearer <access token>``, verified against identity's own key ring."""
 
-    def authenticate(self, request: Request) -> AuthResult | None:
-        token = credentials_for(request, self.scheme)
-        if token is None:
-            return None
-        if not token or " " in token:
-            raise invalid("Authorization header must be 'Bearer <token>'.")
-        principal = verify_access_token(token)
-        return principal, principal.claims
+    def verify(self, token: str) -> Principal:
+        return verify_access_token(token)
 
 
 class IdentityApiKeyAuthentication(ApiKeyAuthentication):
     """``Authorization: ApiKey <prefix>.<secret>``, looked up in identity's own database."""
 
-    def authenticate(self, request: Request) -> AuthResult | None:
-        key = credentials_for(request, self.scheme)
-        if key is None:
-            return None
-        if not key or " " in key:
-            raise invalid_api_key("Authorization header must be 'ApiKey <prefix>.<secret>'.")
-        principal = resolve_api_key(key)
-        return principal, principal.claims
+    def resolve(self, key: str) -> Principal:
+        return resolve_api_key(key)
 
 
 # The OpenAPI descriptions are servicekit's (drf-spectacular matches exact classes).

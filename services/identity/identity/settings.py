@@ -1,10 +1,9 @@
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 
 from identity.conf import identity_settings
-from servicekit.settings import service_settings
+from servicekit.settings import Env, service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,7 +40,7 @@ REST_FRAMEWORK = {
 AUTHENTICATION_BACKENDS = ["identity.logins.backends.IdentityAdminBackend"]
 
 # identity's own knobs: signing keys, token lifetimes, lockout, one-time links, API keys.
-IDENTITY = identity_settings(environ.Env(), base_dir=BASE_DIR, environment=DJANGO_ENV)  # noqa: F821
+IDENTITY = identity_settings(Env(), base_dir=BASE_DIR, environment=DJANGO_ENV)  # noqa: F821
 
 # Celery beat (the identity-beat process): once a day, delete refresh tokens and one-time
 # links long expired (identity.tasks; `manage.py purge_expired_tokens` does the same by hand).

@@ -1,8 +1,6 @@
 from pathlib import Path
 
-import environ
-
-from servicekit.settings import ImproperlyConfiguredForProduction, service_settings
+from servicekit.settings import Env, ImproperlyConfiguredForProduction, service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,7 +18,7 @@ globals().update(
     )
 )
 
-_env = environ.Env()
+_env = Env()
 DEV_WEBHOOK_SECRET = "dev-insecure-payment-webhook-secret"
 
 # The orders service's own knobs (documented in .env.example).

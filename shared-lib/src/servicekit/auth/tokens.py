@@ -8,7 +8,7 @@ verification is attempted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jwt
@@ -51,25 +51,37 @@ def verify_access_token(token: str) -> Principal:
         # A dict lookup while the key set is fresh; once it is stale this refreshes it, as a
         # cache miss would (rate-limited, last good keys kept if identity is unreachable).
         if cached.kid in _published_keys():
-            return _unless_revoked(cached.principal)
+            return unless_revoked(cached.principal)
         # identity stopped publishing the key (a withdrawn, perhaps compromised key): verify
         # from scratch, which refuses the token as signed with an unknown key.
         verified_tokens.discard(digest)
 
+    principal, kid = verify_signed_access_token(token, _key_for)
+    verified_tokens.maxsize = settings.SERVICEKIT["JWT"]["VERIFIED_CACHE_SIZE"]
+    verified_tokens.put(digest, principal, float(principal.claims["exp"]), kid=kid)
+    return unless_revoked(principal)
+
+
+def verify_signed_access_token(token: str, key_for: Callable[[str], Any]) -> tuple[Principal, str]:
+    """The principal of an access token and the ``kid`` that signed it; no cache, no revocations.
+
+    ``key_for(kid)`` returns the public key or raises ``AuthenticationFailed`` (``unknown_key``).
+    Every contract check happens here, so a service holding the keys itself (identity) verifies
+    exactly as every other service does; callers still pass the result to :func:`unless_revoked`.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise invalid()
     conf = settings.SERVICEKIT["JWT"]
     # The keys are RSA: never let configuration pair them with HS*/none.
     algorithms = [alg for alg in conf["ALGORITHMS"] if alg in RSA_ALGORITHMS]
     kid = _checked_kid(token, algorithms)
-    claims = _decode(token, _key_for(kid), algorithms, conf)
+    claims = _decode(token, key_for(kid), algorithms, conf)
     _check_access_claims(claims)
-
-    principal = Principal.from_claims(claims, auth_method="jwt")
-    verified_tokens.maxsize = conf["VERIFIED_CACHE_SIZE"]
-    verified_tokens.put(digest, principal, float(claims["exp"]), kid=kid)
-    return _unless_revoked(principal)
+    return Principal.from_claims(claims, auth_method="jwt"), kid
 
 
-def _unless_revoked(principal: Principal) -> Principal:
+def unless_revoked(principal: Principal) -> Principal:
+    """``principal``, unless identity revoked its user's tokens after this one was issued."""
     if revocations.is_revoked(principal.id, float(principal.claims["iat"])):
         raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
     return principal
