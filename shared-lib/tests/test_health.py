@@ -110,3 +110,25 @@ def test_hung_database_is_not_ready_within_the_timeout(client, settings, databas
         assert proxy.connections_accepted == 1
     finally:
         proxy.close()  # the check's thread gets its error now and is free for the next test
+
+
+def test_a_hung_database_frees_the_check_thread_by_the_check_timeout(settings, database_at, monkeypatch):
+    """The check opens its own connection bounded by the probe's timeout, not the service's
+    DB_CONNECT_TIMEOUT, so hung probes cannot pile up in the small check pool."""
+    from django.db import connections
+
+    from servicekit.health import check_database
+    from tests.events.tcpproxy import TcpProxy
+
+    options = {**connections.settings["default"].get("OPTIONS", {}), "connect_timeout": 30}
+    monkeypatch.setitem(connections.settings["default"], "OPTIONS", options)
+    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy.blackhole()
+    try:
+        database_at(proxy.port)
+        started = time.monotonic()
+        with pytest.raises(Exception):  # noqa: B017 (libpq's timeout error, whatever its class)
+            check_database(0.5)
+        assert time.monotonic() - started < 5  # libpq rounds connect_timeout up to 2 s
+    finally:
+        proxy.close()

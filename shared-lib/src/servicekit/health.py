@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
+import psycopg
 import redis
 from django.conf import settings
 from django.db import connections
@@ -21,11 +23,17 @@ _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="readyz")
 
 
 def check_database(timeout: float) -> None:
-    connection = connections["default"]
-    with connection.cursor() as cursor:
-        cursor.execute("SET statement_timeout = %s", [int(timeout * 1000)])
-        cursor.execute("SELECT 1")
-    connection.close()  # this thread's connection is not reused by requests
+    """A fresh connection bounded by ``timeout`` (not DB_CONNECT_TIMEOUT), so a hung database
+    cannot keep the check's thread busy past the probe and starve the other checks."""
+    params = {
+        key: value
+        for key, value in connections["default"].get_connection_params().items()
+        if key not in {"cursor_factory", "context", "prepare_threshold", "server_side_binding"}
+    }
+    params["connect_timeout"] = max(1, math.ceil(timeout))
+    with psycopg.connect(**params, autocommit=True) as connection:
+        connection.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+        connection.execute("SELECT 1")
 
 
 def check_broker(timeout: float) -> None:
