@@ -61,7 +61,10 @@ class Platform:
         *,
         gunicorn_workers: int = 2,
         env: dict[str, str] | None = None,
+        runner: str = "entrypoints",
     ) -> None:
+        """``runner``: "entrypoints" starts each process itself; "procfile" runs the Procfile
+        under honcho, exactly as ``make run`` does (every service, every process type)."""
         self.services = services or list(SERVICES)
         self.processes = processes
         self.tag = uuid.uuid4().hex[:8]
@@ -72,6 +75,7 @@ class Platform:
         self.gateway_port = free_port()
         self.extra_env = env or {}
         self.gunicorn_workers = gunicorn_workers
+        self.runner = runner
         self.children: dict[str, subprocess.Popen] = {}
         self.has_vhost = False
 
@@ -98,10 +102,13 @@ class Platform:
         subprocess.run([PYTHON, ROOT / "scripts" / "dev_keys.py"], env={**os.environ, **key_env}, check=True)
         for service in self.services:
             self._run_to_end(service, "migrate")
-        for service in self.services:
-            for process in self.processes:
-                self._spawn(f"{service}-{process}", service, process)
-        self._spawn_gateway()
+        if self.runner == "procfile":
+            self._spawn_procfile()
+        else:
+            for service in self.services:
+                for process in self.processes:
+                    self._spawn(f"{service}-{process}", service, process)
+            self._spawn_gateway()
         self.wait_ready()
 
     def stop(self) -> None:
@@ -205,6 +212,32 @@ class Platform:
         self.children["gateway"] = subprocess.Popen(
             [ROOT / "gateway" / "run.sh"],
             env=self.gateway_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def procfile_env(self) -> dict[str, str]:
+        """One environment for every Procfile line: each web process takes its port from
+        <SERVICE>_PORT, everything else is shared (the service name picks schema and role)."""
+        shared = {
+            key: value
+            for key, value in self.env_for("identity").items()
+            if key not in {"PORT", "CACHE_KEY_PREFIX", "MEDIA_ROOT"}
+        }
+        return {
+            **self.gateway_env(),
+            **shared,  # after the gateway's: its PATH puts the virtualenv first
+            **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
+            "CATALOG_INTERNAL_URL": f"http://127.0.0.1:{self.ports['catalog']}",
+            "MEDIA_ROOT": str(self.workdir / "media"),
+        }
+
+    def _spawn_procfile(self) -> None:
+        log = self._log_file("honcho")
+        self.children["honcho"] = subprocess.Popen(
+            [ROOT / ".venv" / "bin" / "honcho", "start", "-f", ROOT / "Procfile", "-d", ROOT],
+            env=self.procfile_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
