@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import requests
@@ -94,3 +95,40 @@ def test_another_service_accepts_the_token_without_asking_identity(platform):
     anonymous = requests.get(platform.url("/api/v1/cart/"), timeout=10)
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "not_authenticated"
+
+
+def test_an_api_key_works_on_another_service_until_revoked(platform):
+    """Create a key in identity, use it on orders (servicekit introspects and caches it), revoke
+    it: identity.api_key.revoked travels relay → broker → orders' consumer, which drops the
+    cached answer, so the key stops working without waiting for the cache to expire."""
+    email = f"e2e-key-{uuid.uuid4().hex[:8]}@example.com"
+    password = "e2e-Correct-Horse-42"
+    assert post(platform, "/api/v1/auth/register/", {"email": email, "password": password}).status_code == 201
+    access = post(platform, "/api/v1/auth/login/", {"email": email, "password": password}).json()["data"][
+        "access"
+    ]
+
+    created = post(platform, "/api/v1/api-keys/", {"name": "e2e", "scopes": ["cart:read"]}, token=access)
+    assert created.status_code == 201, created.text
+    key = created.json()["data"]
+
+    def cart_with_key() -> requests.Response:
+        return requests.get(
+            platform.url("/api/v1/cart/"), headers={"Authorization": f"ApiKey {key['key']}"}, timeout=10
+        )
+
+    assert cart_with_key().status_code == 200, cart_with_key().text
+    assert cart_with_key().status_code == 200  # now from orders' cache
+
+    revoked = requests.delete(
+        platform.url(f"/api/v1/api-keys/{key['id']}/"),
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=10,
+    )
+    assert revoked.status_code == 204
+
+    deadline = time.monotonic() + 20
+    while (answer := cart_with_key()).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"]["code"] == "api_key_invalid"
