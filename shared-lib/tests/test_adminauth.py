@@ -178,3 +178,62 @@ def test_identity_events_demote_and_deactivate_shadows(identity, client):
 def test_events_about_people_without_a_shadow_create_nothing(db):
     deliver("identity.user.updated", {"email": "someone@example.com", "roles": ["admin"], "is_active": True})
     assert not get_user_model().objects.exists()
+
+
+@pytest.fixture
+def deliver_to_shadows(settings):
+    """servicekit.testing's deliverer, with the shadow-user handlers and identity's real schemas."""
+    from pathlib import Path
+
+    from servicekit.events.registry import Registry
+    from servicekit.testing.events import EventDeliverer
+
+    contracts = Path(__file__).resolve().parents[2] / "contracts" / "events"
+    settings.SERVICEKIT = {**settings.SERVICEKIT, "CONTRACTS_DIR": str(contracts)}
+    return EventDeliverer(Registry(SHADOW_USER_HANDLERS))
+
+
+def tokens_revoked(user_id: str, reason: str = "password_changed") -> dict:
+    return {"user_id": user_id, "reason": reason, "revoked_at": "2026-01-01T00:00:00+00:00"}
+
+
+@pytest.mark.parametrize("reason", ["password_changed", "password_reset", "logout_all"])
+def test_revoking_a_users_tokens_ends_their_admin_sessions_here(identity, client, deliver_to_shadows, reason):
+    from django.test import Client
+
+    identity.add("grace@example.com", roles=["staff"])
+    identity.add("ada@example.com", roles=["staff"])
+    grace_id = identity.accounts["grace@example.com"][1]["id"]
+    client.post("/admin/testsvc/login/", {"username": "grace@example.com", "password": PASSWORD})
+    colleague = Client()
+    colleague.post("/admin/testsvc/login/", {"username": "ada@example.com", "password": PASSWORD})
+    assert client.get("/admin/testsvc/").status_code == 200
+    assert not shadow("grace@example.com").has_usable_password()
+
+    outcome = deliver_to_shadows("identity.user.tokens_revoked", tokens_revoked(grace_id, reason))
+
+    assert outcome.handled == ["servicekit.adminauth.handlers.sign_shadow_out_on_tokens_revoked"]
+    response = client.get("/admin/testsvc/")
+    assert response.status_code == 302 and "/login/" in response["Location"]  # logged out
+    assert colleague.get("/admin/testsvc/").status_code == 200  # someone else's session stays
+    shadow_user = shadow("grace@example.com")
+    assert not shadow_user.has_usable_password() and shadow_user.is_staff and shadow_user.is_active
+    # Identity still vouches for the staff member: signing in again works.
+    client.post("/admin/testsvc/login/", {"username": "grace@example.com", "password": PASSWORD})
+    assert client.get("/admin/testsvc/").status_code == 200
+
+
+def test_a_shadow_signed_in_before_it_carried_identitys_id_gets_it_at_its_next_sign_in(identity, rf):
+    identity.add("grace@example.com", roles=["staff"])
+    user = authenticate(rf.post("/"), username="grace@example.com", password=PASSWORD)
+    user.set_unusable_password()  # as shadows were made before they carried the id
+    user.save()
+    grace_id = identity.accounts["grace@example.com"][1]["id"]
+    from servicekit.adminauth.shadow import shadow_user_sign_out
+
+    assert shadow_user_sign_out(identity_id=grace_id) == 0
+
+    authenticate(rf.post("/"), username="grace@example.com", password=PASSWORD)
+    assert shadow_user_sign_out(identity_id=grace_id) == 1
+    assert shadow_user_sign_out(identity_id=str(uuid.uuid4())) == 0
+    assert shadow_user_sign_out(identity_id="not-a-uuid") == 0

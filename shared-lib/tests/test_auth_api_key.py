@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 import uuid
@@ -11,8 +12,8 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from servicekit.auth import forget_api_key
-from servicekit.auth.api_keys import positive_cache_key
+from servicekit.auth import api_keys, forget_api_key
+from servicekit.auth.api_keys import positive_cache_key, tombstone_cache_key
 from servicekit.testing.http_server import LocalHttpServer, RecordedRequest
 
 WHOAMI = "/api/v1/test/whoami/"
@@ -168,3 +169,56 @@ def test_identity_failing_is_503(api_client, identity):
     response = whoami(api_client, identity.new_key())
     assert response.status_code == 503
     assert code_of(response) == "upstream_unavailable"
+
+
+def test_a_revocation_consumed_while_identity_answers_is_not_undone_by_caching_that_answer(
+    api_client, identity
+):
+    key = identity.new_key()
+    prefix = key.split(".")[0]
+    answer = identity.answer
+
+    def revoked_while_answering(request):
+        status, body = answer(request)  # identity says "active"...
+        reply = status, copy.deepcopy(body)
+        identity.keys[key]["active"] = False  # ...then the key is revoked,
+        forget_api_key(prefix)  # and this service's consumer handles identity.api_key.revoked
+        return reply
+
+    identity.server.responder = revoked_while_answering
+    assert whoami(api_client, key).status_code == 200  # the answer identity gave at the time
+    assert cache.get(positive_cache_key(prefix)) is None  # but it was not cached
+
+    identity.server.responder = answer
+    response = whoami(api_client, key)
+    assert response.status_code == 401 and code_of(response) == "api_key_invalid"
+    assert identity.count == 2
+
+
+def test_a_revocation_between_the_tombstone_check_and_the_cache_write_still_wins(
+    api_client, identity, monkeypatch
+):
+    key = identity.new_key()
+    prefix = key.split(".")[0]
+    real_set = api_keys._cache_set
+
+    def forgotten_just_before_the_write(cache_key, value, ttl):
+        if cache_key == positive_cache_key(prefix):
+            forget_api_key(prefix)
+        real_set(cache_key, value, ttl)
+
+    monkeypatch.setattr(api_keys, "_cache_set", forgotten_just_before_the_write)
+    assert whoami(api_client, key).status_code == 200
+    assert cache.get(positive_cache_key(prefix)) is None
+
+
+def test_the_tombstone_lasts_as_long_as_a_cached_answer_could(api_client, identity, settings):
+    key = identity.new_key()
+    prefix = key.split(".")[0]
+    forget_api_key(prefix)
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    ttl = client.ttl(cache.make_key(tombstone_cache_key(prefix)))
+    assert 0 < ttl <= settings.SERVICEKIT["JWT"]["API_KEY_CACHE_SECONDS"]
+    for _ in range(2):
+        assert whoami(api_client, key).status_code == 200
+    assert identity.count == 2  # not cached meanwhile

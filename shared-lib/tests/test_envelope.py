@@ -111,3 +111,84 @@ def test_a_path_without_its_trailing_slash_is_a_404_with_debug_on(client, settin
     )
     assert response.status_code == 404, response.content
     assert "Location" not in response
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"[" * 100_000, "application/json"),  # RecursionError inside json: was a 500
+        (b'{"name": ' + b"[" * 100_000, "application/json"),
+        (b"{not json", "application/json"),
+        (b"\xff\xfe{}", "application/json"),
+        (b"{}", "application/json; charset=no-such-charset"),
+    ],
+)
+def test_the_json_parser_turns_every_unreadable_body_into_a_parse_error(body, content_type):
+    import io
+
+    from rest_framework.exceptions import ParseError
+
+    from servicekit.envelope.parsers import JSONParser
+
+    with pytest.raises(ParseError) as caught:
+        JSONParser().parse(io.BytesIO(body), content_type, {"encoding": _charset(content_type)})
+    assert caught.value.status_code == 400 and caught.value.get_codes() == "parse_error"
+
+
+def _charset(content_type: str) -> str:
+    return content_type.split("charset=")[1] if "charset=" in content_type else "utf-8"
+
+
+def test_a_body_nested_too_deeply_is_a_400_parse_error_envelope_through_a_view(rf):
+    from rest_framework.permissions import AllowAny
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from servicekit.envelope.parsers import JSONParser
+
+    class Echo(APIView):
+        authentication_classes: list = []
+        permission_classes = [AllowAny]
+        parser_classes = [JSONParser]
+
+        def post(self, request):
+            return Response(request.data)
+
+    request = rf.post("/", b"[" * 100_000, content_type="application/json")
+    response = Echo.as_view()(request)
+    response.render()
+    assert response.status_code == 400
+    assert response.data["error"]["code"] == "parse_error"
+    assert "nested too deeply" in response.data["error"]["message"]
+    ok = Echo.as_view()(rf.post("/", b'{"a": [1]}', content_type="application/json"))
+    assert ok.status_code == 200 and ok.data == {"a": [1]}
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "2e3", " ", "١"])
+def test_a_page_that_is_not_a_positive_integer_is_a_400_naming_page(client, page):
+    response = client.get("/api/v1/test/items/", {"page": page})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["details"]) == ["page"]
+
+
+@pytest.mark.parametrize("page", ["3", "003", "last", ""])
+def test_well_formed_pages_are_served(client, page):
+    response = client.get("/api/v1/test/items/", {"page": page, "page_size": 100})
+    assert response.status_code == 200, response.content
+    assert response.json()["meta"]["pagination"]["page"] == (1 if page == "" else 3)
+
+
+def test_a_huge_page_number_is_past_the_end(client):
+    response = client.get("/api/v1/test/items/", {"page": "9" * 5000})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_every_service_parses_json_with_the_envelope_parser(client):
+    """The settings hookup: a body nested too deeply for Python's parser, sent to a real
+    route with the service's default parsers, is a 400 parse_error, not a 500."""
+    response = client.post("/api/v1/test/echo/", b"[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"

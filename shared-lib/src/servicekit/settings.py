@@ -352,7 +352,7 @@ def service_settings(
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
             "DEFAULT_RENDERER_CLASSES": ["servicekit.envelope.renderers.EnvelopeJSONRenderer"],
             "DEFAULT_PARSER_CLASSES": [
-                "rest_framework.parsers.JSONParser",
+                "servicekit.envelope.parsers.JSONParser",
                 "rest_framework.parsers.MultiPartParser",
                 "rest_framework.parsers.FormParser",
             ],

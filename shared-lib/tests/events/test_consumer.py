@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from servicekit.events.consumer import Consumer
+from servicekit.events.consumer import ATTEMPTS_HEADER, Consumer
 from servicekit.events.dlq import DeadLetterQueue
-from servicekit.events.envelope import Event
+from servicekit.events.envelope import Event, MalformedEvent
 from servicekit.events.relay import Relay
 from tests.events.conftest import effects, publish_things, wait_until
 from tests.testapp.models import Effect, Switch
@@ -55,12 +55,12 @@ def dlq(conf):
     dead_letters.purge(None)
 
 
-def _send_raw(amqp, conf, body, message_id=None):
+def _send_raw(amqp, conf, body, message_id=None, headers=None):
     amqp().basic_publish(
         "",
         conf.queue,
         body,
-        pika.BasicProperties(message_id=message_id or str(uuid.uuid4()), delivery_mode=2),
+        pika.BasicProperties(message_id=message_id or str(uuid.uuid4()), delivery_mode=2, headers=headers),
     )
 
 
@@ -138,3 +138,56 @@ def test_dlq_show_and_purge(conf, amqp, dlq, capsys):
 
     call_command("events_dlq", "purge", event.id)
     assert dlq.messages() == []
+
+
+NESTED_TOO_DEEPLY = b"[" * 100_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [NESTED_TOO_DEEPLY, b'{"data": ' + NESTED_TOO_DEEPLY, b"\xff\xfe", b"1e999999", b"[1, 2]", b"null"],
+)
+def test_from_json_reports_every_unreadable_body_as_malformed(body):
+    with pytest.raises(MalformedEvent):
+        Event.from_json(body)
+
+
+def test_a_body_nested_too_deeply_is_dead_lettered_and_the_consumer_lives_on(conf, amqp, dlq, capsys):
+    healthy = Event.new("testsvc.thing.happened", "s", {"n": 1}, producer="t", correlation_id="c")
+    running = RunningConsumer(conf)
+    with running as consumer:
+        _send_raw(amqp, conf, NESTED_TOO_DEEPLY, "nested-1")
+        _send_raw(amqp, conf, healthy.to_json().encode(), healthy.id)
+        assert wait_until(lambda: consumer.stats["dead_lettered"] == 1 and effects(), 10), consumer.stats
+        assert running.thread.is_alive()
+        assert consumer.connections == 1  # not even a reconnection
+    assert effects() == {healthy.id: 1}
+
+    [letter] = dlq.messages()
+    assert (letter.event_id, letter.reason, letter.event) == ("nested-1", "malformed", None)
+    assert "nested too deeply" in letter.error
+    call_command("events_dlq", "list")
+    assert "nested-1  (malformed)  reason=malformed attempts=1" in capsys.readouterr().out
+    call_command("events_dlq", "show", "nested-1")
+    shown = capsys.readouterr().out
+    assert "(not an event envelope) [[[" in shown and "100000 bytes in all" in shown
+    assert len(shown) < 10_000
+    call_command("events_dlq", "purge", "nested-1")
+    assert "purged nested-1" in capsys.readouterr().out
+    assert dlq.messages() == []
+
+
+@pytest.mark.parametrize("attempts", ["many", {"a": 1}, -1, [1]])
+def test_a_foreign_attempts_header_is_dead_lettered_as_malformed(conf, amqp, dlq, attempts, capsys):
+    event = Event.new("testsvc.thing.happened", "s", {"n": 1}, producer="t", correlation_id="c")
+    running = RunningConsumer(conf)
+    with running as consumer:
+        _send_raw(amqp, conf, event.to_json().encode(), event.id, headers={ATTEMPTS_HEADER: attempts})
+        assert wait_until(lambda: consumer.stats["dead_lettered"] == 1, 10), consumer.stats
+        assert running.thread.is_alive()
+    assert not Effect.objects.exists()
+    [letter] = dlq.messages()
+    assert (letter.event_id, letter.reason, letter.attempts) == (event.id, "malformed", 1)
+    assert ATTEMPTS_HEADER in letter.error
+    call_command("events_dlq", "list")
+    assert f"{event.id}  testsvc.thing.happened v1  reason=malformed" in capsys.readouterr().out

@@ -1,5 +1,6 @@
 """The contract-test helper: handler ``reads`` against the producer's schema."""
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,37 @@ def test_the_builtin_handlers_read_only_what_identity_publishes():
     repository_contracts = _find_contracts_dir(Path(__file__).resolve())
     assert repository_contracts is not None
     assert_handlers_match_producer_schemas(BUILTIN_HANDLERS, repository_contracts)
+
+
+def test_docs_name_every_builtin_handler():
+    docs = Path(__file__).resolve().parents[3] / "docs" / "events.md"
+    text = docs.read_text(encoding="utf-8")
+    start = text.index("`BUILTIN_HANDLERS` (every service registers them)")
+    paragraph = text[start : text.index("\n\n", start)]
+    undocumented = [s.type for s in BUILTIN_HANDLERS if f"`{s.type}`" not in paragraph]
+    assert not undocumented, paragraph
+    assert "forget_verified_tokens" not in paragraph  # the consumer cannot reach a web process's memory
+
+
+def test_the_deactivation_handler_drops_the_users_cached_api_keys(deliver_event, settings):
+    from django.core.cache import cache
+
+    from servicekit.auth.api_keys import positive_cache_key, tombstone_cache_key
+    from servicekit.settings import _find_contracts_dir
+
+    settings.SERVICEKIT = {
+        **settings.SERVICEKIT,
+        "CONTRACTS_DIR": str(_find_contracts_dir(Path(__file__).resolve())),
+    }
+    prefixes = [f"skdeact{n}" for n in range(2)]
+    for prefix in prefixes:
+        cache.set(positive_cache_key(prefix), {"digest": "x"}, 60)
+    outcome = deliver_event(
+        "identity.user.deactivated",
+        {"user_id": str(uuid.uuid4()), "email": "gone@example.com", "api_key_prefixes": prefixes},
+    )
+    assert outcome.handled == ["servicekit.forget_deactivated_user_credentials"]
+    for prefix in prefixes:
+        assert cache.get(positive_cache_key(prefix)) is None
+        assert cache.get(tombstone_cache_key(prefix))
+        cache.delete(tombstone_cache_key(prefix))

@@ -92,3 +92,41 @@ def test_captured_events_sees_only_this_tests_committed_or_pending_events(captur
     assert captured_events.assert_published("testsvc.thing.happened", subject="b").data == {"n": 2}
     with pytest.raises(AssertionError, match="found 0"):
         captured_events.assert_published("testsvc.thing.happened", n=3)
+
+
+@pytest.mark.parametrize("ratio", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinity_are_invalid_payloads_not_bare_tokens_on_the_wire(captured_events, ratio):
+    from tests.testapp.models import Switch
+
+    with transaction.atomic():
+        publish("testsvc.thing.happened", "s", {"n": 1, "ratio": 0.5})  # a number is fine
+    with transaction.atomic():
+        Switch.objects.create(name="state-change")
+        with pytest.raises(InvalidEventPayload, match="not standard JSON"):
+            publish("testsvc.thing.happened", "s", {"n": 1, "ratio": ratio})
+    assert not Switch.objects.filter(name="state-change").exists()  # the transaction rolled back
+    assert [event.data for event in captured_events] == [{"n": 1, "ratio": 0.5}]
+
+
+def test_a_circular_payload_is_an_invalid_payload_and_fails_the_transaction(captured_events):
+    from tests.testapp.models import Switch
+
+    tags = [{"name": "a"}]
+    tags.append(tags)  # type: ignore[arg-type]
+    with transaction.atomic():
+        Switch.objects.create(name="state-change")
+        with pytest.raises(InvalidEventPayload, match="Circular reference"):
+            publish("testsvc.thing.happened", "s", {"n": 1, "tags": tags})
+        with pytest.raises(TransactionManagementError):
+            Switch.objects.count()
+    assert not Switch.objects.filter(name="state-change").exists()
+    captured_events.assert_nothing_published()
+
+
+def test_a_payload_nested_too_deeply_is_an_invalid_payload(captured_events):
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(InvalidEventPayload, match="nested too deeply"), transaction.atomic():
+        publish("testsvc.thing.happened", "s", {"n": 1, "tags": deep})
+    captured_events.assert_nothing_published()

@@ -1,8 +1,9 @@
 """The test service's registry: a handler whose every run is counted in ``Effect``."""
 
 import time
+from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 
 from servicekit.events import BUILTIN_HANDLERS, Event, publish, subscribe
 from tests.testapp.models import Effect, Switch
@@ -27,6 +28,18 @@ def record_effect(event: Event) -> None:
         raise PoisonError(f"thing {data['n']} is poison")
     if data.get("chain"):
         publish("testsvc.thing.chained", event.subject, {"n": data["n"]})
+    if data.get("pause_after_commit"):
+        transaction.on_commit(lambda: pause_after_commit(data["pause_after_commit"]))
+
+
+def pause_after_commit(path: str, timeout: float = 60.0) -> None:
+    """Runs once the handler's transaction committed, before the consumer acknowledges the
+    batch: announce it (``<path>.paused``) and wait for ``<path>.resume``, so a fault test can
+    kill the consumer exactly between the commit and the ack."""
+    Path(f"{path}.paused").write_text(str(time.time()))
+    deadline = time.monotonic() + timeout
+    while not Path(f"{path}.resume").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 HANDLERS = [
@@ -34,7 +47,7 @@ HANDLERS = [
     subscribe(
         "testsvc.thing.happened",
         record_effect,
-        reads=["n", "fail?", "chain?", "sleep_ms?"],
+        reads=["n", "fail?", "chain?", "sleep_ms?", "pause_after_commit?"],
         name="testapp.record_effect",
     ),
 ]

@@ -6,6 +6,11 @@ Answers are cached in the Django cache (Redis), shared by every process of the s
   never the key itself, for ``API_KEY_CACHE_SECONDS`` and never past the key's expiry;
 - negative answers under the digest of the presented key, for a few seconds, so a wrong
   secret cannot evict the real key's entry.
+
+A revocation consumed while a request is asking identity must not be undone by that
+request caching identity's (by then stale) "active" answer: :func:`forget_api_key` leaves a
+tombstone for as long as a positive entry could live, and while it exists answers for that
+prefix are not cached (each request asks identity, which says the key is revoked).
 """
 
 from __future__ import annotations
@@ -63,14 +68,22 @@ def resolve_api_key(raw_key: str) -> Principal:
         "expires_at": answer.get("expires_at"),
     }
     ttl = _positive_ttl(entry)
-    if ttl > 0:
+    if ttl > 0 and not _cache_get(tombstone_cache_key(prefix)):
         _cache_set(positive_cache_key(prefix), entry, ttl)
+        # forget_api_key() may have run between the check above and the write: it sets its
+        # tombstone before deleting, so one of the two sees the other's work.
+        if _cache_get(tombstone_cache_key(prefix)):
+            _cache_delete(positive_cache_key(prefix))
     return _principal(entry)
 
 
 def forget_api_key(prefix: str) -> None:
-    """Drop the cached answer for ``prefix`` (called on ``identity.api_key.revoked``)."""
+    """Drop the cached answer for ``prefix`` and keep it from being cached again for as long
+    as an answer could be cached (called on ``identity.api_key.revoked`` and on the owner's
+    deactivation). The tombstone goes first: see :func:`resolve_api_key`."""
+    ttl = float(settings.SERVICEKIT["JWT"]["API_KEY_CACHE_SECONDS"])
     try:
+        cache.set(tombstone_cache_key(prefix), True, timeout=max(ttl, 1))
         cache.delete(positive_cache_key(prefix))
     except Exception:  # the entry expires within API_KEY_CACHE_SECONDS anyway
         logger.exception("could not drop cached API key %s", prefix)
@@ -78,6 +91,10 @@ def forget_api_key(prefix: str) -> None:
 
 def positive_cache_key(prefix: str) -> str:
     return f"servicekit:apikey:{prefix}"
+
+
+def tombstone_cache_key(prefix: str) -> str:
+    return f"servicekit:apikey-revoked:{prefix}"
 
 
 def negative_cache_key(digest: str) -> str:
@@ -158,3 +175,10 @@ def _cache_set(key: str, value: Any, ttl: float) -> None:
         cache.set(key, value, timeout=ttl)
     except Exception as exc:
         logger.warning("cache write failed for %s: %s", key, exc)
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception as exc:
+        logger.warning("cache delete failed for %s: %s", key, exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -15,6 +16,18 @@ class EnvelopePagination(PageNumberPagination):
     @property
     def max_page_size(self) -> int:  # read lazily so tests can override settings
         return settings.SERVICEKIT.get("MAX_PAGE_SIZE", 100)
+
+    def get_page_number(self, request, paginator):
+        """The requested page: a positive integer (or ``last``), else a 400 naming ``page``.
+
+        A well-formed number past the end stays a 404 ``not_found`` (DRF's behaviour)."""
+        page_number = super().get_page_number(request, paginator)
+        if isinstance(page_number, int):  # the default (1), or "last"
+            return page_number
+        text = str(page_number).strip()
+        if not (text.isascii() and text.isdigit()) or not text.lstrip("0"):
+            raise ValidationError({self.page_query_param: ["A page number is a positive integer."]})
+        return int(text) if len(text) <= 18 else text  # a huge one: past the end, Django says
 
     def get_paginated_response(self, data) -> Response:
         page = self.page

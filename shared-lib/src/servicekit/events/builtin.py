@@ -1,5 +1,13 @@
-"""Handlers every service registers (``BUILTIN_HANDLERS``): dropping cached credentials
-when identity revokes them."""
+"""Handlers every service registers (``BUILTIN_HANDLERS``): credentials identity revoked stop
+working here without waiting for caches to expire.
+
+They run in the service's event consumer, a process of its own, so they act only through
+state every web process reads: the Django cache (Redis) for API-key answers, and the Redis
+revocation list of :mod:`servicekit.auth.revocations` that each web process pulls every
+``REVOCATION_SYNC_SECONDS``. The web processes' in-memory cache of verified access tokens is
+not touched from here (it cannot be, and need not be): every request checks the revocation
+list, cached token or not, and a cached principal is exactly what the token's own claims say.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +22,22 @@ def forget_revoked_api_key(event: Event) -> None:
 
 
 def forget_revoked_tokens(event: Event) -> None:
-    """Every web process of this service refuses the user's older tokens within seconds."""
+    """Every web process of this service refuses the user's older access tokens within seconds."""
     from datetime import datetime
 
-    from servicekit.auth import forget_verified_tokens
     from servicekit.auth.revocations import revocations
 
     revoked_at = datetime.fromisoformat(event.data["revoked_at"].replace("Z", "+00:00"))
     revocations.revoke(event.data["user_id"], revoked_at.timestamp())
-    forget_verified_tokens(event.data["user_id"])
 
 
 def forget_deactivated_user_credentials(event: Event) -> None:
-    """A deactivated user's API keys and tokens stop working here without waiting for caches to expire."""
-    from servicekit.auth import forget_api_key, forget_verified_tokens
+    """A deactivated user's API keys stop working here at once (identity announces the end of
+    the user's access tokens separately, with ``identity.user.tokens_revoked``)."""
+    from servicekit.auth import forget_api_key
 
     for prefix in event.data["api_key_prefixes"]:
         forget_api_key(prefix)
-    forget_verified_tokens(event.data["user_id"])
 
 
 # Explicit names: they key the inbox in every service, so they must survive refactoring.
@@ -51,7 +57,7 @@ BUILTIN_HANDLERS = (
     subscribe(
         "identity.user.deactivated",
         forget_deactivated_user_credentials,
-        reads=["user_id", "api_key_prefixes"],
+        reads=["api_key_prefixes"],
         name="servicekit.forget_deactivated_user_credentials",
     ),
 )

@@ -6,10 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from servicekit.events.schemas import iter_schemas
+from servicekit.events.schemas import is_sensitive, iter_schemas
 
 BEGIN = "<!-- BEGIN GENERATED EVENT CATALOGUE: edit contracts/events/*.json, then run scripts/gen_events_doc.py -->"
 END = "<!-- END GENERATED EVENT CATALOGUE -->"
+SENSITIVE_NOTE = (
+    " **Sensitive** (`x-sensitive`): the payload carries a secret, so the producer's outbox"
+    " blanks it once the event is published."
+)
 
 
 def render(directory: Path, *, link_prefix: str = "../contracts/events/") -> str:
@@ -31,7 +35,8 @@ def render(directory: Path, *, link_prefix: str = "../contracts/events/") -> str
             _text(schema.get("description", "")),
             "",
             f"Producer: **{schema.get('x-producer', '?')}**. Schema: "
-            f"[`{type_}.v{version}.json`]({link_prefix}{type_}.v{version}.json).",
+            f"[`{type_}.v{version}.json`]({link_prefix}{type_}.v{version}.json)."
+            + (SENSITIVE_NOTE if is_sensitive(schema) else ""),
             "",
             "| Field | Type | Required | Notes |",
             "|---|---|---|---|",

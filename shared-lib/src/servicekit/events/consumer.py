@@ -49,8 +49,31 @@ class Delivery:
 
     @property
     def attempts(self) -> int:
-        """Attempts already made (0 on first delivery); carried across retry queues."""
-        return int((self.properties.headers or {}).get(ATTEMPTS_HEADER, 0))
+        """Attempts already made (0 on first delivery); carried across retry queues.
+
+        Raises :class:`MalformedEvent` if the header is not a count (a message we did not
+        write ourselves)."""
+        return parse_attempts((self.properties.headers or {}).get(ATTEMPTS_HEADER, 0))
+
+    @property
+    def attempts_or_zero(self) -> int:
+        try:
+            return self.attempts
+        except MalformedEvent:
+            return 0
+
+
+def parse_attempts(value: Any) -> int:
+    """An attempts header as a count; anything else (text, a table, a negative number) is malformed."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", errors="replace")
+    try:
+        attempts = int(value)
+    except Exception as exc:  # ValueError, TypeError, OverflowError: someone else's header
+        raise MalformedEvent(f"{ATTEMPTS_HEADER} is not a count: {str(value)[:50]!r}") from exc
+    if isinstance(value, bool) or attempts < 0:
+        raise MalformedEvent(f"{ATTEMPTS_HEADER} is not a count: {str(value)[:50]!r}")
+    return attempts
 
 
 class Consumer:
@@ -79,10 +102,17 @@ class Consumer:
                 self._consume(stop)
             except (pika.exceptions.AMQPError, OSError) as exc:
                 logger.warning("broker connection lost: %r; reconnecting", exc)
+            except Exception:
+                # A bug or a message nothing foresaw: never let it end the process (a crash
+                # loop helps nobody). Closing the connection returns the batch to the queue;
+                # a message that keeps failing this way is dead-lettered by the broker after
+                # EVENTS_DELIVERY_LIMIT deliveries (x-death reason delivery_limit).
+                logger.exception("the consumer failed; reconnecting")
             if self.connections > connected_before:
                 delay = 0.5
             stop.wait(delay)
             delay = min(delay * 2, 10.0)
+        logger.info("consumer stopped; events consumed: %s", self.stats)
 
     def _consume(self, stop: threading.Event) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.conf, "consumer", self.broker_url))
@@ -127,9 +157,12 @@ class Consumer:
         malformed: list[tuple[Delivery, str]] = []
         for delivery in batch:
             try:
+                _ = delivery.attempts  # a foreign header fails here, not when settling the batch
                 parsed.append((delivery, Event.from_json(delivery.body)))
             except MalformedEvent as exc:
                 malformed.append((delivery, str(exc)))
+            except Exception as exc:  # nothing in a message may crash the consumer
+                malformed.append((delivery, f"unreadable message: {exc!r}"[:MAX_ERROR_CHARS]))
         outcomes = self._handle_until_database_answers([event for _, event in parsed], connection, stop)
         if outcomes is None:
             return False
@@ -196,7 +229,7 @@ class Consumer:
             _with_headers(
                 delivery.properties,
                 {
-                    ATTEMPTS_HEADER: attempt if attempt is not None else delivery.attempts + 1,
+                    ATTEMPTS_HEADER: attempt if attempt is not None else delivery.attempts_or_zero + 1,
                     REASON_HEADER: reason,
                     ERROR_HEADER: _short(error),
                     FAILED_AT_HEADER: datetime.now(UTC).isoformat(),

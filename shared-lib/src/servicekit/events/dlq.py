@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pika
@@ -23,6 +24,7 @@ from servicekit.events.consumer import (
     ORIGIN_HEADER,
     REASON_HEADER,
     _own_headers,
+    parse_attempts,
 )
 from servicekit.events.envelope import Event, MalformedEvent
 from servicekit.events.topology import connection_parameters, dead_letter_queue_arguments
@@ -41,8 +43,9 @@ class DeadLetter:
     def headers(self) -> dict[str, Any]:
         return self.properties.headers or {}
 
-    @property
+    @cached_property
     def event(self) -> Event | None:
+        """The envelope, or None for a letter that is not one (dead-lettered as malformed)."""
         try:
             return Event.from_json(self.body)
         except MalformedEvent:
@@ -57,8 +60,7 @@ class DeadLetter:
     def reason(self) -> str:
         if REASON_HEADER in self.headers:
             return str(self.headers[REASON_HEADER])
-        deaths = self.headers.get("x-death") or []
-        return str(deaths[0].get("reason", "?")) if deaths else "?"
+        return str(_first_death(self.headers).get("reason", "?"))
 
     @property
     def error(self) -> str:
@@ -66,7 +68,10 @@ class DeadLetter:
 
     @property
     def attempts(self) -> int:
-        return int(self.headers.get(ATTEMPTS_HEADER, 0) or 0)
+        try:
+            return parse_attempts(self.headers.get(ATTEMPTS_HEADER, 0) or 0)
+        except MalformedEvent:
+            return 0
 
     @property
     def failed_at(self) -> str:
@@ -75,14 +80,20 @@ class DeadLetter:
     def origin_queue(self, default: str) -> str:
         if ORIGIN_HEADER in self.headers:
             return str(self.headers[ORIGIN_HEADER])
-        deaths = self.headers.get("x-death") or []
-        return str(deaths[0].get("queue", default)) if deaths else default
+        return str(_first_death(self.headers).get("queue", default))
 
     def summary(self) -> str:
         event = self.event
         kind = f"{event.type} v{event.version}" if event else "(malformed)"
         last_line = self.error.strip().splitlines()[-1] if self.error.strip() else ""
         return f"{self.event_id}  {kind}  reason={self.reason} attempts={self.attempts}  {last_line[:120]}"
+
+
+def _first_death(headers: dict[str, Any]) -> dict[str, Any]:
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        return deaths[0]
+    return {}
 
 
 class DeadLetterQueue:

@@ -71,7 +71,7 @@ class Event:
         return {name: getattr(self, name) for name in ENVELOPE_FIELDS}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     @classmethod
     def from_dict(cls, raw: Any) -> Event:
@@ -84,6 +84,10 @@ class Event:
             raise MalformedEvent("data must be an object")
         if not isinstance(raw["version"], int) or not isinstance(raw["type"], str):
             raise MalformedEvent("type must be a string and version an integer")
+        if not all(isinstance(raw[name], str) for name in ("subject", "producer", "occurred_at")):
+            raise MalformedEvent("subject, producer and occurred_at must be strings")
+        if not all(isinstance(raw[name], str | None) for name in ("correlation_id", "causation_id")):
+            raise MalformedEvent("correlation_id and causation_id must be strings or null")
         try:
             event_id = str(uuid.UUID(str(raw["id"])))  # canonical form: the inbox key compares as text
         except ValueError as exc:
@@ -92,11 +96,23 @@ class Event:
 
     @classmethod
     def from_json(cls, body: bytes | str) -> Event:
+        """Parse a message body; anything that is not an event envelope is :class:`MalformedEvent`.
+
+        Bodies come from the broker, so from anyone who can publish: whatever the parser
+        raises (invalid JSON or UTF-8, nesting deep enough for ``RecursionError``, a number
+        too large, …) is reported as malformed, never let through to crash the consumer."""
         try:
             raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedEvent(f"not JSON: {exc}") from exc
+        except RecursionError:
+            raise MalformedEvent("not JSON: nested too deeply") from None
+        except Exception as exc:
+            raise MalformedEvent(f"not JSON: {_short(exc)}") from exc
         return cls.from_dict(raw)
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -1,14 +1,22 @@
 """The relay's SQL over the outbox table: claim, mark sent, release with backoff, sweep, prune.
 
 Claiming takes pending rows with ``FOR UPDATE SKIP LOCKED`` (so relays never wait for each
-other) and then keeps, per subject, only a prefix: a row is not claimed while an earlier
-row of its subject is unsent outside this claim (in flight at another relay, or waiting
-out a retry backoff). That keeps each subject's events in order on the wire, even with
-several relays and after failures.
+other) and keeps each subject's events in order on the wire, even with several relays and
+after failures: a row is never claimed while an earlier row of its subject is unsent outside
+this claim (in flight at another relay, or waiting out a retry backoff). Two steps do that:
+
+1. Before the ``LIMIT``, rows whose subject is held back are skipped: the subject's first
+   unsent row is in flight or not yet available. So a subject in backoff with a long queue
+   behind it cannot fill the batch with rows that would all be dropped, which would leave
+   the claim empty while other subjects have ready rows.
+2. After it, a row is dropped if an earlier unsent row of its subject is not in this claim:
+   a row another relay has locked but not yet committed its claim of (``SKIP LOCKED`` passed
+   over it, step 1 cannot see it yet), or any other gap step 1 does not catch.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -33,11 +41,20 @@ ASYNC_COMMIT = "(SELECT set_config('synchronous_commit', 'off', true)) AS async_
 
 CLAIM_SQL = f"""
 WITH candidate AS (
-    SELECT id, subject FROM {TABLE}
-    WHERE sent_at IS NULL AND claimed_until IS NULL AND available_at <= now()
-    ORDER BY id
+    SELECT pending.id, pending.subject FROM {TABLE} AS pending
+    WHERE pending.sent_at IS NULL AND pending.claimed_until IS NULL AND pending.available_at <= now()
+      AND NOT EXISTS (  -- the subject is held back: its first unsent row is in flight or backing off
+          SELECT 1 FROM (
+              SELECT head.claimed_until, head.available_at FROM {TABLE} AS head
+              WHERE head.subject = pending.subject AND head.sent_at IS NULL
+              ORDER BY head.id
+              LIMIT 1
+          ) AS first_unsent
+          WHERE first_unsent.claimed_until IS NOT NULL OR first_unsent.available_at > now()
+      )
+    ORDER BY pending.id
     LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF pending SKIP LOCKED
 ), blocker AS (
     SELECT earlier.subject, min(earlier.id) AS first_id
     FROM {TABLE} AS earlier
@@ -67,12 +84,21 @@ def claim(limit: int, lease_seconds: float) -> list[Claimed]:
     return sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
 
 
-def mark_sent(ids: list[int]) -> None:
+# What a sensitive event's payload becomes once it is published (the envelope's other fields,
+# type, ids and subject included, stay as they were).
+REDACTED_DATA = {"redacted": "sensitive payload removed from the outbox once published"}
+
+
+def mark_sent(ids: list[int], redact: list[int] | None = None) -> None:
+    """Mark rows sent; the payload of those in ``redact`` (sensitive events) is blanked."""
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {TABLE} SET sent_at = now(), claimed_until = NULL FROM {ASYNC_COMMIT} WHERE id = ANY(%s)",
-                [ids],
+                f"UPDATE {TABLE} SET sent_at = now(), claimed_until = NULL, "
+                "body = CASE WHEN id = ANY(%(redact)s) "
+                "THEN jsonb_set(body::jsonb, '{data}', %(redacted)s::jsonb)::text ELSE body END "
+                f"FROM {ASYNC_COMMIT} WHERE id = ANY(%(ids)s)",
+                {"ids": ids, "redact": redact or [], "redacted": json.dumps(REDACTED_DATA)},
             )
 
 
@@ -120,6 +146,19 @@ def vacuum() -> None:
     table if another relay is vacuuming it."""
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {TABLE}")
+
+
+def seconds_until_due() -> float | None:
+    """Seconds until the next row in backoff becomes available (None: none is waiting).
+
+    Rows coming out of a backoff send no ``NOTIFY``; an idle relay sleeps until then."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT extract(epoch FROM min(available_at) - now()) FROM {TABLE} "
+            "WHERE sent_at IS NULL AND claimed_until IS NULL AND available_at > now()"
+        )
+        due = cursor.fetchone()[0]
+    return None if due is None else max(float(due), 0.0)
 
 
 def pending_count() -> int:

@@ -74,8 +74,7 @@ def publish(
     try:
         if not subject:
             raise InvalidEventPayload(type, version, ["subject: an event is about an aggregate, give its id"])
-        # Validate what consumers will see: the JSON form (UUIDs, decimals and dates become strings).
-        payload = json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder))
+        payload = _json_form(type, version, data)
         validate_payload(type, version, payload)
     except (InvalidEventPayload, UnknownEventType, TypeError):
         transaction.set_rollback(True, using=using)
@@ -92,6 +91,20 @@ def publish(
     )
     _insert(event, connection)
     return event
+
+
+def _json_form(type: str, version: int, data: Mapping[str, Any]) -> Any:
+    """What consumers will see, to validate: UUIDs, decimals and dates become strings.
+
+    Standard JSON only: NaN and infinities (which ``json`` would write as bare ``NaN`` and
+    ``Infinity``, and other parsers refuse), circular references and nesting too deep to
+    encode are invalid payloads. A type that cannot be encoded at all raises ``TypeError``."""
+    try:
+        return json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder, allow_nan=False))
+    except RecursionError:
+        raise InvalidEventPayload(type, version, ["(root): nested too deeply"]) from None
+    except ValueError as exc:  # "Out of range float values…", "Circular reference detected"
+        raise InvalidEventPayload(type, version, [f"(root): not standard JSON: {exc}"]) from exc
 
 
 def _insert(event: Event, connection: Any) -> None:

@@ -1,9 +1,11 @@
 """The outbox relay (``manage.py relay_events``): committed outbox rows → the broker.
 
 Loop: claim a batch (``FOR UPDATE SKIP LOCKED``, a lease instead of a long transaction),
-publish it with pipelined publisher confirms, mark the confirmed rows sent and give the
-others back with a backoff. When the outbox is empty, wait on ``LISTEN`` for the ``NOTIFY``
-that ``publish()`` issues at commit (with a slow poll as a safety net). Every few seconds,
+publish it with pipelined publisher confirms, mark the confirmed rows sent (blanking the
+payload of sensitive events, whose schema says ``"x-sensitive": true``) and give the
+others back with a backoff. When nothing is claimable, wait on ``LISTEN`` for the ``NOTIFY``
+that ``publish()`` issues at commit, but no longer than until the next row in backoff becomes
+available (with a slow poll as a safety net). Every few seconds,
 sweep rows whose lease expired (a relay died between publishing and marking them sent:
 they are published again, and the consumer's inbox absorbs the duplicate); now and then,
 prune rows sent longer ago than the retention period.
@@ -12,6 +14,7 @@ prune rows sent longer ago than the retention period.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -25,6 +28,7 @@ from servicekit.events import outbox
 from servicekit.events.conf import EventsConf, events_conf
 from servicekit.events.publisher import ConfirmingPublisher, Message
 from servicekit.events.publishing import notify_channel
+from servicekit.events.schemas import UnknownEventType, sensitive_events
 from servicekit.events.topology import connection_parameters, declare_exchange
 
 logger = logging.getLogger("servicekit.events.relay")
@@ -89,6 +93,12 @@ class Relay:
         self._relayed_at_last_vacuum = 0
         self._may_vacuum = True
         self._vacuum_thread: threading.Thread | None = None
+        try:
+            self._sensitive = sensitive_events()
+        except UnknownEventType as exc:  # publish() cannot have run without the contracts either
+            logger.warning("cannot read the event contracts (%s); no payload will be redacted", exc)
+            self._sensitive = frozenset()
+        self._sensitive_types = frozenset(type_ for type_, _ in self._sensitive)
 
     # --- one step ------------------------------------------------------------------------
 
@@ -116,8 +126,9 @@ class Relay:
         confirmed = self.publisher.publish(messages, timeout=self.conf.relay_publish_timeout_seconds)
         sent = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok]
         failed = [row.id for row, ok in zip(rows, confirmed, strict=True) if not ok]
+        redact = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok and self.is_sensitive(row)]
         published = time.perf_counter()
-        outbox.mark_sent(sent)
+        outbox.mark_sent(sent, redact)
         logger.debug(
             "relayed %d/%d: claim %.1f ms, publish %.1f ms, mark %.1f ms",
             len(sent),
@@ -138,6 +149,27 @@ class Relay:
             )
         self.relayed += len(sent)
         return len(rows)
+
+    def idle_seconds(self) -> float:
+        """How long to wait for a ``NOTIFY`` when nothing was claimable: until the next row in
+        backoff becomes available (those send no notification), at most the poll interval.
+
+        Nothing claimable does not mean nothing pending: rows may be backing off, or held
+        back behind an earlier row of their subject that is backing off or in flight."""
+        due = outbox.seconds_until_due()
+        if due is None:
+            return self.conf.relay_poll_seconds
+        return min(self.conf.relay_poll_seconds, due + 0.01)
+
+    def is_sensitive(self, row: outbox.Claimed) -> bool:
+        """Whether the row's schema is marked ``x-sensitive`` (its payload is blanked once sent)."""
+        if row.type not in self._sensitive_types:
+            return False  # the common case: no need to parse the body for its version
+        try:
+            version = json.loads(row.body)["version"]
+        except (ValueError, KeyError, TypeError):
+            return True  # cannot tell the version: err on the side of forgetting the secret
+        return (row.type, version) in self._sensitive
 
     def housekeeping(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
@@ -208,6 +240,7 @@ class Relay:
                 try:
                     self.housekeeping()
                     claimed = self.relay_batch()
+                    idle = 0.0 if claimed else self.idle_seconds()
                     db_delay = 0.5
                 except DatabaseError as exc:
                     logger.warning("database unavailable: %s", exc)
@@ -218,7 +251,7 @@ class Relay:
                     continue
                 if claimed:
                     continue  # more may be waiting, or unblocked by what was just sent
-                self.listener.wait(self.conf.relay_poll_seconds)
+                self.listener.wait(idle)
         finally:
             self.publisher.stop()
             self.listener.close()

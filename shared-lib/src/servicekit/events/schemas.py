@@ -81,6 +81,28 @@ def iter_schemas(directory: Path | None = None) -> list[tuple[str, int, dict[str
     return found
 
 
+# A schema marked ``"x-sensitive": true`` (top level) describes events whose payload carries a
+# secret (a one-time link or token): the outbox keeps their payload only until it is published.
+SENSITIVE_KEYWORD = "x-sensitive"
+
+
+def is_sensitive(schema: dict[str, Any]) -> bool:
+    return schema.get(SENSITIVE_KEYWORD) is True
+
+
+@lru_cache(maxsize=8)
+def _sensitive_events(directory: str) -> frozenset[tuple[str, int]]:
+    return frozenset(
+        (type_, version) for type_, version, schema in iter_schemas(Path(directory)) if is_sensitive(schema)
+    )
+
+
+def sensitive_events(directory: Path | None = None) -> frozenset[tuple[str, int]]:
+    """The (type, version) pairs whose schema is marked sensitive."""
+    return _sensitive_events(str(directory or contracts_dir()))
+
+
 def clear_cache() -> None:
     _load.cache_clear()
     _validator.cache_clear()
+    _sensitive_events.cache_clear()

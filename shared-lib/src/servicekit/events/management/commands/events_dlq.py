@@ -3,7 +3,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from servicekit.events.conf import events_conf
-from servicekit.events.dlq import DeadLetterQueue
+from servicekit.events.dlq import DeadLetter, DeadLetterQueue
+
+SHOW_BODY_CHARS = 4000
 
 
 class Command(BaseCommand):
@@ -32,10 +34,7 @@ class Command(BaseCommand):
             if not found:
                 raise CommandError(f"no dead letter with event id {options['event_id']}")
             message = found[0]
-            event = message.event
-            self.stdout.write(
-                json.dumps(event.to_dict() if event else message.body.decode(errors="replace"), indent=2)
-            )
+            self.stdout.write(_shown_body(message))
             headers = {k: v for k, v in message.headers.items() if k != "x-servicekit-error"}
             self.stdout.write(f"headers: {json.dumps(headers, indent=2, default=str)}")
             self.stdout.write(f"error:\n{message.error}")
@@ -48,3 +47,16 @@ class Command(BaseCommand):
             for message in done:
                 self.stdout.write(f"{past} {message.event_id}")
             self.stdout.write(f"{len(done)} dead letter(s) {past}")
+
+
+def _shown_body(message: DeadLetter) -> str:
+    """The envelope, pretty-printed; a malformed letter's raw body, cut to a readable length."""
+    if message.event is not None:
+        try:
+            return json.dumps(message.event.to_dict(), indent=2)
+        except (ValueError, RecursionError):
+            pass
+    body = message.body.decode(errors="replace")
+    if len(body) > SHOW_BODY_CHARS:
+        body = f"{body[:SHOW_BODY_CHARS]}… ({len(message.body)} bytes in all)"
+    return f"(not an event envelope) {body}"
