@@ -19,6 +19,18 @@ def principal_of(request: Request) -> Principal:
     return request.user
 
 
+def lister_of(request: Request) -> Principal:
+    """The caller of a list endpoint: staff, or a user (whose own rows are listed).
+
+    A token whose subject is not a user id lists nothing of its own: 403, as everywhere else,
+    not a validation error about a UUID the caller never sent.
+    """
+    principal = principal_of(request)
+    if not principal.is_staff:
+        user_id_of(request)
+    return principal
+
+
 def user_id_of(request: Request) -> uuid.UUID:
     """The caller's user id (identity's ``sub``, a UUID)."""
     try:

@@ -28,6 +28,7 @@ HANDLERS = [
             "failed_lines[].requested",
             "failed_lines[].reason",
             "failed_lines[].available?",
+            "failed_lines[].raw_product_id?",
         ],
     ),
 ]

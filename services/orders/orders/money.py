@@ -12,6 +12,9 @@ from rest_framework import serializers
 MONEY_MAX_DIGITS = 14
 MONEY_DECIMAL_PLACES = 4
 CENTS = Decimal("0.01")
+# The largest amount a money column holds (9999999999.9999): a price times a quantity, or an
+# order's total, above it cannot be stored.
+MAX_AMOUNT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES) - Decimal(10) ** -MONEY_DECIMAL_PLACES
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 

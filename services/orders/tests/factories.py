@@ -110,5 +110,8 @@ class PaymentFactory(DjangoModelFactory):
     amount = factory.SelfAttribute("order.total")
     currency = factory.SelfAttribute("order.currency")
     status = PaymentStatus.SUCCEEDED
+    pays_order = factory.LazyAttribute(
+        lambda payment: payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+    )
     card_brand = "visa"
     card_last4 = "4242"

@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 
 
 def on_stock_reserved(event) -> None:
-    order_id = uuid.UUID(event.data["order_id"])
+    order_id = _order_id(event)
+    if order_id is None:
+        return
     try:
         order_confirm(order_id=order_id)
     except (Conflict, NotFound) as exc:
@@ -28,12 +30,29 @@ def on_stock_reserved(event) -> None:
 
 
 def on_stock_rejected(event) -> None:
-    order_id = uuid.UUID(event.data["order_id"])
+    order_id = _order_id(event)
+    if order_id is None:
+        return
     try:
+        # order_reject reduces reason and failed_lines to what it can store and republish.
         order_reject(
             order_id=order_id,
-            reason=str(event.data.get("reason") or ""),
-            failed_lines=list(event.data.get("failed_lines") or []),
+            reason=event.data.get("reason"),
+            failed_lines=event.data.get("failed_lines"),
         )
     except (Conflict, NotFound) as exc:
         logger.warning("catalog.stock.rejected for order %s ignored: %s", order_id, exc.message)
+
+
+def _order_id(event) -> uuid.UUID | None:
+    """The order the answer is about; None (logged, the event acknowledged) if it names none.
+
+    Retrying cannot make a missing or malformed ``order_id`` valid, so such an event is not
+    sent round the retries into the dead-letter queue.
+    """
+    raw = event.data.get("order_id")
+    try:
+        return uuid.UUID(raw)
+    except (TypeError, ValueError, AttributeError):  # None, not hex, not a string
+        logger.error("%s %s names no order (order_id=%.100r); dropped", event.type, event.id, raw)
+        return None

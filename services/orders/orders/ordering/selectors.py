@@ -33,7 +33,7 @@ def order_list(
         orders = orders.filter(status__in=statuses)
     if placed_from is not None:
         orders = orders.filter(placed_at__gte=_start_of(placed_from))
-    if placed_to is not None:
+    if placed_to is not None and placed_to < date.max:  # up to 9999-12-31 is everything
         orders = orders.filter(placed_at__lt=_start_of(placed_to + timedelta(days=1)))
     return orders.order_by("-placed_at", "-id")
 

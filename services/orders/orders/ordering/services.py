@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from orders.carts.models import Cart
 from orders.carts.selectors import cart_lines
+from orders.money import MAX_AMOUNT, money_str
 from orders.ordering import events
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import (
@@ -64,7 +65,8 @@ class CheckoutResult:
 def checkout_fingerprint(body: Any) -> str:
     """SHA-256 of the canonical JSON of a request body (key order and spacing do not count)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # JSON may carry lone surrogates ("\ud800") that UTF-8 cannot encode; they still count.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic
@@ -163,11 +165,19 @@ def _place_order(*, user_id: uuid.UUID, shipping_address: Mapping[str, Any]) -> 
             details={"product_ids": too_many},
         )
 
+    total = sum((line.product.price * line.quantity for line in lines), Decimal("0"))
+    if total > MAX_AMOUNT:  # every line total is at most the total (prices are not negative)
+        raise ApplicationError(
+            f"An order's total may be at most {money_str(MAX_AMOUNT)} {currencies[0]}; lower the quantities.",
+            code=OrderErrorCode.AMOUNT_TOO_LARGE,
+            details={"total": [money_str(total)]},
+        )
+
     order = Order.objects.create(
         user_id=user_id,
         status=OrderStatus.PENDING,
         currency=currencies[0],
-        total=sum((line.product.price * line.quantity for line in lines), Decimal("0")),
+        total=total,
         shipping_address=dict(shipping_address),
     )
     order_lines = OrderLine.objects.bulk_create(
@@ -206,29 +216,87 @@ def order_confirm(*, order_id: uuid.UUID) -> Order:
 
 
 @transaction.atomic
-def order_reject(*, order_id: uuid.UUID, reason: str, failed_lines: list[dict[str, Any]]) -> Order:
-    """Catalog could not reserve the stock; the reason is shown to the customer."""
+def order_reject(*, order_id: uuid.UUID, reason: Any, failed_lines: Any) -> Order:
+    """Catalog could not reserve the stock; the reason is shown to the customer.
+
+    What catalog sent is not trusted: ``reason`` and ``failed_lines`` are reduced to what
+    ``orders.order.rejected`` promises (see :func:`rejection_lines`), so an odd answer rejects
+    the order instead of failing the event into the dead-letter queue.
+    """
+    reason = _clean_text(reason if isinstance(reason, str) else "", 255)
+    failed_lines = rejection_lines(failed_lines)
     order = _locked_order(order_id)
     order.status_reason = _rejection_message(reason, failed_lines, order)
     order.rejection_details = failed_lines
-    _transition(order, OrderStatus.REJECTED, actor=Actor.SYSTEM, reason=reason[:255])
+    _transition(order, OrderStatus.REJECTED, actor=Actor.SYSTEM, reason=reason)
     publish("orders.order.rejected", subject=str(order.id), data=events.order_rejected(order))
     return order
 
 
+NIL_PRODUCT_ID = str(uuid.UUID(int=0))
+_RAW_PRODUCT_ID_MAX_CHARS = 100
+_LINE_REASON_MAX_CHARS = 64
+_MAX_REJECTION_LINES = 200
+
+
+def rejection_lines(failed_lines: Any) -> list[dict[str, Any]]:
+    """catalog.stock.rejected's ``failed_lines`` as orders stores and republishes them.
+
+    Each line keeps ``product_id`` (a UUID; the nil UUID when catalog could not name the
+    product, e.g. an ``invalid_line``), ``requested`` and ``available`` when they are integers,
+    ``reason`` when it is a string, and ``raw_product_id`` (what the line named instead of a
+    product id, at most 100 characters) when present. Anything else a line holds is dropped;
+    a line that is not an object becomes an ``invalid_line`` naming what it was.
+    """
+    lines = []
+    for failed in failed_lines[:_MAX_REJECTION_LINES] if isinstance(failed_lines, list) else []:
+        if not isinstance(failed, dict):
+            failed = {"product_id": None, "raw_product_id": failed, "reason": "invalid_line"}
+        line: dict[str, Any] = {"product_id": _uuid_or_nil(failed.get("product_id"))}
+        for count in ("requested", "available"):
+            if isinstance(failed.get(count), int) and not isinstance(failed[count], bool):
+                line[count] = failed[count]
+        if isinstance(failed.get("reason"), str):
+            line["reason"] = _clean_text(failed["reason"], _LINE_REASON_MAX_CHARS)
+        raw = failed.get("raw_product_id")
+        if raw is None and line["product_id"] == NIL_PRODUCT_ID and failed.get("product_id") is not None:
+            raw = failed["product_id"]  # not a UUID: keep what it was
+        if raw is not None:
+            line["raw_product_id"] = _clean_text(str(raw), _RAW_PRODUCT_ID_MAX_CHARS)
+        lines.append(line)
+    return lines
+
+
+def _uuid_or_nil(value: Any) -> str:
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else NIL_PRODUCT_ID
+    except ValueError:
+        return NIL_PRODUCT_ID
+
+
+def _clean_text(text: str, max_chars: int) -> str:
+    """Text Postgres can store (no NUL, no lone surrogate), cut to ``max_chars``."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:max_chars]
+
+
 def _rejection_message(reason: str, failed_lines: list[dict[str, Any]], order: Order) -> str:
-    """E.g. "Insufficient stock: Blue mug (requested 2, available 0)"."""
+    """E.g. "Insufficient stock: Blue mug (requested 2, available 0)".
+
+    A line names its product by the order line's name; a line catalog could not tie to a
+    product (``invalid_line``, nil product id) by the ``raw_product_id`` it was sent with.
+    """
     names = {str(line.product_id): line.name for line in order.lines.all()}
     parts = []
     for failed in failed_lines:
-        product_id = str(failed.get("product_id"))
+        product_id = failed["product_id"]
+        label = names.get(product_id) or failed.get("raw_product_id") or product_id
         details = []
-        line_reason = str(failed.get("reason") or "")
+        line_reason = failed.get("reason", "")
         if line_reason and line_reason != reason:
             details.append(line_reason.replace("_", " "))
         if "requested" in failed and "available" in failed:
             details.append(f"requested {failed['requested']}, available {failed['available']}")
-        parts.append(names.get(product_id, product_id) + (f" ({'; '.join(details)})" if details else ""))
+        parts.append(label + (f" ({'; '.join(details)})" if details else ""))
     message = reason.replace("_", " ").capitalize() if reason else "Stock could not be reserved"
     return (message + (": " + ", ".join(parts) if parts else ""))[:255]
 

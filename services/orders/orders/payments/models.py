@@ -34,6 +34,11 @@ class Payment(models.Model):
     failure_code = models.CharField(max_length=64, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
     next_action = models.JSONField(null=True, blank=True)
+    # True for the one payment that paid its order. Another captured payment of the same
+    # order (a provider reporting success for an attempt it had declined, after a later
+    # attempt paid) is recorded too, and refunded. db_default: code that predates the
+    # column still inserts payments during a rolling deploy.
+    pays_order = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
@@ -43,7 +48,7 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user_id", "-created_at"], name="payment_user_created_idx")]
         constraints = [
-            # One attempt in flight per order, and at most one that took the money.
+            # One attempt in flight per order, and at most one that paid it (and took the money).
             models.UniqueConstraint(
                 fields=["order"],
                 condition=Q(status__in=ACTIVE_PAYMENT_STATUSES),
@@ -51,8 +56,12 @@ class Payment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status__in=CAPTURED_PAYMENT_STATUSES),
-                name="payment_one_captured_per_order",
+                condition=Q(pays_order=True),
+                name="payment_one_paying_per_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(pays_order=False) | Q(status__in=CAPTURED_PAYMENT_STATUSES),
+                name="payment_paying_is_captured",
             ),
             models.UniqueConstraint(
                 fields=["provider", "provider_payment_id"],

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -88,6 +89,15 @@ def payment_create(
             details={"payment_id": str(payment.id)},
             status_code=503,
         ) from None
+    except InvalidPaymentMethod as exc:
+        # Refused by the provider itself (describe() accepted it): a failed attempt, not a
+        # payment left "processing" that would block every later attempt.
+        result = ChargeResult(
+            status="failed",
+            provider_payment_id="",
+            failure_code="invalid_payment_method",
+            failure_message=str(exc),
+        )
     return payment_apply_charge_result(payment_id=payment.id, result=result)
 
 
@@ -148,15 +158,26 @@ def payment_apply_charge_result(*, payment_id: uuid.UUID, result: ChargeResult) 
 
 
 @transaction.atomic
-def payment_succeed(*, payment_id: uuid.UUID) -> Payment:
+def payment_succeed(*, payment_id: uuid.UUID, provider_payment_id: str = "") -> Payment:
     order, payment = _locked(payment_id)
+    _record_provider_payment_id(payment, provider_payment_id)
     return _payment_succeeded(order, payment)
 
 
 @transaction.atomic
-def payment_fail(*, payment_id: uuid.UUID, failure_code: str, failure_message: str = "") -> Payment:
+def payment_fail(
+    *, payment_id: uuid.UUID, failure_code: str, failure_message: str = "", provider_payment_id: str = ""
+) -> Payment:
     order, payment = _locked(payment_id)
+    _record_provider_payment_id(payment, provider_payment_id)
     return _payment_failed(order, payment, code=failure_code, message=failure_message)
+
+
+def _record_provider_payment_id(payment: Payment, provider_payment_id: str) -> None:
+    """The provider's id of a payment we did not learn it for (its charge call failed)."""
+    if provider_payment_id and not payment.provider_payment_id:
+        payment.provider_payment_id = provider_payment_id
+        payment.save(update_fields=["provider_payment_id", "updated_at"])
 
 
 def _payment_succeeded(order: Order, payment: Payment) -> Payment:
@@ -170,12 +191,14 @@ def _payment_succeeded(order: Order, payment: Payment) -> Payment:
     payment.succeeded_at = timezone.now()
     payment.next_action = None
     payment.failure_code = payment.failure_message = ""
+    payment.pays_order = order.status == OrderStatus.CONFIRMED
     payment.save()
-    if order.status == OrderStatus.CONFIRMED:
+    if payment.pays_order:
         order_mark_paid(order=order, payment_id=payment.id)
     else:
         # Money arrived for an order that can no longer be paid (expired or cancelled while
-        # the customer was in a 3-D Secure challenge): give it back.
+        # the customer was in a 3-D Secure challenge, or already paid by a later attempt
+        # after the provider had declined this one): give it back.
         logger.warning("payment %s succeeded for %s order %s; refunding", payment.id, order.status, order.id)
         _refund_start(payment, reason="order_not_payable")
     return payment
@@ -238,12 +261,59 @@ def payment_webhook_receive(*, provider_name: str, body: bytes, headers: Mapping
             secret=settings.ORDERS["PAYMENT_WEBHOOK_SECRET"],
             tolerance_seconds=settings.ORDERS["PAYMENT_WEBHOOK_TOLERANCE_SECONDS"],
         )
+        notification = _storable_notification(notification)
     except InvalidWebhook as exc:
         logger.warning("rejected %s webhook: %s", provider_name, exc)
         raise ApplicationError(
             f"The webhook could not be verified: {exc}.", code=PaymentErrorCode.INVALID_SIGNATURE
         ) from None
     return _webhook_apply(provider_name=provider_name, notification=notification)
+
+
+_EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
+_EVENT_TYPE_MAX = WebhookEvent._meta.get_field("event_type").max_length
+_PAYLOAD_MAX_DEPTH = 64
+_PROVIDER_PAYMENT_ID_MAX = Payment._meta.get_field("provider_payment_id").max_length
+
+
+def _storable_notification(notification: WebhookNotification) -> WebhookNotification:
+    """The notification in a form the database takes, whatever the provider's body held.
+
+    A signed body is authentic, not necessarily well-formed: an event id or type that cannot
+    be stored (too long, NUL or other control characters) is refused (``InvalidWebhook``); the
+    other texts lose NUL characters and lone surrogates (Postgres text and jsonb take neither).
+    """
+    for name, value, maximum in (
+        ("id", notification.event_id, _EVENT_ID_MAX),
+        ("type", notification.event_type, _EVENT_TYPE_MAX),
+    ):
+        if not (0 < len(value) <= maximum and value.isprintable()):  # no NUL, no lone surrogate
+            raise InvalidWebhook(f"the event {name} must be 1-{maximum} printable characters")
+    return replace(
+        notification,
+        provider_payment_id=_clean_text(notification.provider_payment_id),
+        reference=_clean_text(notification.reference),
+        provider_refund_id=_clean_text(notification.provider_refund_id),
+        failure_code=_clean_text(notification.failure_code),
+        failure_message=_clean_text(notification.failure_message),
+        payload=_clean_json(notification.payload, depth=0),
+    )
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _clean_json(value: Any, *, depth: int) -> Any:
+    if depth > _PAYLOAD_MAX_DEPTH:
+        raise InvalidWebhook("the body is nested too deeply")
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_text(str(k)): _clean_json(v, depth=depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(item, depth=depth + 1) for item in value]
+    return value
 
 
 @transaction.atomic
@@ -278,19 +348,20 @@ def _webhook_apply(*, provider_name: str, notification: WebhookNotification) -> 
 def _webhook_dispatch(provider_name: str, notification: WebhookNotification) -> str:
     kind = notification.event_type
     if kind in ("payment.succeeded", "payment.failed"):
-        payment = Payment.objects.filter(
-            provider=provider_name, provider_payment_id=notification.provider_payment_id
-        ).first()
-        if payment is None or not notification.provider_payment_id:
+        payment = _webhook_payment(provider_name, notification)
+        if payment is None:
             logger.warning("%s webhook %s names an unknown payment", provider_name, notification.event_id)
             return "unknown_payment"
         if kind == "payment.succeeded":
-            payment = payment_succeed(payment_id=payment.id)
+            payment = payment_succeed(
+                payment_id=payment.id, provider_payment_id=notification.provider_payment_id
+            )
         else:
             payment = payment_fail(
                 payment_id=payment.id,
                 failure_code=notification.failure_code,
                 failure_message=notification.failure_message,
+                provider_payment_id=notification.provider_payment_id,
             )
         return f"payment_{payment.status}"
     if kind in ("refund.succeeded", "refund.failed"):
@@ -310,12 +381,39 @@ def _webhook_dispatch(provider_name: str, notification: WebhookNotification) -> 
     return "ignored"
 
 
+def _webhook_payment(provider_name: str, notification: WebhookNotification) -> Payment | None:
+    """The payment a webhook is about: by the provider's payment id, or else by our reference
+    for a payment that does not know its provider id yet (never one that knows another)."""
+    if len(notification.provider_payment_id) > _PROVIDER_PAYMENT_ID_MAX:
+        return None  # longer than any id we store: not one of ours
+    payments = Payment.objects.filter(provider=provider_name)
+    if notification.provider_payment_id:
+        payment = payments.filter(provider_payment_id=notification.provider_payment_id).first()
+        if payment is not None:
+            return payment
+    try:
+        reference = uuid.UUID(notification.reference)
+    except ValueError:
+        return None
+    return payments.filter(id=reference, provider_payment_id="").first()
+
+
 # -- refunds ------------------------------------------------------------------------------
 
 
 def payment_refund_for_cancelled_order(*, order: Order) -> Refund | None:
-    """A paid order was cancelled (inside the cancelling transaction): refund its payment."""
-    payment = Payment.objects.select_for_update().filter(order=order, status=PaymentStatus.SUCCEEDED).first()
+    """A paid order was cancelled (inside the cancelling transaction): refund its payment.
+
+    The payment that paid it (``pays_order``); failing that, its first captured payment not
+    refunded yet (one recorded by code that predates ``pays_order``). Never an extra capture
+    already being given back.
+    """
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(order=order, status=PaymentStatus.SUCCEEDED, refund__isnull=True)
+        .order_by("-pays_order", "succeeded_at", "id")
+        .first()
+    )
     if payment is None:
         logger.error("paid order %s has no succeeded payment to refund", order.id)
         return None

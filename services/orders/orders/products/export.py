@@ -34,13 +34,28 @@ def fetch_export(url: str | None = None, *, timeout: float = 30.0) -> Iterator[d
     pages = 0
     while next_url:
         body = _get(next_url, timeout)
-        if not isinstance(body.get("data"), list):
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise ExportUnavailable(f"{next_url} did not answer with a list envelope")
+        if not all(isinstance(row, dict) for row in body["data"]):
+            raise ExportUnavailable(f"{next_url} answered product rows that are not objects")
         yield from body["data"]
-        next_url = ((body.get("meta") or {}).get("pagination") or {}).get("next")
+        next_url = _next_link(body, next_url)
         pages += 1
         if pages > 100_000:
             raise ExportUnavailable("the export does not end")
+
+
+def _next_link(body: dict[str, Any], url: str) -> str | None:
+    """``meta.pagination.next``; absent or null on the last page.
+
+    Anything else is an error: read as "the last page", it would mark every product on the
+    pages after it deleted.
+    """
+    meta = body.get("meta") or {}
+    pagination = meta.get("pagination") or {} if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict) or not isinstance(pagination.get("next"), str | None):
+        raise ExportUnavailable(f"{url} answered an envelope without a readable next-page link")
+    return pagination.get("next") or None
 
 
 def _get(url: str, timeout: float) -> dict[str, Any]:

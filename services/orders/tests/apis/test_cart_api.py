@@ -72,9 +72,17 @@ def test_add_then_read_the_cart_with_current_prices_and_totals(customer):
         ({"quantity": 1}, "validation_error", "product_id"),
         ({"product_id": str(uuid.uuid4()), "quantity": "many"}, "validation_error", "quantity"),
         ({"product_id": str(uuid.uuid4()), "quantity": 1}, "unknown_product", "product_id"),
+        ({"product_id": str(uuid.UUID(int=0)), "quantity": 1}, "unknown_product", "product_id"),
+        ({"product_id": {"id": 1}, "quantity": 1}, "validation_error", "product_id"),
+        ({"product_id": str(uuid.uuid4()), "quantity": 2**40}, "validation_error", "quantity"),
+        ({"product_id": str(uuid.uuid4()), "quantity": 1.5}, "validation_error", "quantity"),
+        ({"product_id": str(uuid.uuid4()), "quantity": True}, "validation_error", "quantity"),
     ],
 )
 def test_invalid_additions_are_envelope_errors(customer, body, code, field):
+    if body["quantity"] == 2**40:  # beyond int4: refused before any product lookup or insert
+        body["product_id"] = str(ProductFactory().id)
+        code = "quantity_out_of_range"
     response = customer.post(ITEMS, body, format="json")
 
     assert response.status_code == 400
@@ -151,3 +159,15 @@ def test_each_user_sees_and_changes_only_their_own_cart(customer, other_customer
     customer.delete(CART)
     assert CartLine.objects.filter(id=theirs.id).exists()
     assert len(other_customer.get(CART).json()["data"]["lines"]) == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"product_id": ', "[" * 5000 + "]" * 5000, '{"product_id": "x", "quantity": NaN}', '"text"', "[1]"],
+    ids=["truncated", "nested-too-deep", "nan", "a-string", "a-list"],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400(customer, raw):
+    response = customer.post(ITEMS, data=raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"parse_error", "validation_error"}

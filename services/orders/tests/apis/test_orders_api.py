@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -64,6 +65,22 @@ def test_checkout_without_an_idempotency_key_is_refused(customer, captured_event
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "key",
+    ["", "   ", "k" * 256, "clé".encode().decode("latin-1"), "tab\there", "two words"],
+    ids=["empty", "blank", "too-long", "non-ascii", "control", "space"],
+)
+def test_a_malformed_idempotency_key_is_refused(customer, captured_events, key):
+    _fill_cart(customer)
+
+    response = _checkout(customer, key=key)
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "idempotency_key_required")
+    assert Order.objects.count() == 0
+    captured_events.assert_nothing_published()
+
+
+@pytest.mark.django_db
 def test_the_same_key_replays_the_same_order(customer, captured_events):
     _fill_cart(customer)
     first = _checkout(customer)
@@ -102,6 +119,21 @@ def test_an_invalid_address_is_a_validation_error(customer, captured_events):
     assert "country" in error["details"]["shipping_address"]
     assert Order.objects.count() == 0
     captured_events.assert_nothing_published()
+
+
+@pytest.mark.django_db
+def test_a_lone_surrogate_in_an_ignored_field_does_not_break_the_idempotency_fingerprint(customer):
+    _fill_cart(customer)
+    raw = '{"shipping_address": ' + json.dumps(ADDRESS) + ', "note": "\\ud800"}'
+
+    def post():
+        return customer.post(ORDERS, data=raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-sur")
+
+    first, again = post(), post()
+
+    assert (first.status_code, again.status_code) == (201, 201), first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -190,6 +222,24 @@ def test_invalid_filters_are_validation_errors(customer, params, field):
 
     assert response.status_code == 400
     assert field in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"placed_to": "9999-12-31"},
+        {"placed_from": "0001-01-01", "placed_to": "9999-12-31"},
+        {"placed_from": "0001-01-01"},
+    ],
+)
+def test_the_widest_date_filters_are_answered_not_500(customer, params):
+    order = OrderFactory(user_id=customer.user_id)
+
+    response = customer.get(ORDERS, params)
+
+    assert response.status_code == 200, response.content
+    assert [o["id"] for o in response.json()["data"]] == [str(order.id)]
 
 
 @pytest.mark.django_db

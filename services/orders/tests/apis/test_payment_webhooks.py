@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import uuid
 
 import pytest
 from django.db import connection
@@ -11,8 +13,10 @@ from rest_framework.test import APIClient
 
 from orders.ordering.models import Order, OrderStatus
 from orders.payments.models import Payment, PaymentStatus, WebhookEvent
-from orders.payments.providers.test_cards import REQUIRES_3DS, TestCardProvider
+from orders.payments.providers import ProviderUnavailable, signatures
+from orders.payments.providers.test_cards import REQUIRES_3DS, SIGNATURE_HEADER, SUCCEEDS, TestCardProvider
 from orders.payments.services import payment_create
+from servicekit.envelope.errors import ApplicationError
 from servicekit.events.models import OutboxEvent
 from tests.factories import OrderFactory
 
@@ -228,3 +232,164 @@ def test_the_webhook_needs_no_csrf_token(waiting_payment, secret):
     )
 
     assert response.status_code == 200
+
+
+# -- malformed but signed bodies, malformed signature headers: 400 (or stored), never 500 -------
+
+
+def _signed(raw: str, secret: str) -> tuple[bytes, dict[str, str]]:
+    """Sign ``raw`` exactly as written (it may hold escapes json.dumps would never produce)."""
+    body = raw.encode()
+    return body, {SIGNATURE_HEADER: signatures.sign(body, secret=secret)}
+
+
+def _event(**fields) -> str:
+    return json.dumps({"id": "evt_x", "type": "payment.created", "data": {}, **fields})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 5000 + "]" * 5000,  # too deep for the JSON parser
+        '{"id": "evt_x", "type": "x", "data": {"amount": NaN}}',
+        '{"id": "evt_x", "type": "x", "data": {"amount": 1e999}}',
+        '{"id": "evt_x", "type": "x", "data": ' + "[" * 100 + "]" * 100 + "}",  # too deep to keep
+        _event(id="e" * 129),
+        _event(type="t" * 65),
+        _event(id="evt\u0000x"),
+        '{"id": "evt\\ud800", "type": "x", "data": {}}',
+        _event(id={"nested": 1}),
+        _event(id=True),
+        _event(type=None),
+        _event(data=[1, 2]),
+        "[1]",
+    ],
+    ids=lambda raw: raw[:40],
+)
+def test_a_signed_but_malformed_body_is_a_400(secret, captured_events, raw):
+    response = _post(*_signed(raw, secret))
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_signature")
+    assert WebhookEvent.objects.count() == 0
+    captured_events.assert_nothing_published()
+
+
+@pytest.mark.django_db
+def test_nul_characters_and_lone_surrogates_in_the_body_are_stored_without_them(
+    waiting_payment, secret, captured_events
+):
+    raw = json.dumps(
+        {
+            "id": "evt_nul",
+            "type": "payment.failed",
+            "data": {
+                "payment_id": waiting_payment.provider_payment_id,
+                "failure_code": "declined\u0000",
+                "failure_message": "no\u0000pe",
+                "note\u0000": "a\u0000b",
+            },
+        }
+    ).replace("a\\u0000b", "a\\u0000b\\ud800")
+
+    response = _post(*_signed(raw, secret))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["outcome"] == "payment_failed"
+    event = WebhookEvent.objects.get()
+    assert event.payload["data"]["note"] == "ab?"
+    waiting_payment.refresh_from_db()
+    assert (waiting_payment.failure_code, waiting_payment.failure_message) == ("declined", "nope")
+
+
+@pytest.mark.django_db
+def test_a_payment_id_of_the_wrong_type_names_no_payment(waiting_payment, secret, captured_events):
+    response = _post(*_signed(_event(type="payment.succeeded", data={"payment_id": ["x"]}), secret))
+
+    assert (response.status_code, response.json()["data"]["outcome"]) == (200, "unknown_payment")
+    captured_events.assert_nothing_published()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=" + "9" * 400 + ",v1=00",  # a float cannot hold it
+        "t=-1,v1=00",
+        "t=1e9,v1=00",
+        "t=１２３,v1=00",
+        "t={now},v1=é",  # non-ASCII signature
+        "t={now},v1=\udcff",
+    ],
+)
+def test_a_malformed_signature_header_is_a_400(secret, captured_events, header):
+    body = _event().encode()
+    header = header.replace("{now}", str(int(time.time())))
+
+    response = _post(body, {SIGNATURE_HEADER: header})
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_signature")
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_late_success_for_a_declined_attempt_after_another_paid_is_acknowledged_and_refunded(
+    waiting_payment, secret, captured_events, django_capture_on_commit_callbacks
+):
+    _post(*_webhook(waiting_payment, secret, "payment.failed", failure_code="authentication_failed"))
+    order = Order.objects.get(id=waiting_payment.order_id)
+    paying = payment_create(user_id=order.user_id, order_id=order.id, payment_method=SUCCEEDS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(*_webhook(waiting_payment, secret))  # the provider took the money after all
+
+    assert (response.status_code, response.json()["data"]["outcome"]) == (200, "payment_succeeded")
+    waiting_payment.refresh_from_db()
+    assert waiting_payment.status == PaymentStatus.REFUNDED
+    assert Payment.objects.get(id=paying.id).status == PaymentStatus.SUCCEEDED
+    assert len(captured_events.of_type("orders.order.paid")) == 1
+
+
+@pytest.mark.django_db
+def test_a_payment_whose_charge_call_failed_is_settled_by_its_webhook(secret, monkeypatch, captured_events):
+    """ProviderUnavailable leaves the payment processing without the provider's id; the
+    provider's webhook names it by our reference and settles it."""
+    order = OrderFactory(status=OrderStatus.CONFIRMED)
+
+    def unavailable(self, **kwargs):
+        raise ProviderUnavailable("timeout")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TestCardProvider, "charge", unavailable)
+        with pytest.raises(ApplicationError):
+            payment_create(user_id=order.user_id, order_id=order.id, payment_method=SUCCEEDS)
+    payment = Payment.objects.get(order=order)
+    assert (payment.status, payment.provider_payment_id) == (PaymentStatus.PROCESSING, "")
+    provider_id = TestCardProvider.payment_id_for(str(payment.id))  # what the provider calls it
+
+    response = _post(
+        *TestCardProvider.webhook("payment.succeeded", secret=secret, provider_payment_id=provider_id)
+    )
+
+    assert (response.status_code, response.json()["data"]["outcome"]) == (200, "payment_succeeded")
+    payment.refresh_from_db()
+    assert (payment.status, payment.provider_payment_id) == (PaymentStatus.SUCCEEDED, provider_id)
+    assert Order.objects.get(id=order.id).status == OrderStatus.PAID
+    captured_events.assert_published("orders.order.paid", payment_id=str(payment.id))
+
+
+@pytest.mark.django_db
+def test_a_reference_never_reaches_a_payment_that_knows_another_provider_id(
+    waiting_payment, secret, captured_events
+):
+    other_id = TestCardProvider.payment_id_for(str(uuid.uuid4()))
+    body, headers = TestCardProvider.webhook(
+        "payment.succeeded", secret=secret, provider_payment_id=other_id, reference=str(waiting_payment.id)
+    )
+
+    response = _post(body, headers)
+
+    assert response.json()["data"]["outcome"] == "unknown_payment"
+    waiting_payment.refresh_from_db()
+    assert waiting_payment.status == PaymentStatus.REQUIRES_ACTION
+    captured_events.assert_nothing_published()

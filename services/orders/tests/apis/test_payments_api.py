@@ -125,3 +125,10 @@ def test_payments_list_and_detail_are_per_user(customer, other_customer, staff):
 def test_payments_require_authentication(api_client):
     assert api_client.get(PAYMENTS).status_code == 401
     assert api_client.post(PAYMENTS, {}, format="json").status_code == 401
+
+
+@pytest.mark.parametrize("url", [PAYMENTS, "/api/v1/orders/", "/api/v1/cart/"])
+def test_a_token_whose_subject_is_not_a_user_lists_nothing(client_for, url):
+    response = client_for("svc-reporting", roles=("customer",)).get(url)
+
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "permission_denied")

@@ -140,3 +140,15 @@ def test_a_stale_event_delivered_after_the_deletion_does_not_resurrect(deliver_a
     product = Product.objects.get(id=product_id)
     assert product.deleted_at is not None and product.is_purchasable is False
     assert product.price == Decimal("19.90")
+
+
+def test_an_event_without_the_fields_orders_does_not_need_is_applied(deliver_event):
+    """vendor_id, category_id and changed_fields are catalog's business; sku may be empty."""
+    product_id = uuid.uuid4()
+    data = {k: v for k, v in _product_event(product_id).items() if k not in {"vendor_id", "category_id"}}
+
+    outcome = deliver_event("catalog.product.updated", {**data, "sku": ""})
+
+    assert outcome.handled
+    product = Product.objects.get(id=product_id)
+    assert (product.sku, product.name, product.is_purchasable) == ("", "T-shirt", True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from orders.carts.models import Cart, CartLine
@@ -180,3 +182,30 @@ def test_prices_are_not_stored_in_the_cart(user_id):
     cart_add_item(user_id=user_id, product_id=product.id, quantity=1)
 
     assert "price" not in {field.name for field in CartLine._meta.get_fields()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_additions_of_one_product_to_a_new_cart_make_one_line():
+    """The first additions race to create the cart and the line: one cart, one line, all counted."""
+    user_id, product = uuid.uuid4(), ProductFactory()
+    barrier = threading.Barrier(6)
+    results: list = []
+
+    def add():
+        try:
+            barrier.wait(timeout=10)
+            results.append(cart_add_item(user_id=user_id, product_id=product.id, quantity=2))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert all(not isinstance(result, Exception) for result in results), results
+    assert sorted(result.is_new_line for result in results) == [False] * 5 + [True]
+    assert CartLine.objects.get(cart__user_id=user_id).quantity == 12

@@ -233,3 +233,26 @@ def test_concurrent_checkouts_with_different_keys_order_the_cart_once(user_id):
     assert len(errors) == 1 and getattr(errors[0], "code", None) == "cart_empty", results
     assert Order.objects.count() == 1
     assert OutboxEvent.objects.filter(type="orders.order.placed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_total_too_large_to_store_blocks_checkout_instead_of_failing(user_id, captured_events):
+    """Prices go up to 9999999999.9999 (catalog's column too): two of those overflow the total."""
+    _cart_with(user_id, (ProductFactory(price=Decimal("9999999999.0000")), 2))
+
+    with pytest.raises(ApplicationError) as error:
+        _checkout(user_id)
+
+    assert error.value.code == "amount_too_large"
+    assert error.value.details == {"total": ["19999999998.00"]}
+    assert (Order.objects.count(), CartLine.objects.count(), captured_events.types) == (0, 1, [])
+    assert not CheckoutIdempotencyKey.objects.exists()  # the key was not used up
+
+
+@pytest.mark.django_db
+def test_the_largest_storable_total_checks_out(user_id):
+    _cart_with(user_id, (ProductFactory(price=Decimal("4999999999.9999")), 2))
+
+    result = _checkout(user_id)
+
+    assert result.order.total == Decimal("9999999999.9998")

@@ -23,7 +23,7 @@ from orders.payments.providers.test_cards import (
     SUCCEEDS,
     TestCardProvider,
 )
-from orders.payments.services import payment_create, payment_succeed, refund_process
+from orders.payments.services import payment_create, payment_fail, payment_succeed, refund_process
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from tests.factories import OrderFactory, PaymentFactory
 
@@ -107,7 +107,17 @@ def test_an_unknown_test_card_is_declined(order):
     assert (payment.status, payment.failure_code) == (PaymentStatus.FAILED, "card_not_supported")
 
 
-@pytest.mark.parametrize("card", ["4242424242424241", "not a card", "42"])
+@pytest.mark.parametrize(
+    "card",
+    [
+        "4242424242424241",
+        "not a card",
+        "42",
+        "４２４２４２４２４２４２４２４２",  # fullwidth digits: str.isdigit() says yes
+        "٤٢٤٢٤٢٤٢٤٢٤٢٤٢٤٢",  # Arabic-Indic digits
+        "4" * 20,
+    ],
+)
 def test_an_invalid_card_number_is_a_validation_error_and_creates_nothing(order, captured_events, card):
     with pytest.raises(ApplicationError) as error:
         _pay(order, card=card)
@@ -184,6 +194,21 @@ def test_an_unreachable_provider_leaves_the_payment_processing(order, monkeypatc
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED
     captured_events.assert_nothing_published()
+
+
+def test_a_method_the_provider_refuses_when_charging_fails_the_attempt_and_frees_the_order(
+    order, monkeypatch, captured_events
+):
+    def refuse(self, **kwargs):
+        raise providers.InvalidPaymentMethod("This card cannot be charged.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TestCardProvider, "charge", refuse)
+        payment = _pay(order)
+
+    assert (payment.status, payment.failure_code) == (PaymentStatus.FAILED, "invalid_payment_method")
+    captured_events.assert_published("orders.payment.failed", payment_id=str(payment.id))
+    assert _pay(order).status == PaymentStatus.SUCCEEDED  # not blocked by a stuck "processing" one
 
 
 # -- refunds ------------------------------------------------------------------------------------
@@ -324,12 +349,71 @@ def test_applying_a_success_twice_changes_nothing(order, captured_events):
     assert len(captured_events.of_type("orders.order.paid")) == 1
 
 
-def test_the_database_allows_one_captured_payment_per_order(order):
+def test_the_database_allows_one_paying_payment_per_order(order):
     from django.db import IntegrityError, transaction
 
     PaymentFactory(order=order, status=PaymentStatus.SUCCEEDED)
     with pytest.raises(IntegrityError), transaction.atomic():
         PaymentFactory(order=order, status=PaymentStatus.SUCCEEDED)
+    with pytest.raises(IntegrityError), transaction.atomic():  # only a captured payment pays
+        PaymentFactory(order=OrderFactory(), status=PaymentStatus.FAILED, pays_order=True)
+
+
+def test_cancelling_refunds_a_payment_recorded_before_pays_order_existed(django_capture_on_commit_callbacks):
+    order = OrderFactory(status=OrderStatus.PAID)
+    payment = PaymentFactory(order=order, status=PaymentStatus.SUCCEEDED, pays_order=False)  # older code
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(
+            order_id=order.id, reason=CancellationReason.CUSTOMER, actor=OrderStatusChange.Actor.CUSTOMER
+        )
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.refund.reason) == (PaymentStatus.REFUNDED, "order_cancelled")
+
+
+def _declined_then_paid_by_another_attempt(order):
+    """The provider declines a 3-D Secure attempt; the customer then pays with another card."""
+    first = _pay(order, card=REQUIRES_3DS)
+    payment_fail(payment_id=first.id, failure_code="authentication_failed")
+    second = _pay(order)
+    assert second.status == PaymentStatus.SUCCEEDED
+    return first, second
+
+
+def test_a_success_reported_for_a_declined_attempt_after_another_paid_is_refunded(
+    order, captured_events, django_capture_on_commit_callbacks
+):
+    first, second = _declined_then_paid_by_another_attempt(order)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        late = payment_succeed(payment_id=first.id)  # the provider took the money after all
+
+    assert late.status == PaymentStatus.SUCCEEDED and not late.pays_order
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.refund.reason) == (PaymentStatus.REFUNDED, "order_not_payable")
+    assert (second.status, second.pays_order) == (PaymentStatus.SUCCEEDED, True)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert len(captured_events.of_type("orders.order.paid")) == 1
+    captured_events.assert_published("orders.payment.refunded", payment_id=str(first.id))
+
+
+def test_cancelling_refunds_the_payment_that_paid_not_the_extra_one(
+    order, django_capture_on_commit_callbacks
+):
+    first, second = _declined_then_paid_by_another_attempt(order)
+    payment_succeed(payment_id=first.id)  # its refund is still pending (on-commit not run)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(
+            order_id=order.id, reason=CancellationReason.CUSTOMER, actor=OrderStatusChange.Actor.CUSTOMER
+        )
+
+    second.refresh_from_db()
+    assert (second.status, second.refund.reason) == (PaymentStatus.REFUNDED, "order_cancelled")
+    assert Refund.objects.count() == 2
 
 
 def test_providers_are_chosen_by_settings(settings):

@@ -51,3 +51,8 @@ def test_print_only_changes_nothing(waiting_payment, captured_events):
 def test_unknown_payment():
     with pytest.raises(CommandError):
         call_command("payments_test_webhook", "00000000-0000-0000-0000-000000000000", stdout=StringIO())
+
+
+def test_a_payment_id_that_is_not_a_uuid_is_a_command_error():
+    with pytest.raises(CommandError, match="not a payment id"):
+        call_command("payments_test_webhook", "nope", stdout=StringIO())

@@ -85,3 +85,46 @@ def test_dry_run_writes_nothing(tmp_path):
     call_command("products_rebuild", file=path, dry_run=True, stdout=StringIO())
 
     assert Product.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps([1, 2]),
+        json.dumps([_row(currency="usd1")]),  # the model refuses it (ValidationError)
+        json.dumps([_row(price="-1")]),
+        json.dumps([_row(name="n" * 300)]),
+        '"just a string"',
+    ],
+    ids=["not-objects", "bad-currency", "negative-price", "name-too-long", "not-a-list"],
+)
+def test_a_malformed_file_is_a_command_error_and_changes_nothing(tmp_path, content):
+    product = ProductFactory()
+    path = tmp_path / "products.json"
+    path.write_text(content)
+
+    with pytest.raises(CommandError):
+        call_command("products_rebuild", file=path, stdout=StringIO())
+
+    product.refresh_from_db()
+    assert product.deleted_at is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        {"data": [1, 2]},
+        {"data": [], "meta": {"pagination": {"next": 5}}},
+        {"data": [], "meta": ["not", "an", "object"]},
+    ],
+    ids=["a-list", "rows-not-objects", "next-not-a-url", "meta-not-an-object"],
+)
+def test_an_export_of_the_wrong_shape_is_a_command_error(settings, body):
+    product = ProductFactory()
+
+    with LocalHttpServer(lambda request: (200, body)) as server, pytest.raises(CommandError):
+        call_command("products_rebuild", url=f"{server.url}/internal/products/export/", stdout=StringIO())
+
+    product.refresh_from_db()
+    assert product.deleted_at is None

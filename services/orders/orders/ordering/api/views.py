@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import paginated_response, principal_of, user_id_of
+from orders.api import lister_of, paginated_response, principal_of, user_id_of
 from orders.money import MoneyField
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
@@ -153,7 +153,7 @@ class OrderListApi(APIView):
         filters = OrderListApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         orders = order_list(
-            principal=principal_of(request),
+            principal=lister_of(request),
             statuses=filters.validated_data.get("status", []),
             placed_from=filters.validated_data.get("placed_from"),
             placed_to=filters.validated_data.get("placed_to"),

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import paginated_response, principal_of, user_id_of
+from orders.api import lister_of, paginated_response, user_id_of
 from orders.money import MoneyField
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
@@ -127,7 +127,7 @@ class PaymentListApi(APIView):
     def get(self, request):
         filters = PaymentListApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        payments = payment_list(principal=principal_of(request), **filters.validated_data)
+        payments = payment_list(principal=lister_of(request), **filters.validated_data)
         return paginated_response(
             request=request, view=self, queryset=payments, serializer_class=PaymentListApi.OutputSerializer
         )

@@ -55,6 +55,9 @@ class WebhookNotification:
     event_id: str
     event_type: str  # payment.succeeded | payment.failed | refund.succeeded | refund.failed | …
     provider_payment_id: str = ""
+    # Our payment id, as the provider echoes it (the charge's ``reference``): finds a payment
+    # whose charge call failed before it learnt the provider's id (ProviderUnavailable).
+    reference: str = ""
     provider_refund_id: str = ""
     failure_code: str = ""
     failure_message: str = ""

@@ -13,6 +13,7 @@ import time
 from orders.payments.providers.base import InvalidWebhook
 
 SCHEME = "v1"
+_MAX_TIMESTAMP_DIGITS = 12
 
 
 def sign(body: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -32,10 +33,11 @@ def verify(
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
         if name == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise InvalidWebhook("the signature timestamp is not a number") from None
+            # Unix seconds: a few digits, nothing a float cannot hold (t=9999…9 is refused here,
+            # not by an OverflowError when it is compared with the clock).
+            if not (value.isascii() and value.isdigit() and len(value) <= _MAX_TIMESTAMP_DIGITS):
+                raise InvalidWebhook("the signature timestamp is not a number")
+            timestamp = int(value)
         elif name == SCHEME:
             signatures.append(value)
     if timestamp is None or not signatures:
@@ -44,7 +46,11 @@ def verify(
     if abs(now - timestamp) > tolerance_seconds:
         raise InvalidWebhook("the signature timestamp is outside the tolerance")
     expected = _digest(body, secret, timestamp)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+    # compare_digest refuses str with non-ASCII characters (TypeError): compare bytes.
+    if not any(
+        hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "surrogateescape"))
+        for candidate in signatures
+    ):
         raise InvalidWebhook("the signature does not match")
 
 

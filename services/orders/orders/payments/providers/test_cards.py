@@ -20,6 +20,7 @@ command, which plays the customer finishing a 3-D Secure challenge).
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -92,25 +93,38 @@ class TestCardProvider(PaymentProvider):
             body, _header(headers, SIGNATURE_HEADER), secret=secret, tolerance_seconds=tolerance_seconds
         )
         try:
-            payload = json.loads(body)
-            data = payload.get("data") or {}
-            return WebhookNotification(
-                event_id=str(payload["id"]),
-                event_type=str(payload["type"]),
-                provider_payment_id=str(data.get("payment_id") or ""),
-                provider_refund_id=str(data.get("refund_id") or ""),
-                failure_code=str(data.get("failure_code") or ""),
-                failure_message=str(data.get("failure_message") or ""),
-                payload=payload,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # Standard JSON only: NaN and ±Infinity cannot be stored (jsonb) and never come from
+            # a real provider; nesting too deep for the parser is refused, not a 500.
+            payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except (ValueError, RecursionError) as exc:
             raise InvalidWebhook(f"the body is not a test-provider event: {exc}") from None
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict) or not isinstance(data, dict | None):
+            raise InvalidWebhook("the body is not a test-provider event: not an object with object data")
+        event_id, event_type = payload.get("id"), payload.get("type")
+        if (
+            isinstance(event_id, bool)
+            or not isinstance(event_id, str | int)
+            or not isinstance(event_type, str)
+        ):
+            raise InvalidWebhook("the body is not a test-provider event: id and type are required")
+        data = data or {}
+        return WebhookNotification(
+            event_id=str(event_id),
+            event_type=event_type,
+            provider_payment_id=_text(data.get("payment_id")),
+            reference=_text(data.get("reference")) or _reference_of(_text(data.get("payment_id"))),
+            provider_refund_id=_text(data.get("refund_id")),
+            failure_code=_text(data.get("failure_code")),
+            failure_message=_text(data.get("failure_message")),
+            payload=payload,
+        )
 
     # -- helpers for tests and the payments_test_webhook command ---------------------------
     @staticmethod
     def payment_id_for(reference: str) -> str:
         """Deterministic: charging the same reference twice names the same provider payment."""
-        return f"test_pi_{uuid.UUID(reference).hex}"
+        return f"{_PAYMENT_ID_PREFIX}{uuid.UUID(reference).hex}"
 
     @staticmethod
     def webhook(
@@ -134,9 +148,43 @@ class TestCardProvider(PaymentProvider):
         return body, {SIGNATURE_HEADER: header, "Content-Type": "application/json"}
 
 
+_PAYMENT_ID_PREFIX = "test_pi_"
+
+
+def _reference_of(provider_payment_id: str) -> str:
+    """The reference (our payment id) a test-provider payment id was made from, or ""."""
+    if not provider_payment_id.startswith(_PAYMENT_ID_PREFIX):
+        return ""
+    try:
+        return str(uuid.UUID(hex=provider_payment_id.removeprefix(_PAYMENT_ID_PREFIX)))
+    except ValueError:
+        return ""
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not standard JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def _text(value: Any) -> str:
+    """A field the event may carry as a string; anything else (a list, an object) is absent."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def _card_number(payment_method: str) -> str:
     number = "".join(str(payment_method).split()).replace("-", "")
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    # ASCII digits only: str.isdigit() also accepts "４２…" and "٤٢…", which int() reads as digits.
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         raise InvalidPaymentMethod("Enter a card number of 12 to 19 digits.")
     if not _luhn_valid(number):
         raise InvalidPaymentMethod("This card number is not valid.")

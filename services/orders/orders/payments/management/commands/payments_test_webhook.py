@@ -11,6 +11,7 @@ and idempotency as one arriving at /api/v1/payments/webhooks/test/.
 from __future__ import annotations
 
 import shlex
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,10 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, payment_id: str, fail: bool, code: str, print_only: bool, url: str, **options
     ):
+        try:
+            payment_id = str(uuid.UUID(payment_id))
+        except ValueError:
+            raise CommandError(f"{payment_id!r} is not a payment id (a UUID)") from None
         payment = Payment.objects.filter(id=payment_id, provider=TestCardProvider.name).first()
         if payment is None:
             raise CommandError(f"no test-provider payment {payment_id}")
@@ -43,7 +48,8 @@ class Command(BaseCommand):
         body, headers = TestCardProvider.webhook(
             "payment.failed" if fail else "payment.succeeded",
             secret=settings.ORDERS["PAYMENT_WEBHOOK_SECRET"],
-            provider_payment_id=payment.provider_payment_id,
+            # A payment whose charge call failed does not know its provider id yet.
+            provider_payment_id=payment.provider_payment_id or TestCardProvider.payment_id_for(payment_id),
             **extra,
         )
         if print_only:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             return
         try:
             result = products_rebuild(rows=rows, exported_at=started_at)
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
             raise CommandError(f"a product row is malformed: {exc!r}") from exc
         self.stdout.write(
             self.style.SUCCESS(
@@ -56,6 +57,11 @@ class Command(BaseCommand):
 
 def _read_file(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8").strip()
-    if text.startswith("["):
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = (
+        json.loads(text)
+        if text.startswith("[")
+        else [json.loads(line) for line in text.splitlines() if line.strip()]
+    )
+    if not all(isinstance(row, dict) for row in rows):
+        raise ValueError(f"{path}: every product row must be a JSON object")
+    return rows
