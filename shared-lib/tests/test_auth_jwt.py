@@ -202,3 +202,32 @@ def test_verified_cache_size_comes_from_settings(token_factory, settings):
     for _ in range(3):
         verify_access_token(token_factory.access_token())
     assert len(verified_tokens) == 2
+
+
+@pytest.mark.django_db
+def test_verification_costs_no_query_and_no_network_call_per_request(
+    api_client, token_factory, jwks_server, django_assert_num_queries, monkeypatch, settings
+):
+    """Once the key set is cached, verifying tokens (new ones included, so the RSA path runs)
+    opens no socket and runs no query: the network is switched off to prove it."""
+    import socket
+
+    settings.SERVICEKIT = {
+        **settings.SERVICEKIT,
+        "JWT": {**settings.SERVICEKIT["JWT"], "REVOCATION_SYNC_SECONDS": 300},
+    }
+    warm = token_factory.access_token("9b2f7a4e-0000-4000-8000-00000000000a")
+    assert whoami(api_client, f"Bearer {warm}").status_code == 200  # fetches the JWKS, syncs revocations
+    fetches = jwks_server.fetch_count
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("verification opened a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    tokens = [token_factory.access_token(f"9b2f7a4e-0000-4000-8000-0000000001{n:02d}") for n in range(20)]
+    with django_assert_num_queries(0):
+        answers = [whoami(api_client, f"Bearer {token}") for token in tokens * 2]  # new, then cached
+
+    assert [answer.status_code for answer in answers] == [200] * 40
+    assert jwks_server.fetch_count == fetches
