@@ -120,3 +120,12 @@ def test_empty_gunicorn_variables_count_as_unset(monkeypatch):
     assert config["bind"] == "0.0.0.0:8000"
     assert 1 <= config["workers"] <= 4
     assert config["timeout"] == 30 and config["loglevel"] == "info"
+
+
+def test_the_test_database_name_can_be_moved_aside(monkeypatch, tmp_path):
+    from servicekit.settings import service_settings
+
+    assert service_settings("svc", base_dir=tmp_path)["DATABASES"]["default"]["TEST"]["NAME"] == "test_svc"
+    monkeypatch.setenv("DB_TEST_NAME", "test_svc_second_run")
+    moved = service_settings("svc", base_dir=tmp_path)["DATABASES"]["default"]["TEST"]["NAME"]
+    assert moved == "test_svc_second_run"

@@ -24,6 +24,7 @@ DEFAULTED = {
     "DB_SCHEMA": "defaults to the service name, the schema db_bootstrap.py creates",
     "DB_CONNECT_TIMEOUT": "tuning; the default suits every form",
     "DB_CONN_MAX_AGE": "tuning; the default suits every form",
+    "DB_TEST_NAME": "tests only",
     "CACHE_KEY_PREFIX": "defaults to the service name",
     "CACHE_TIMEOUT": "tuning",
     "SESSION_COOKIE_SECURE": "on by default when DJANGO_ENV=production",

@@ -85,7 +85,8 @@ def database_settings(service: str, env: environ.Env) -> dict[str, Any]:
     options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     db["CONN_HEALTH_CHECKS"] = True
-    db["TEST"] = {"NAME": f"test_{service}"}
+    # Tests create this database; a second run of the same suite beside the first needs its own.
+    db["TEST"] = {"NAME": env.str("DB_TEST_NAME", default=f"test_{service}")}
     db["SCHEMA"] = schema
     return {"default": db}
 
