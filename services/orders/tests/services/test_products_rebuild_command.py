@@ -128,3 +128,18 @@ def test_an_export_of_the_wrong_shape_is_a_command_error(settings, body):
 
     product.refresh_from_db()
     assert product.deleted_at is None
+
+
+def test_an_empty_export_is_refused_unless_allowed(tmp_path):
+    live = ProductFactory()
+    empty = tmp_path / "products.json"
+    empty.write_text("[]")
+
+    with pytest.raises(CommandError, match="--allow-empty"):
+        call_command("products_rebuild", "--file", str(empty), stdout=StringIO())
+    live.refresh_from_db()
+    assert live.deleted_at is None
+
+    call_command("products_rebuild", "--file", str(empty), "--allow-empty", stdout=StringIO())
+    live.refresh_from_db()
+    assert live.deleted_at is not None

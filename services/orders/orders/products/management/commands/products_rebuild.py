@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from orders.products.export import ExportUnavailable, fetch_export
+from orders.products.models import Product
 from orders.products.services import products_rebuild
 
 
@@ -33,14 +34,34 @@ class Command(BaseCommand):
         )
         source.add_argument("--file", type=Path, help="a JSON array of product rows, or JSON lines")
         parser.add_argument("--dry-run", action="store_true", help="read and check the rows, write nothing")
+        parser.add_argument(
+            "--allow-empty",
+            action="store_true",
+            help="accept an export with no products (it marks every product deleted)",
+        )
 
-    def handle(self, *args: Any, url: str | None, file: Path | None, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        url: str | None,
+        file: Path | None,
+        dry_run: bool,
+        allow_empty: bool = False,
+        **options: Any,
+    ) -> None:
         started_at = timezone.now()
         try:
             rows = _read_file(file) if file else list(fetch_export(url))
         except (ExportUnavailable, OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"read {len(rows)} products")
+        # An empty export from a misconfigured URL or an empty file would delete the whole
+        # read model (and so every cart line): only on purpose.
+        if not rows and not allow_empty and Product.objects.filter(deleted_at__isnull=True).exists():
+            raise CommandError(
+                "the export has no products, which would mark every product deleted; "
+                "check the source, or pass --allow-empty if that is really what catalog holds"
+            )
         if dry_run:
             self.stdout.write("dry run: nothing written")
             return
