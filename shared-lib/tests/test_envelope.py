@@ -192,3 +192,23 @@ def test_every_service_parses_json_with_the_envelope_parser(client):
     response = client.post("/api/v1/test/echo/", b"[" * 100_000, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_paginated_response_serializes_one_page_into_the_list_envelope(rf):
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    from servicekit.envelope.pagination import paginated_response
+
+    class Row(serializers.Serializer):
+        n = serializers.IntegerField()
+
+    request = Request(rf.get("/items/", {"page": 2, "page_size": 2}))
+    response = paginated_response(
+        queryset=[{"n": n} for n in range(5)], serializer_class=Row, request=request, view=None
+    )
+
+    assert response.data["data"] == [{"n": 2}, {"n": 3}]
+    pagination = response.data["meta"]["pagination"]
+    assert (pagination["page"], pagination["page_size"], pagination["count"]) == (2, 2, 5)
+    assert "page=3" in pagination["next"] and pagination["previous"]

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from identity.authentication import IdentityJWTAuthentication
@@ -50,14 +47,6 @@ class StrictSerializer(serializers.Serializer):
                     {field: ["This field cannot be set here."] for field in unknown}
                 )
         return super().to_internal_value(data)
-
-
-def paginated_response(
-    *, queryset: QuerySet, serializer_class: type[serializers.BaseSerializer], request: Request, view: APIView
-) -> Response:
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 def query_filters(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.serializers import Serializer
-from rest_framework.views import APIView
 
 from servicekit.auth import Principal
-from servicekit.envelope.pagination import EnvelopePagination
 
 
 def principal_of(request: Request) -> Principal:
@@ -37,11 +32,3 @@ def user_id_of(request: Request) -> uuid.UUID:
         return uuid.UUID(str(request.user.id))
     except (AttributeError, ValueError):
         raise PermissionDenied("These credentials do not belong to a user.") from None
-
-
-def paginated_response(
-    *, request: Request, view: APIView, queryset: Any, serializer_class: type[Serializer]
-) -> Response:
-    paginator = EnvelopePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -72,3 +74,10 @@ class EnvelopePagination(PageNumberPagination):
                 },
             },
         }
+
+
+def paginated_response(*, queryset: Any, serializer_class: type[Any], request: Any, view: Any) -> Response:
+    """One page of ``queryset``, serialized, as the list envelope (the page and its links)."""
+    paginator = EnvelopePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -10,10 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from identity.accounts.selectors import user_for_principal
-from identity.apibase import InternalApi, UserSessionApi, paginated_response
+from identity.apibase import InternalApi, UserSessionApi
 from identity.apikeys.models import ApiKey
 from identity.apikeys.selectors import api_key_get, api_key_list
 from identity.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
+from servicekit.envelope.pagination import paginated_response
 
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_SCOPES = 32

@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import lister_of, paginated_response, principal_of, user_id_of
+from orders.api import lister_of, principal_of, user_id_of
 from orders.money import MoneyField
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
@@ -24,6 +24,7 @@ from orders.ordering.services import (
 )
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import ApplicationError, NotFound
+from servicekit.envelope.pagination import paginated_response
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces

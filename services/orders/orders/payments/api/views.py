@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import lister_of, paginated_response, user_id_of
+from orders.api import lister_of, user_id_of
 from orders.money import MoneyField
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
@@ -18,6 +18,7 @@ from orders.payments.selectors import payment_get, payment_list
 from orders.payments.services import payment_create, payment_webhook_receive, refund_retry
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
+from servicekit.envelope.pagination import paginated_response
 
 
 @extend_schema_serializer(component_name="Payment")
