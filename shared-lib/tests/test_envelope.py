@@ -212,3 +212,24 @@ def test_paginated_response_serializes_one_page_into_the_list_envelope(rf):
     pagination = response.data["meta"]["pagination"]
     assert (pagination["page"], pagination["page_size"], pagination["count"]) == (2, 2, 5)
     assert "page=3" in pagination["next"] and pagination["previous"]
+
+
+def test_query_filters_treat_empty_parameters_as_absent(rf):
+    from rest_framework import serializers
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.request import Request
+
+    from servicekit.params import query_filters
+
+    class Filters(serializers.Serializer):
+        active = serializers.BooleanField(required=False)
+        size = serializers.IntegerField(required=False)
+
+    request = Request(rf.get("/items/?active=&size=%20&unknown=x"))
+    assert query_filters(Filters, request) == {}  # an absent boolean stays absent, not False
+    assert query_filters(Filters, Request(rf.get("/items/?size=3&active=true"))) == {
+        "size": 3,
+        "active": True,
+    }
+    with pytest.raises(ValidationError):
+        query_filters(Filters, Request(rf.get("/items/?size=many")))

@@ -53,15 +53,6 @@ def operations(**views: type[APIView]) -> Callable[..., HttpResponseBase]:
     return view
 
 
-def present_params(request: Request) -> dict[str, str]:
-    """The query parameters that have a value (the last one of each name).
-
-    ``?category=&min_price=`` (what a form sends for its unset fields) means the same as
-    leaving those parameters out, never a validation error.
-    """
-    return {key: value for key, value in request.query_params.items() if value.strip()}
-
-
 def enveloped(payload: dict[str, Any], status: int = 200) -> Response:
     """A response whose body already is ``{"data": …, "meta": {…}}`` (the renderer adds request_id)."""
     response = Response(payload, status=status)

@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from identity.authentication import IdentityJWTAuthentication
@@ -47,11 +46,3 @@ class StrictSerializer(serializers.Serializer):
                     {field: ["This field cannot be set here."] for field in unknown}
                 )
         return super().to_internal_value(data)
-
-
-def query_filters(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    """Validated query-string filters. A plain dict, so an absent boolean stays absent
-    (DRF reads a missing checkbox in a QueryDict as False)."""
-    serializer = serializer_class(data=request.query_params.dict())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

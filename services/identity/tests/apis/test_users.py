@@ -41,6 +41,13 @@ def test_search_filters_and_ordering_come_from_the_query_string(staff_user_clien
     assert ordered == sorted(ordered, reverse=True) and len(ordered) == 4
 
 
+def test_empty_filters_mean_no_filter(staff_user_client):
+    UserFactory(email="grace@example.com", is_active=False)
+    response = staff_user_client.get(f"{USERS}?search=&role=&is_active=&ordering=")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["data"]) == 2  # the staff caller and grace, inactive included
+
+
 def test_invalid_filters_are_validation_errors(staff_user_client):
     response = staff_user_client.get(USERS, {"role": "root", "ordering": "password"})
     assert response.status_code == 400

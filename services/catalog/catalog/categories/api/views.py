@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload, present_params
+from catalog.api import enveloped, paginated_payload
 from catalog.cache import cached
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
@@ -19,6 +19,7 @@ from catalog.categories.services import category_create, category_delete, catego
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
 from servicekit.auth.permissions import IsStaff
+from servicekit.params import present_params
 
 
 def category_representation(category: Category) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload, present_params
+from catalog.api import enveloped, paginated_payload
 from catalog.cache import audience_of, cached
 from catalog.categories.selectors import category_get_by_id_or_slug
 from catalog.limits import MAX_INT
@@ -41,6 +41,7 @@ from catalog.products.services import (
 )
 from servicekit.auth.permissions import HasInternalToken, HasRole, principal_of
 from servicekit.envelope.renderers import ENVELOPED_ATTR
+from servicekit.params import present_params
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
 

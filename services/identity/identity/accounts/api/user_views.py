@@ -14,8 +14,8 @@ from identity.accounts.api.serializers import UserOutputSerializer
 from identity.accounts.models import Role
 from identity.accounts.permissions import IsCurrentStaff
 from identity.accounts.selectors import USER_ORDERINGS, user_for_principal, user_get, user_list
-from identity.apibase import query_filters
 from servicekit.envelope.pagination import paginated_response
+from servicekit.params import query_filters
 
 ORDERING_CHOICES = [*USER_ORDERINGS, *(f"-{field}" for field in USER_ORDERINGS)]
 

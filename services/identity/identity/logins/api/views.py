@@ -11,12 +11,13 @@ from rest_framework.views import APIView
 
 from identity.accounts.permissions import IsCurrentStaff
 from identity.accounts.selectors import user_for_principal, user_get
-from identity.apibase import InternalApi, query_filters
+from identity.apibase import InternalApi
 from identity.logins.models import LoginAttempt, Outcome
 from identity.logins.selectors import login_attempt_list
 from identity.logins.services import LoginContext, account_unlock, login_authenticate
 from servicekit.envelope.pagination import paginated_response
 from servicekit.observability.middleware import client_ip_from
+from servicekit.params import query_filters
 
 
 class LoginAttemptOutputSerializer(serializers.ModelSerializer):
