@@ -25,6 +25,7 @@ from orders.ordering.services import (
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.params import query_filters
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
@@ -151,14 +152,13 @@ class OrderListApi(APIView):
         description="Your orders, newest first; staff see every customer's.",
     )
     def get(self, request):
-        filters = OrderListApi.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = query_filters(OrderListApi.FilterSerializer, request)
         orders = order_list(
             principal=lister_of(request),
-            statuses=filters.validated_data.get("status", []),
-            placed_from=filters.validated_data.get("placed_from"),
-            placed_to=filters.validated_data.get("placed_to"),
-            user_id=filters.validated_data.get("user_id"),
+            statuses=filters.get("status", []),
+            placed_from=filters.get("placed_from"),
+            placed_to=filters.get("placed_to"),
+            user_id=filters.get("user_id"),
         )
         return paginated_response(
             request=request, view=self, queryset=orders, serializer_class=OrderListApi.OutputSerializer

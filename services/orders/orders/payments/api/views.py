@@ -19,6 +19,7 @@ from orders.payments.services import payment_create, payment_webhook_receive, re
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.params import query_filters
 
 
 @extend_schema_serializer(component_name="Payment")
@@ -126,9 +127,8 @@ class PaymentListApi(APIView):
         responses=PaymentOutputSerializer(many=True),
     )
     def get(self, request):
-        filters = PaymentListApi.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        payments = payment_list(principal=lister_of(request), **filters.validated_data)
+        filters = query_filters(PaymentListApi.FilterSerializer, request)
+        payments = payment_list(principal=lister_of(request), **filters)
         return paginated_response(
             request=request, view=self, queryset=payments, serializer_class=PaymentListApi.OutputSerializer
         )
