@@ -9,7 +9,6 @@ import time
 import pytest
 
 from servicekit.auth import (
-    forget_verified_tokens,
     jwks_cache,
     verified_tokens,
     verify_access_token,
@@ -174,16 +173,6 @@ def test_a_cached_token_needs_the_key_set(token_factory, jwks_server):
     with pytest.raises(ApplicationError) as raised:
         verify_access_token(token)
     assert raised.value.status_code == 503
-
-
-def test_forget_verified_tokens_drops_one_users_principals(token_factory):
-    mine, theirs = "user-1", "user-2"
-    tokens = [token_factory.access_token(mine) for _ in range(3)] + [token_factory.access_token(theirs)]
-    for token in tokens:
-        verify_access_token(token)
-    assert len(verified_tokens) == 4
-    assert forget_verified_tokens(mine) == 3
-    assert len(verified_tokens) == 1
 
 
 def test_principal_from_token(token_factory):

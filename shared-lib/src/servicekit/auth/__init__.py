@@ -9,7 +9,7 @@ from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthenticati
 from servicekit.auth.jwks import JWKSCache, jwks_cache
 from servicekit.auth.permissions import HasInternalToken, HasRole, HasScope, IsOwnerOrStaff, IsStaff
 from servicekit.auth.principal import Principal
-from servicekit.auth.tokens import forget_verified_tokens, verified_tokens, verify_access_token
+from servicekit.auth.tokens import verified_tokens, verify_access_token
 
 __all__ = [
     "ApiKeyAuthentication",
@@ -22,7 +22,6 @@ __all__ = [
     "JWTAuthentication",
     "Principal",
     "forget_api_key",
-    "forget_verified_tokens",
     "jwks_cache",
     "resolve_api_key",
     "verified_tokens",

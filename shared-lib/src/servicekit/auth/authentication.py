@@ -15,9 +15,9 @@ from rest_framework.request import Request
 
 from servicekit.auth.api_keys import forget_api_key, invalid_api_key, resolve_api_key
 from servicekit.auth.principal import Principal
-from servicekit.auth.tokens import forget_verified_tokens, invalid, verify_access_token
+from servicekit.auth.tokens import invalid, verify_access_token
 
-__all__ = ["ApiKeyAuthentication", "JWTAuthentication", "forget_api_key", "forget_verified_tokens"]
+__all__ = ["ApiKeyAuthentication", "JWTAuthentication", "forget_api_key"]
 
 AuthResult = tuple[Principal, Mapping[str, Any]]
 

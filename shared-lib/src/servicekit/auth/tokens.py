@@ -87,11 +87,6 @@ def unless_revoked(principal: Principal) -> Principal:
     return principal
 
 
-def forget_verified_tokens(user_id: str) -> int:
-    """Drop this process's cached principals of ``user_id`` (e.g. after a role change)."""
-    return verified_tokens.forget_user(str(user_id))
-
-
 def _checked_kid(token: str, algorithms: list[str]) -> str:
     try:
         header = jwt.get_unverified_header(token)

@@ -70,14 +70,6 @@ class VerifiedTokenCache:
         with self._lock:
             self._entries.pop(digest, None)
 
-    def forget_user(self, user_id: str) -> int:
-        """Drop every cached principal of ``user_id``; returns how many were dropped."""
-        with self._lock:
-            doomed = [key for key, entry in self._entries.items() if entry.principal.id == user_id]
-            for key in doomed:
-                del self._entries[key]
-        return len(doomed)
-
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
