@@ -38,6 +38,8 @@ SERVICES = {
 
 _PORT = r"[0-9]{1,5}"
 _HOST_PORT = rf"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):{_PORT}"
+_UNIX_PATH = r"unix:/[A-Za-z0-9._/+@-]+"
+_UPSTREAM = rf"{_HOST_PORT}|{_UNIX_PATH}"
 _RATE = r"[0-9]+r/[sm]"
 _COUNT = r"[0-9]+"
 _SIZE = r"[0-9]+[kKmMgG]?"
@@ -49,7 +51,9 @@ _ADDRESS = r"[0-9A-Fa-f.:]+(?:/[0-9]{1,3})?"
 # the nginx config verbatim, so each is checked against its pattern first.
 SETTINGS: dict[str, tuple[str, str]] = {
     "GATEWAY_PORT": ("8080", _PORT),
-    **{f"{name.upper()}_UPSTREAM": (f"127.0.0.1:{port}", _HOST_PORT) for name, port in SERVICES.items()},
+    # host:port, or unix:/path of a socket on this host; the default is the native port, or the
+    # service's socket in SERVICE_SOCKET_DIR when that is set (see upstream_defaults).
+    **{f"{name.upper()}_UPSTREAM": (f"127.0.0.1:{port}", _UPSTREAM) for name, port in SERVICES.items()},
     "GATEWAY_RATE_GENERAL": ("50r/s", _RATE),
     "GATEWAY_BURST_GENERAL": ("100", _COUNT),
     "GATEWAY_RATE_AUTH": ("5r/s", _RATE),
@@ -82,15 +86,28 @@ class ConfigError(Exception):
     pass
 
 
+def upstream_defaults(env: Mapping[str, str]) -> dict[str, str]:
+    """Natively every web process also listens on ``$SERVICE_SOCKET_DIR/<service>.sock``
+    (servicekit's gunicorn config): with the directory set, the gateway proxies to those. The
+    directory must be absolute (a relative one fails the upstream pattern, naming it)."""
+    directory = (env.get("SERVICE_SOCKET_DIR") or "").strip()
+    if not directory:
+        return {}
+    return {f"{name.upper()}_UPSTREAM": f"unix:{directory}/{name}.sock" for name in SERVICES}
+
+
 def read_settings(env: Mapping[str, str]) -> dict[str, str]:
     """The SETTINGS values from ``env`` (unset or empty means the default), all validated."""
     values, problems = {}, []
-    for name, (default, pattern) in SETTINGS.items():
+    defaults = upstream_defaults(env)
+    for name, (native_default, pattern) in SETTINGS.items():
+        default = defaults.get(name, native_default)
         value = (env.get(name) or default).strip()
         items = [item.strip() for item in value.split(",") if item.strip()] if name in LISTS else [value]
         bad = [item for item in items if not re.fullmatch(pattern, item)]
         if bad:
-            problems.append(f"{name}={value!r}: {', '.join(map(repr, bad))} does not match {pattern}")
+            source = " (from SERVICE_SOCKET_DIR)" if name in defaults and not env.get(name) else ""
+            problems.append(f"{name}={value!r}{source}: {', '.join(map(repr, bad))} does not match {pattern}")
         values[name] = ",".join(items)
     if problems:
         raise ConfigError("invalid gateway settings:\n  " + "\n  ".join(problems))

@@ -62,9 +62,13 @@ class Platform:
         gunicorn_workers: int = 2,
         env: dict[str, str] | None = None,
         runner: str = "entrypoints",
+        upstreams: str = "unix",
     ) -> None:
         """``runner``: "entrypoints" starts each process itself; "procfile" runs the Procfile
-        under honcho, exactly as ``make run`` does (every service, every process type)."""
+        under honcho, exactly as ``make run`` does (every service, every process type).
+        ``upstreams``: "unix" (the gateway reaches each service over its unix socket, as in
+        ``make run``) or "tcp" (over its port, as between containers)."""
+        assert upstreams in ("unix", "tcp"), upstreams
         self.services = services or list(SERVICES)
         self.processes = processes
         self.tag = uuid.uuid4().hex[:8]
@@ -76,6 +80,8 @@ class Platform:
         self.extra_env = env or {}
         self.gunicorn_workers = gunicorn_workers
         self.runner = runner
+        self.upstreams = upstreams
+        self.socket_dir = self.workdir / "run"
         self.children: dict[str, subprocess.Popen] = {}
         self.has_vhost = False
 
@@ -149,11 +155,18 @@ class Platform:
     def log(self, name: str) -> str:
         return (self.workdir / "logs" / f"{name}.log").read_text(errors="replace")
 
+    def base_env(self) -> dict[str, str]:
+        """The caller's environment minus what would point this platform at another one's sockets."""
+        env = {key: value for key, value in os.environ.items() if key != "SERVICE_SOCKET_DIR"}
+        if self.upstreams == "unix":
+            env["SERVICE_SOCKET_DIR"] = str(self.socket_dir)
+        return env
+
     def env_for(self, service: str) -> dict[str, str]:
         broker_vhost = self.vhost if self.has_vhost else "%2F"
         identity = f"http://127.0.0.1:{self.ports['identity']}"
         return {
-            **os.environ,
+            **self.base_env(),
             "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
             "DJANGO_ENV": "development",
             "LOG_FORMAT": "json",
@@ -170,9 +183,13 @@ class Platform:
         }
 
     def gateway_env(self) -> dict[str, str]:
-        upstreams = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{port}" for name, port in self.ports.items()}
+        # unix: render.py derives every upstream from SERVICE_SOCKET_DIR, as in `make run`.
+        upstreams = {
+            f"{name.upper()}_UPSTREAM": f"127.0.0.1:{port}" if self.upstreams == "tcp" else ""
+            for name, port in self.ports.items()
+        }
         return {
-            **os.environ,
+            **self.base_env(),
             **upstreams,
             "GATEWAY_PORT": str(self.gateway_port),
             "GATEWAY_PREFIX": str(self.workdir / "gateway"),

@@ -1,6 +1,6 @@
 """A real nginx (started by gateway/run.sh) in front of real services, once per session.
 
-identity and catalog run as real gunicorn processes; orders, builds and analytics point at
+identity and catalog run as real gunicorn processes (catalog behind its unix socket); orders, builds and analytics point at
 free ports where nothing listens (502), messaging at a socket that accepts connections and
 never answers (504). Every port is picked free; everything is stopped by PID at the end.
 ``limited_gateway`` is a second nginx on its own, with a general rate low enough to hit.
@@ -157,8 +157,12 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("gateway")
     blackhole = socket.create_server(("127.0.0.1", 0), backlog=64)  # accepts, never answers
     ports = {name: free_port() for name in RUNNING_SERVICES}
+    # catalog is reached over its unix socket (SERVICE_SOCKET_DIR), as every native run does;
+    # identity over TCP, as containers are: both kinds of upstream go through the real nginx.
+    socket_dir = tmp / "run"
     upstreams = {
-        **{name: f"127.0.0.1:{port}" for name, port in ports.items()},
+        "identity": f"127.0.0.1:{ports['identity']}",
+        "catalog": f"unix:{socket_dir / 'catalog.sock'}",
         "orders": f"127.0.0.1:{free_port()}",
         "builds": f"127.0.0.1:{free_port()}",
         "analytics": f"127.0.0.1:{free_port()}",
@@ -171,7 +175,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         upstreams=upstreams,
         media_roots={name: tmp / f"{name}-media" for name in RUNNING_SERVICES},
     )
-    base_env = {**os.environ, "PYTHON": sys.executable}
+    # A socket directory in the outer environment (a shell of `make run`'s) is not ours to use.
+    base_env = {k: v for k, v in os.environ.items() if k != "SERVICE_SOCKET_DIR"} | {"PYTHON": sys.executable}
     try:
         for name, port in ports.items():
             env = {
@@ -183,6 +188,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                 "LOG_FORMAT": "json",
                 "WAIT_TIMEOUT_SECONDS": "20",
                 "MEDIA_ROOT": str(stack.media_roots[name]),
+                **({"SERVICE_SOCKET_DIR": str(socket_dir)} if name == "catalog" else {}),
             }
             stack.media_roots[name].mkdir()
             # gunicorn's control socket is one path per user: leave it to a running platform.

@@ -48,9 +48,28 @@ def test_compose_style_upstreams_and_origins(tmp_path):
     assert "set_real_ip_from 10.0.0.0/8;" in text
 
 
+def test_a_socket_dir_points_every_upstream_at_its_unix_socket(tmp_path):
+    env = {"SERVICE_SOCKET_DIR": "/srv/platform/run", "ORDERS_UPSTREAM": "127.0.0.1:9003"}
+    conf = render.render(tmp_path, env=env)
+    render.check(conf, env={})
+    text = rendered_text(tmp_path)
+    assert "server unix:/srv/platform/run/identity.sock;" in text
+    assert "server unix:/srv/platform/run/analytics.sock;" in text
+    assert "server 127.0.0.1:9003;" in text  # an explicit upstream still wins
+
+
+def test_a_socket_dir_nginx_cannot_take_is_refused_by_name(tmp_path):
+    with pytest.raises(render.ConfigError, match=r"CATALOG_UPSTREAM=.*\(from SERVICE_SOCKET_DIR\)"):
+        render.render(tmp_path, env={"SERVICE_SOCKET_DIR": "/my run dir"})
+    with pytest.raises(render.ConfigError, match=r"\(from SERVICE_SOCKET_DIR\)"):
+        render.render(tmp_path, env={"SERVICE_SOCKET_DIR": "var/run"})  # relative
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
+        ("CATALOG_UPSTREAM", "unix:relative.sock"),
+        ("CATALOG_UPSTREAM", "unix:/run/x.sock; evil"),
         ("GATEWAY_RATE_AUTH", "5r/s; evil"),
         ("GATEWAY_MAX_BODY", "1 m"),
         ("CATALOG_UPSTREAM", "catalog"),

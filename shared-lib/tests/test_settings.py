@@ -117,9 +117,63 @@ def test_empty_gunicorn_variables_count_as_unset(monkeypatch):
     for name in ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "GUNICORN_LOG_LEVEL"):
         monkeypatch.setenv(name, "")
     config = runpy.run_path(gunicorn_config.__file__)
-    assert config["bind"] == "0.0.0.0:8000"
+    assert config["bind"] == ["0.0.0.0:8000"]
     assert 1 <= config["workers"] <= 4
     assert config["timeout"] == 30 and config["loglevel"] == "info"
+
+
+def _gunicorn_config(monkeypatch, **env: str) -> dict:
+    import runpy
+
+    from servicekit import gunicorn_config
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(gunicorn_config.__file__)
+
+
+def test_a_socket_dir_adds_a_unix_socket_beside_the_tcp_bind(monkeypatch, tmp_path):
+    config = _gunicorn_config(
+        monkeypatch,
+        GUNICORN_BIND="127.0.0.1:8002",
+        SERVICE_NAME="catalog",
+        SERVICE_SOCKET_DIR=str(tmp_path / "run"),
+    )
+    assert config["bind"] == ["127.0.0.1:8002", f"unix:{tmp_path / 'run' / 'catalog.sock'}"]
+    assert (tmp_path / "run").is_dir()  # made for gunicorn, which would not
+
+
+def test_a_stale_socket_is_left_for_gunicorn_to_replace(monkeypatch, tmp_path):
+    import socket
+
+    path = tmp_path / "catalog.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))  # closed without listening: nothing answers on it any more
+    config = _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(tmp_path))
+    assert config["bind"][-1] == f"unix:{path}"
+
+
+def test_a_socket_another_server_listens_on_is_refused(monkeypatch, tmp_path):
+    import socket
+
+    path = tmp_path / "catalog.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen()
+        with pytest.raises(SystemExit, match="already serving"):
+            _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(tmp_path))
+    assert path.exists()  # the live server's socket was not touched
+
+
+def test_a_relative_socket_dir_is_refused(monkeypatch):
+    with pytest.raises(SystemExit, match="absolute path"):
+        _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR="var/run")
+
+
+def test_a_socket_path_too_long_for_the_kernel_is_refused(monkeypatch, tmp_path):
+    deep = tmp_path / ("d" * 120)
+    with pytest.raises(SystemExit, match="longer than 107 bytes"):
+        _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(deep))
 
 
 def test_the_test_database_name_can_be_moved_aside(monkeypatch, tmp_path):

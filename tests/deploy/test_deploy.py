@@ -43,6 +43,7 @@ DEFAULTED = {
     "JWT_REVOCATION_SYNC_SECONDS": "tuning",
     "API_KEY_CACHE_SECONDS": "tuning",
     "GUNICORN_BIND": "derived from PORT, which the image sets",
+    "SERVICE_SOCKET_DIR": "native runs only: containers reach each other over TCP, not a shared socket",
     "GUNICORN_WORKER_CLASS": "sync workers, chosen by benchmark (bench/)",
     "GUNICORN_THREADS": "sync workers, chosen by benchmark (bench/)",
     "GUNICORN_LOG_LEVEL": "tuning",

@@ -44,6 +44,12 @@ def test_the_procfile_runs_the_whole_platform_and_ctrl_c_stops_it():
         # The web processes listen on loopback only: the gateway is the way in.
         for service in SERVICES:
             assert _listen_addresses(platform.ports[service]) == {"127.0.0.1"}, service
+        # ... and over its unix socket, which the gateway proxies to natively.
+        sockets = {service: platform.socket_dir / f"{service}.sock" for service in SERVICES}
+        gateway_conf = (platform.workdir / "gateway" / "nginx.conf").read_text()
+        for service, path in sockets.items():
+            assert path.is_socket(), service
+            assert f"server unix:{path};" in gateway_conf, service
 
         log = platform.log("honcho")
         for service in SERVICES:
@@ -58,5 +64,6 @@ def test_the_procfile_runs_the_whole_platform_and_ctrl_c_stops_it():
         while any(_listening(port) for port in ports) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not [port for port in ports if _listening(port)], "processes outlived Ctrl-C"
+        assert not [path for path in sockets.values() if path.exists()], "sockets outlived Ctrl-C"
     finally:
         platform.stop()

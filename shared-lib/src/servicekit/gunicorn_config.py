@@ -7,13 +7,51 @@ stable throughput, while gthread with keep-alive was bimodal (see bench/).
 import multiprocessing
 import os
 import shutil
+import socket
 from pathlib import Path
 
 from servicekit.entrypoint import TEMPORARY_METRICS_DIR_MARKER as _TEMPORARY_METRICS_DIR_MARKER
 from servicekit.observability.gunicorn import logconfig_dict as _logconfig_dict
 
+# sun_path holds 108 bytes with the terminating NUL.
+MAX_UNIX_SOCKET_PATH = 107
+
+
+def unix_socket_path(directory: str, service: str) -> str:
+    """``<directory>/<service>.sock``, made ready for gunicorn to bind; exits with a clear
+    message when the path cannot hold a socket or another process is serving on it (gunicorn
+    would silently unlink a live socket, cutting the gateway off from the other server)."""
+    if not os.path.isabs(directory):
+        # The entrypoint runs from the service's folder and the gateway from the repository's:
+        # a relative directory would name two different places.
+        raise SystemExit(f"SERVICE_SOCKET_DIR must be an absolute path, not {directory!r}")
+    path = os.path.join(directory, f"{service}.sock")
+    if len(path.encode()) > MAX_UNIX_SOCKET_PATH:
+        raise SystemExit(
+            f"SERVICE_SOCKET_DIR: {path} is longer than {MAX_UNIX_SOCKET_PATH} bytes, the limit of a "
+            "unix socket path; choose a shorter directory"
+        )
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.exists(path):
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(path)
+            except OSError:
+                pass  # stale, left by a process that died: gunicorn replaces it
+            else:
+                raise SystemExit(f"{path}: another {service} web process is already serving on this socket")
+    return path
+
+
 # An empty value (a line copied from .env.example) counts as unset.
-bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
+_tcp_bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
+# Natively (SERVICE_SOCKET_DIR set) the web process also listens on a unix socket, which the
+# gateway on the same host proxies to: sync workers close every connection, and a unix
+# socket's connect/accept costs far less CPU than loopback TCP's (docs/benchmarks.md).
+_socket_dir = os.environ.get("SERVICE_SOCKET_DIR")
+bind = [_tcp_bind]
+if _socket_dir:
+    bind.append("unix:" + unix_socket_path(_socket_dir, os.environ.get("SERVICE_NAME") or "service"))
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count(), 4))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
 threads = int(os.environ.get("GUNICORN_THREADS") or "1")
