@@ -325,6 +325,15 @@ def report(figures: dict, args: argparse.Namespace) -> None:
         f"control (anonymous vs anonymous) {cpu['control_b'] / cpu['control_a'] * 100 - 100:+.1f}% (noise)"
     )
     print("  (each process verifies a token once, then serves it from its verified-token cache)")
+    # CPU time read in one process is not subject to the drift that throughput is (the
+    # control pair shows what noise remains), so this is the direct reading of the target.
+    share = cpu["repeat_sight"] / request * 100
+    whole = cpu["jwt"] / request * 100 - 100
+    met = share <= 3 and whole <= 3
+    print(
+        f"  JWT verification cost target <= 3%: {'met' if met else 'NOT met'} "
+        f"(the check {share:.2f}% of a request, whole requests {whole:+.1f}%)"
+    )
 
 
 def main() -> int:

@@ -47,7 +47,7 @@ def unix_socket_path(directory: str, service: str) -> str:
 _tcp_bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or '8000'}"
 # Natively (SERVICE_SOCKET_DIR set) the web process also listens on a unix socket, which the
 # gateway on the same host proxies to: sync workers close every connection, and a unix
-# socket's connect/accept costs far less CPU than loopback TCP's (docs/benchmarks.md).
+# socket's connect/accept costs less CPU than loopback TCP's (docs/benchmarks.md).
 _socket_dir = os.environ.get("SERVICE_SOCKET_DIR")
 bind = [_tcp_bind]
 if _socket_dir:
