@@ -1,8 +1,8 @@
 """A real nginx (started by gateway/run.sh) in front of real services, once per session.
 
-identity and catalog run as real gunicorn processes (catalog behind its unix socket); orders, builds and analytics point at
-free ports where nothing listens (502), messaging at a socket that accepts connections and
-never answers (504). Every port is picked free; everything is stopped by PID at the end.
+identity and catalog run as real gunicorn processes (catalog reached over its unix socket);
+orders and builds point at free ports where nothing listens and analytics at a unix socket
+nothing created (502), messaging at a socket that accepts connections and never answers (504). Every port is picked free; everything is stopped by PID at the end.
 ``limited_gateway`` is a second nginx on its own, with a general rate low enough to hit.
 """
 
@@ -165,7 +165,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "catalog": f"unix:{socket_dir / 'catalog.sock'}",
         "orders": f"127.0.0.1:{free_port()}",
         "builds": f"127.0.0.1:{free_port()}",
-        "analytics": f"127.0.0.1:{free_port()}",
+        "analytics": f"unix:{socket_dir / 'analytics.sock'}",  # no such socket: a stopped native service
         "messaging": f"127.0.0.1:{blackhole.getsockname()[1]}",
     }
     stack = Stack(

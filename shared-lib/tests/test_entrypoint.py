@@ -2,6 +2,7 @@
 real (subprocesses against the real Postgres): waiting for the database, migrations, the
 Prometheus multi-process directory, and gunicorn's own log lines."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -339,26 +340,69 @@ def application(environ, start_response):
 """
 
 
-def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
-    entrypoint = Entrypoint(tmp_path, fake_gunicorn=False)
-    (tmp_path / "gunicorn.conf.py").write_text("from servicekit.gunicorn_config import *  # noqa: F403\n")
-    (tmp_path / "testsvc").mkdir()
-    (tmp_path / "testsvc" / "__init__.py").write_text("")
-    (tmp_path / "testsvc" / "wsgi.py").write_text(textwrap.dedent(WSGI_APP))
-    entrypoint.env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(SHARED_LIB)])
-    process = entrypoint.popen(
-        "web", GUNICORN_BIND="127.0.0.1:0", GUNICORN_WORKERS="3", LOG_FORMAT="json", GUNICORN_LOG_LEVEL="info"
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 30
-        while sum("Booting worker" in line for line in lines) < 3:
-            assert process.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "".join(lines)
+class RealWeb:
+    """``entrypoint.sh web`` on real gunicorn with servicekit's config, serving WSGI_APP; its
+    output collected as it comes."""
+
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        entrypoint = Entrypoint(tmp_path, fake_gunicorn=False)
+        (tmp_path / "gunicorn.conf.py").write_text("from servicekit.gunicorn_config import *  # noqa: F403\n")
+        (tmp_path / "testsvc").mkdir()
+        (tmp_path / "testsvc" / "__init__.py").write_text("")
+        (tmp_path / "testsvc" / "wsgi.py").write_text(textwrap.dedent(WSGI_APP))
+        entrypoint.env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(SHARED_LIB)])
+        self.process = entrypoint.popen("web", **env)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self.reader.start()
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in self.lines)
+
+    def wait_until(self, condition, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()
             time.sleep(0.1)
-        gunicorn_lines = [json.loads(line) for line in lines if line.startswith("{")]
+
+    def stop(self) -> None:
+        """SIGTERM to the whole group (a re-exec'd master included), then reap."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+            deadline = time.monotonic() + 20
+            while _group_alive(self.process.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.reader.join(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
+    web = RealWeb(
+        tmp_path,
+        GUNICORN_BIND="127.0.0.1:0",
+        GUNICORN_WORKERS="3",
+        LOG_FORMAT="json",
+        GUNICORN_LOG_LEVEL="info",
+    )
+    try:
+        web.wait_until(lambda: web.count("Booting worker") >= 3)
+        gunicorn_lines = [json.loads(line) for line in web.lines if line.startswith("{")]
         listening = next(entry for entry in gunicorn_lines if entry["message"].startswith("Listening at"))
         base = listening["message"].split()[2]
         assert {entry["logger"] for entry in gunicorn_lines} == {"gunicorn.error"}
@@ -369,15 +413,13 @@ def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
                 with urllib.request.urlopen(f"{base}{path}", timeout=5) as response:
                     return response.read().decode()
             except urllib.error.HTTPError as exc:
-                raise AssertionError(f"{path}: {exc}\n{''.join(lines)}") from None
+                raise AssertionError(f"{path}: {exc}\n{web.output()}") from None
 
         directory = Path(get("/dir"))
         assert directory.parent == Path(tempfile.gettempdir())
         # Each worker creates its file as it imports the app: wait for all three (a scrape
         # racing a file's creation is prometheus_client's own, rare, problem).
-        while len(list(directory.glob("counter_*.db"))) < 3:
-            assert time.monotonic() < deadline, "".join(lines)
-            time.sleep(0.1)
+        web.wait_until(lambda: len(list(directory.glob("counter_*.db"))) >= 3)
         time.sleep(0.2)
 
         for _ in range(12):
@@ -386,16 +428,78 @@ def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
         # Whichever worker answers the scrape, it reports the requests all of them served.
         assert "entrypoint_test_hits_total 12.0" in metrics, metrics
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        finally:
-            _kill(process)
-        reader.join(timeout=5)
-    output = "".join(lines)
-    after_exec = [line for line in lines if not line.startswith("[entrypoint]")]
-    assert after_exec and all(line.startswith("{") for line in after_exec), output
+        web.stop()
+    after_exec = [line for line in web.lines if not line.startswith("[entrypoint]")]
+    assert after_exec and all(line.startswith("{") for line in after_exec), web.output()
     # servicekit's middleware logs requests; gunicorn's own access log stays off.
     assert not any(json.loads(line)["logger"] == "gunicorn.access" for line in after_exec)
     assert not directory.exists(), "on_exit leaves the per-run metrics directory behind"
+
+
+def get_over_unix_socket(path: Path, request_path: str) -> str:
+    """The body of a 200 answer to ``GET request_path`` sent over the unix socket at ``path``."""
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.settimeout(5)
+        conn.connect(str(path))
+        conn.sendall(f"GET {request_path} HTTP/1.0\r\nHost: testsvc\r\n\r\n".encode())
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200"), answer
+    return body.decode()
+
+
+def web_with_a_socket(tmp_path: Path) -> tuple[RealWeb, Path]:
+    """One worker, on a free port and on ``<tmp>/run/testsvc.sock``, booted."""
+    socket_path = tmp_path / "run" / "testsvc.sock"
+    web = RealWeb(
+        tmp_path,
+        GUNICORN_BIND="127.0.0.1:0",
+        GUNICORN_WORKERS="1",
+        SERVICE_SOCKET_DIR=str(socket_path.parent),
+    )
+    try:
+        web.wait_until(lambda: web.count("Booting worker") >= 1)
+    except BaseException:
+        web.stop()
+        raise
+    return web, socket_path
+
+
+def test_web_for_real_serves_its_unix_socket_and_survives_a_reload(tmp_path):
+    web, socket_path = web_with_a_socket(tmp_path)
+    try:
+        first_worker = get_over_unix_socket(socket_path, "/hit")  # the app answers its pid
+
+        os.kill(web.process.pid, signal.SIGHUP)  # the entrypoint exec'd gunicorn: this is the master
+        web.wait_until(lambda: web.count("Booting worker") >= 2)
+        # The old worker stops gracefully; once it is gone the new one answers.
+        answers = []
+        web.wait_until(
+            lambda: answers.append(get_over_unix_socket(socket_path, "/hit")) or answers[-1] != first_worker
+        )
+    finally:
+        web.stop()
+    assert not socket_path.exists(), "gunicorn leaves its socket behind"
+
+
+def test_web_for_real_hands_its_unix_socket_to_a_new_master_on_usr2(tmp_path):
+    """USR2 starts a new master that inherits the listening sockets: the guard against a live
+    socket must not take the old master's for another server's and refuse to start.
+
+    Only the new master's start is checked: its workers then fail to import the app, because
+    gunicorn re-executes ``python -m gunicorn`` as ``python .../gunicorn/__main__.py``, which puts
+    gunicorn's own package first on sys.path (``http`` becomes gunicorn.http; gunicorn issue
+    3281). A USR2 upgrade of a service needs that fixed first."""
+    web, socket_path = web_with_a_socket(tmp_path)
+    try:
+        os.kill(web.process.pid, signal.SIGUSR2)
+        web.wait_until(lambda: web.count("Listening at") >= 2 or web.count("already serving") >= 1)
+        assert web.count("already serving") == 0, web.output()
+        listening = [json.loads(line)["message"] for line in web.lines if "Listening at" in line]
+        # "Listening at: http://…,unix:<path> (<pid>)": the same sockets, another master.
+        assert all(f"unix:{socket_path} (" in message for message in listening), listening
+        assert len({message.rsplit("(", 1)[1] for message in listening}) == 2, listening
+    finally:
+        web.stop()

@@ -132,6 +132,14 @@ def _gunicorn_config(monkeypatch, **env: str) -> dict:
     return runpy.run_path(gunicorn_config.__file__)
 
 
+def _master(pid_of_old_master: int = 0):
+    """What on_starting reads of gunicorn's Arbiter: ``master_pid`` is set in a master that
+    USR2 started, which inherits the old master's sockets."""
+    import types
+
+    return types.SimpleNamespace(master_pid=pid_of_old_master)
+
+
 def test_a_socket_dir_adds_a_unix_socket_beside_the_tcp_bind(monkeypatch, tmp_path):
     config = _gunicorn_config(
         monkeypatch,
@@ -140,6 +148,8 @@ def test_a_socket_dir_adds_a_unix_socket_beside_the_tcp_bind(monkeypatch, tmp_pa
         SERVICE_SOCKET_DIR=str(tmp_path / "run"),
     )
     assert config["bind"] == ["127.0.0.1:8002", f"unix:{tmp_path / 'run' / 'catalog.sock'}"]
+    assert not (tmp_path / "run").exists()  # loading the config touches nothing
+    config["on_starting"](_master())
     assert (tmp_path / "run").is_dir()  # made for gunicorn, which would not
 
 
@@ -150,6 +160,7 @@ def test_a_stale_socket_is_left_for_gunicorn_to_replace(monkeypatch, tmp_path):
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(path))  # closed without listening: nothing answers on it any more
     config = _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(tmp_path))
+    config["on_starting"](_master())
     assert config["bind"][-1] == f"unix:{path}"
 
 
@@ -160,9 +171,20 @@ def test_a_socket_another_server_listens_on_is_refused(monkeypatch, tmp_path):
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(path))
         server.listen()
+        config = _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(tmp_path))
         with pytest.raises(SystemExit, match="already serving"):
-            _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(tmp_path))
+            config["on_starting"](_master())
+        # A master started by USR2 inherits that very socket: it is its own, not another's.
+        config["on_starting"](_master(pid_of_old_master=4242))
     assert path.exists()  # the live server's socket was not touched
+
+
+def test_without_a_socket_dir_on_starting_does_nothing(monkeypatch, tmp_path):
+    monkeypatch.delenv("SERVICE_SOCKET_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    config = _gunicorn_config(monkeypatch, SERVICE_NAME="catalog")
+    config["on_starting"](_master())
+    assert len(config["bind"]) == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_a_relative_socket_dir_is_refused(monkeypatch):

@@ -18,9 +18,9 @@ MAX_UNIX_SOCKET_PATH = 107
 
 
 def unix_socket_path(directory: str, service: str) -> str:
-    """``<directory>/<service>.sock``, made ready for gunicorn to bind; exits with a clear
-    message when the path cannot hold a socket or another process is serving on it (gunicorn
-    would silently unlink a live socket, cutting the gateway off from the other server)."""
+    """``<directory>/<service>.sock``; exits with a clear message when the path cannot hold a
+    socket. Touches nothing: a config file may run again when gunicorn reloads it, while the
+    master already serves on the socket (``on_starting`` checks the socket, once per master)."""
     if not os.path.isabs(directory):
         # The entrypoint runs from the service's folder and the gateway from the repository's:
         # a relative directory would name two different places.
@@ -31,16 +31,21 @@ def unix_socket_path(directory: str, service: str) -> str:
             f"SERVICE_SOCKET_DIR: {path} is longer than {MAX_UNIX_SOCKET_PATH} bytes, the limit of a "
             "unix socket path; choose a shorter directory"
         )
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if os.path.exists(path):
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(path)
-            except OSError:
-                pass  # stale, left by a process that died: gunicorn replaces it
-            else:
-                raise SystemExit(f"{path}: another {service} web process is already serving on this socket")
     return path
+
+
+def prepare_unix_socket(path: str, service: str) -> None:
+    """Make the socket's directory, and exit if another process is serving on ``path``: gunicorn
+    would silently unlink a live socket, cutting the gateway off from the other server."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path):
+        return
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return  # stale, left by a process that died: gunicorn replaces it
+    raise SystemExit(f"{path}: another {service} web process is already serving on this socket")
 
 
 # An empty value (a line copied from .env.example) counts as unset.
@@ -49,9 +54,9 @@ _tcp_bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT')
 # gateway on the same host proxies to: sync workers close every connection, and a unix
 # socket's connect/accept costs less CPU than loopback TCP's (docs/benchmarks.md).
 _socket_dir = os.environ.get("SERVICE_SOCKET_DIR")
-bind = [_tcp_bind]
-if _socket_dir:
-    bind.append("unix:" + unix_socket_path(_socket_dir, os.environ.get("SERVICE_NAME") or "service"))
+_service = os.environ.get("SERVICE_NAME") or "service"
+_unix_socket = unix_socket_path(_socket_dir, _service) if _socket_dir else None
+bind = [_tcp_bind, *([f"unix:{_unix_socket}"] if _unix_socket else [])]
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count(), 4))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
 threads = int(os.environ.get("GUNICORN_THREADS") or "1")
@@ -64,7 +69,7 @@ accesslog = None  # the service logs each request itself, as JSON with the reque
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
-proc_name = os.environ.get("SERVICE_NAME") or "service"
+proc_name = _service
 # gunicorn's own lines (boot, worker deaths, timeouts) in the service's log format (LOG_FORMAT);
 # ServiceLogger keeps gunicorn's access log off despite the logconfig_dict.
 logger_class = "servicekit.observability.gunicorn.ServiceLogger"
@@ -72,6 +77,13 @@ logconfig_dict = _logconfig_dict(proc_name)
 # gunicorn's control socket defaults to one path per user: several services on one host
 # (every native run) would fight over it, and nothing here uses it.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Once per master, before it binds. A master started by USR2 inherits the old master's
+    listening sockets (``master_pid`` is the old one's): the live socket there is its own."""
+    if _unix_socket and not getattr(server, "master_pid", 0):
+        prepare_unix_socket(_unix_socket, _service)
 
 
 def child_exit(server, worker):
