@@ -46,18 +46,20 @@ def test_every_process_type_has_a_command():
 SHARED_LIB = Path(__file__).resolve().parents[1]
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
-# Stands in for gunicorn (``python -m gunicorn`` finds it first on PYTHONPATH): reports what
-# the entrypoint handed over, then exits.
+# Stands in for gunicorn: the real console script imports ``gunicorn.app.wsgiapp.run``, and
+# this package comes first on PYTHONPATH. It reports what the entrypoint handed over, then exits.
 FAKE_GUNICORN = """
 import json, os, sys
 from pathlib import Path
-directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-Path(os.environ["FAKE_GUNICORN_REPORT"]).write_text(json.dumps({
-    "argv": sys.argv[1:],
-    "cwd": os.getcwd(),
-    "dir": directory,
-    "files": sorted(p.name for p in Path(directory).iterdir()) if directory else None,
-}))
+
+def run():
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    Path(os.environ["FAKE_GUNICORN_REPORT"]).write_text(json.dumps({
+        "argv": sys.argv[1:],
+        "cwd": os.getcwd(),
+        "dir": directory,
+        "files": sorted(p.name for p in Path(directory).iterdir()) if directory else None,
+    }))
 """
 
 
@@ -71,9 +73,10 @@ class Entrypoint:
         path = [str(SHARED_LIB)]
         if fake_gunicorn:
             package = tmp_path / "fake" / "gunicorn"
-            package.mkdir(parents=True)
+            (package / "app").mkdir(parents=True)
             (package / "__init__.py").write_text("")
-            (package / "__main__.py").write_text(FAKE_GUNICORN)
+            (package / "app" / "__init__.py").write_text("")
+            (package / "app" / "wsgiapp.py").write_text(FAKE_GUNICORN)
             path.insert(0, str(tmp_path / "fake"))
         self.env = {
             **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
@@ -484,22 +487,40 @@ def test_web_for_real_serves_its_unix_socket_and_survives_a_reload(tmp_path):
     assert not socket_path.exists(), "gunicorn leaves its socket behind"
 
 
-def test_web_for_real_hands_its_unix_socket_to_a_new_master_on_usr2(tmp_path):
-    """USR2 starts a new master that inherits the listening sockets: the guard against a live
-    socket must not take the old master's for another server's and refuse to start.
-
-    Only the new master's start is checked: its workers then fail to import the app, because
-    gunicorn re-executes ``python -m gunicorn`` as ``python .../gunicorn/__main__.py``, which puts
-    gunicorn's own package first on sys.path (``http`` becomes gunicorn.http; gunicorn issue
-    3281). A USR2 upgrade of a service needs that fixed first."""
+def test_web_for_real_upgrades_in_place_on_usr2(tmp_path):
+    """USR2 starts a new master that inherits the listening sockets, then the old master is
+    stopped: the guard against a live socket must not take the old master's for another
+    server's, the new master's workers must import the app (they did not when gunicorn ran as
+    ``python -m gunicorn``, gunicorn issue 3281), and they must serve on the same socket."""
     web, socket_path = web_with_a_socket(tmp_path)
     try:
+        old_worker = get_over_unix_socket(socket_path, "/hit")
+        metrics_dir = Path(get_over_unix_socket(socket_path, "/dir"))
+
         os.kill(web.process.pid, signal.SIGUSR2)
-        web.wait_until(lambda: web.count("Listening at") >= 2 or web.count("already serving") >= 1)
+        web.wait_until(lambda: web.count("Booting worker") >= 2 or web.count("already serving") >= 1)
         assert web.count("already serving") == 0, web.output()
         listening = [json.loads(line)["message"] for line in web.lines if "Listening at" in line]
         # "Listening at: http://…,unix:<path> (<pid>)": the same sockets, another master.
         assert all(f"unix:{socket_path} (" in message for message in listening), listening
-        assert len({message.rsplit("(", 1)[1] for message in listening}) == 2, listening
+        masters = [int(message.rsplit("(", 1)[1].rstrip(")")) for message in listening]
+        assert masters[0] == web.process.pid and len(set(masters)) == 2, listening
+
+        os.kill(web.process.pid, signal.SIGTERM)  # the old master goes; the new one stays
+        web.process.wait(timeout=30)
+        assert web.count("Exception in worker process") == 0, web.output()
+        new_worker = get_over_unix_socket(socket_path, "/hit")
+        assert new_worker != old_worker
+        # The old master's exit left the metrics directory the new master's workers write to.
+        assert metrics_dir.is_dir() and get_over_unix_socket(socket_path, "/dir") == str(metrics_dir)
+        # Promoted (it sees its parent gone), it owns the socket and removes it on exit.
+        deadline = time.monotonic() + 30
+        while not web.count("Master has been promoted") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(masters[1], signal.SIGTERM)
+        while _group_alive(web.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(web.process.pid), "the new master outlived its TERM"
+        assert not socket_path.exists(), "the new master leaves its socket behind"
     finally:
         web.stop()

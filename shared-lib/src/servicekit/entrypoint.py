@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -21,12 +22,26 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+
+def gunicorn_script() -> str:
+    """The ``gunicorn`` console script installed with this interpreter (else the one on PATH).
+
+    Not ``python -m gunicorn``: on USR2 gunicorn re-executes its own argv, which turns that into
+    ``python …/gunicorn/__main__.py`` and puts gunicorn's package first on sys.path, so the new
+    master's workers import ``gunicorn.http`` for the stdlib's ``http`` (gunicorn issue 3281).
+    """
+    beside = Path(sys.executable).parent / "gunicorn"
+    found = str(beside) if beside.is_file() else shutil.which("gunicorn")
+    if not found:
+        raise SystemExit(f"[entrypoint] no gunicorn script beside {sys.executable} or on PATH")
+    return found
+
+
 PROCESS_COMMANDS = {
     # name -> argv (after the service's settings are known)
     "web": lambda svc: [
         sys.executable,
-        "-m",
-        "gunicorn",
+        gunicorn_script(),
         "-c",
         "gunicorn.conf.py",
         f"{svc}.wsgi:application",
