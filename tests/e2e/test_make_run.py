@@ -59,6 +59,9 @@ def test_the_procfile_runs_the_whole_platform_and_ctrl_c_stops_it():
         honcho = platform.children["honcho"]
         os.killpg(honcho.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         assert honcho.wait(timeout=30) is not None
+        # Each process ended by its own clean shutdown, none by honcho's SIGKILL 5 s later.
+        log = platform.log("honcho")
+        assert "sending SIGKILL" not in log, f"a process outlived honcho's grace period:\n{log[-3000:]}"
         deadline = time.monotonic() + 10
         ports = [platform.gateway_port, *platform.ports.values()]
         while any(_listening(port) for port in ports) and time.monotonic() < deadline:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import select
 import threading
 import time
 from typing import Any
@@ -26,6 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, co
 
 from servicekit.events import outbox
 from servicekit.events.conf import EventsConf, events_conf
+from servicekit.events.process import Stop
 from servicekit.events.publisher import ConfirmingPublisher, Message
 from servicekit.events.publishing import notify_channel
 from servicekit.events.schemas import UnknownEventType, sensitive_events
@@ -45,15 +47,18 @@ class OutboxListener:
         self.channel = channel
         self._wrapper: Any = None
 
-    def wait(self, timeout: float) -> bool:
-        """Block until a notification arrives (True) or ``timeout`` passes (False)."""
+    def wait(self, timeout: float, stop: Stop | None = None) -> bool:
+        """Block until a notification arrives (True), or ``timeout`` passes or ``stop`` is set
+        (False). A ``stop`` with a ``fileno()`` (a StopFlag) ends the wait at once."""
         try:
             raw = self._connect()
-            woke = any(True for _ in raw.notifies(timeout=timeout, stop_after=1))
-            if woke:
-                for _ in raw.notifies(timeout=0):  # drain: one claim round serves them all
-                    pass
-            return woke
+            if any(True for _ in raw.notifies(timeout=0)):  # already received: drained, one claim serves all
+                return True
+            stop_fd = getattr(stop, "fileno", None)
+            if stop_fd is None:
+                return any(True for _ in raw.notifies(timeout=timeout, stop_after=1))
+            readable, _, _ = select.select([raw.fileno(), stop_fd()], [], [], timeout)
+            return raw.fileno() in readable and any(True for _ in raw.notifies(timeout=0))
         except Exception as exc:  # the database went away: fall back to sleeping, reconnect later
             logger.warning("LISTEN connection lost: %s", exc)
             self.close()
@@ -210,7 +215,7 @@ class Relay:
 
     # --- the process ---------------------------------------------------------------------
 
-    def declare_topology(self, stop: threading.Event) -> None:
+    def declare_topology(self, stop: Stop) -> None:
         delay = 0.5
         while not stop.is_set():
             try:
@@ -227,7 +232,7 @@ class Relay:
                 stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: Stop) -> None:
         """Relay until ``stop`` is set (SIGTERM): the current batch is finished first."""
         self.declare_topology(stop)
         self.publisher.start()
@@ -251,7 +256,7 @@ class Relay:
                     continue
                 if claimed:
                     continue  # more may be waiting, or unblocked by what was just sent
-                self.listener.wait(idle)
+                self.listener.wait(idle, stop)
         finally:
             self.publisher.stop()
             self.listener.close()

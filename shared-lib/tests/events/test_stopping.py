@@ -1,0 +1,73 @@
+"""Event processes stop as soon as they are asked to: a SIGTERM ends an idle relay's wait on
+``LISTEN`` at once instead of after its poll interval (process runners such as honcho or
+Kubernetes kill what has not exited after a few seconds)."""
+
+import os
+import select
+import signal
+import threading
+import time
+
+import pytest
+
+from servicekit.events.process import StopFlag, stop_on_signals
+
+RELAY_READY = "with publisher confirms"
+CONSUMER_READY = "connected to the broker (connection #"
+
+
+def test_a_stop_flag_is_unset_until_set_then_readable_for_every_waiter():
+    stop = StopFlag()
+    try:
+        assert not stop.is_set()
+        assert stop.wait(0.05) is False
+        assert select.select([stop], [], [], 0)[0] == []
+        stop.set()
+        stop.set()  # twice is fine
+        assert stop.is_set() and stop.wait(0) is True
+        assert select.select([stop], [], [], 0)[0] == [stop]
+        assert select.select([stop], [], [], 0)[0] == [stop], "reading once must not consume it"
+    finally:
+        stop.close()
+
+
+def test_a_signal_wakes_a_thread_blocked_on_the_flag_at_once():
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop = stop_on_signals()
+    woke = threading.Event()
+
+    def wait_long():
+        stop.wait(60)
+        woke.set()
+
+    waiter = threading.Thread(target=wait_long, daemon=True)
+    try:
+        waiter.start()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert woke.wait(10), "a SIGTERM did not end a 60 s wait"
+        assert stop.is_set()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        stop.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("command", "ready", "stopped"),
+    [("relay_events", RELAY_READY, "relay stopped"), ("consume_events", CONSUMER_READY, "consumer stopped")],
+)
+def test_an_idle_event_process_exits_cleanly_on_sigterm_without_waiting_out_its_poll(
+    processes, command, ready, stopped
+):
+    # A 60 s poll: without the wake-up the relay would sit in its LISTEN wait for a minute.
+    process = processes.start(command, EVENTS_RELAY_POLL_SECONDS="60")
+    processes.wait_for_log(process, ready, timeout=30)
+    time.sleep(0.5)  # let it settle into its idle wait
+    process.send_signal(signal.SIGTERM)
+    try:
+        returncode = process.wait(timeout=15)
+    except Exception:
+        pytest.fail(f"{command} still running 15 s after SIGTERM; log:\n{processes.log(process)[-2000:]}")
+    assert returncode == 0, processes.log(process)[-2000:]
+    assert stopped in processes.log(process)
