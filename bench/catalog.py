@@ -38,6 +38,8 @@ from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
+from servicekit.entrypoint import gunicorn_script
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG_DIR = ROOT / "services" / "catalog"
 BENCH_DIR = ROOT / "bench"
@@ -211,7 +213,7 @@ def main() -> int:
             port, gateway_port = free_port(), free_port()
             processes.start(
                 f"gunicorn-cache-{cache}",
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "catalog.wsgi:application"],
+                [sys.executable, gunicorn_script(), "-c", "gunicorn.conf.py", "catalog.wsgi:application"],
                 env={
                     **env,
                     "GUNICORN_BIND": f"127.0.0.1:{port}",
