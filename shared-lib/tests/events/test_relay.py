@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from servicekit.events import outbox, publish
 from servicekit.events.models import OutboxEvent
+from servicekit.events.process import StopFlag
 from servicekit.events.publishing import notify_channel
 from servicekit.events.relay import OutboxListener, Relay
 from tests.events.conftest import publish_things, wait_until
@@ -205,7 +206,7 @@ def test_a_running_relay_wakes_when_a_backoff_ends_not_at_the_next_poll(conf, ta
         return [False] * len(messages) if len(calls) == 1 else real_publish(messages, timeout)
 
     relay.publisher.publish = nack_the_first_batch
-    stop = threading.Event()
+    stop = StopFlag()  # set() also ends the 30 s LISTEN wait
 
     def run():
         try:
