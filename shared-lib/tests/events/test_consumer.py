@@ -12,6 +12,7 @@ from django.db import connections
 from servicekit.events.consumer import ATTEMPTS_HEADER, Consumer
 from servicekit.events.dlq import DeadLetterQueue
 from servicekit.events.envelope import Event, MalformedEvent
+from servicekit.events.process import StopFlag
 from servicekit.events.relay import Relay
 from tests.events.conftest import effects, publish_things, wait_until
 from tests.testapp.models import Effect, Switch
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class RunningConsumer:
     def __init__(self, conf, **kwargs):
         self.consumer = Consumer(conf=conf, **kwargs)
-        self.stop = threading.Event()
+        self.stop = StopFlag()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
@@ -39,6 +40,7 @@ class RunningConsumer:
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(timeout=10)
+        self.stop.close()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from django.db import connection as db_connection
 from servicekit.events.conf import EventsConf, events_conf
 from servicekit.events.envelope import Event, MalformedEvent
 from servicekit.events.inbox import DatabaseUnavailable, Outcome, handle_events
-from servicekit.events.process import Stop
+from servicekit.events.process import StopFlag
 from servicekit.events.registry import Registry, load_registry
 from servicekit.events.tables import INBOX_TABLE
 from servicekit.events.topology import connection_parameters, declare_service_queues
@@ -92,7 +92,7 @@ class Consumer:
         self._last_prune = 0.0
         self._last_report = time.monotonic()
 
-    def run(self, stop: Stop) -> None:
+    def run(self, stop: StopFlag) -> None:
         """Consume until ``stop`` is set; reconnects with backoff whenever the broker goes away."""
         delay = 0.5
         logger.info("consuming %s for %s", self.conf.queue, ", ".join(self.registry.types) or "(no types)")
@@ -114,7 +114,7 @@ class Consumer:
             delay = min(delay * 2, 10.0)
         logger.info("consumer stopped; events consumed: %s", self.stats)
 
-    def _consume(self, stop: Stop) -> None:
+    def _consume(self, stop: StopFlag) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.conf, "consumer", self.broker_url))
         try:
             channel = connection.channel()
@@ -150,7 +150,7 @@ class Consumer:
         channel: Any,
         publish_channel: Any,
         connection: Any,
-        stop: Stop,
+        stop: StopFlag,
     ) -> bool:
         """Handle, settle and acknowledge one batch; False if stopped before it could be handled."""
         parsed: list[tuple[Delivery, Event]] = []
@@ -175,7 +175,7 @@ class Consumer:
         return True
 
     def _handle_until_database_answers(
-        self, events: list[Event], connection: Any, stop: Stop
+        self, events: list[Event], connection: Any, stop: StopFlag
     ) -> list[Outcome] | None:
         delay = 0.5
         while True:

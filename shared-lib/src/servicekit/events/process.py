@@ -6,7 +6,6 @@ import contextlib
 import os
 import select
 import signal
-import threading
 
 
 class StopFlag:
@@ -45,9 +44,11 @@ class StopFlag:
             with contextlib.suppress(OSError):
                 os.close(end)
 
+    def __enter__(self) -> StopFlag:
+        return self
 
-# What long-running loops accept: tests may pass a plain Event (no instant wake-up).
-Stop = StopFlag | threading.Event
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def stop_on_signals() -> StopFlag:

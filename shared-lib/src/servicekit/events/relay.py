@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, co
 
 from servicekit.events import outbox
 from servicekit.events.conf import EventsConf, events_conf
-from servicekit.events.process import Stop
+from servicekit.events.process import StopFlag
 from servicekit.events.publisher import ConfirmingPublisher, Message
 from servicekit.events.publishing import notify_channel
 from servicekit.events.schemas import UnknownEventType, sensitive_events
@@ -47,18 +47,16 @@ class OutboxListener:
         self.channel = channel
         self._wrapper: Any = None
 
-    def wait(self, timeout: float, stop: Stop | None = None) -> bool:
-        """Block until a notification arrives (True), or ``timeout`` passes or ``stop`` is set
-        (False). A ``stop`` with a ``fileno()`` (a StopFlag) ends the wait at once."""
+    def wait(self, timeout: float, stop: StopFlag | None = None) -> bool:
+        """Block until notifications arrive (True: all of them are drained, one claim round
+        serves them all), or ``timeout`` passes or ``stop`` is set (False)."""
         try:
             raw = self._connect()
-            if any(True for _ in raw.notifies(timeout=0)):  # already received: drained, one claim serves all
+            if any(True for _ in raw.notifies(timeout=0)):  # received while it was not waiting
                 return True
-            stop_fd = getattr(stop, "fileno", None)
-            if stop_fd is None:
-                return any(True for _ in raw.notifies(timeout=timeout, stop_after=1))
-            readable, _, _ = select.select([raw.fileno(), stop_fd()], [], [], timeout)
-            return raw.fileno() in readable and any(True for _ in raw.notifies(timeout=0))
+            watched = [raw, stop] if stop is not None else [raw]
+            readable, _, _ = select.select(watched, [], [], timeout)
+            return raw in readable and any(True for _ in raw.notifies(timeout=0))
         except Exception as exc:  # the database went away: fall back to sleeping, reconnect later
             logger.warning("LISTEN connection lost: %s", exc)
             self.close()
@@ -215,7 +213,7 @@ class Relay:
 
     # --- the process ---------------------------------------------------------------------
 
-    def declare_topology(self, stop: Stop) -> None:
+    def declare_topology(self, stop: StopFlag) -> None:
         delay = 0.5
         while not stop.is_set():
             try:
@@ -232,7 +230,7 @@ class Relay:
                 stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
-    def run(self, stop: Stop) -> None:
+    def run(self, stop: StopFlag) -> None:
         """Relay until ``stop`` is set (SIGTERM): the current batch is finished first."""
         self.declare_topology(stop)
         self.publisher.start()
@@ -270,7 +268,8 @@ class Relay:
             self.publisher.start()
             if not self.publisher.wait_ready(timeout):
                 raise TimeoutError("the broker did not accept a connection")
-            self.declare_topology(threading.Event())
+            with StopFlag() as never_set:
+                self.declare_topology(never_set)
         while time.monotonic() < deadline and self.relay_batch():
             pass
         return self.relayed - started
