@@ -38,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,8 @@ class Run:
     rps: float
     requests: int
     nginx_cpu: float  # seconds of CPU the gateway's workers used during the run
+    machine_cpu: float  # seconds of CPU the whole machine used (every core, kernel included)
+    wall: float  # seconds the run took, wrk's start and exit included
 
 
 def wrk(url: str, *, seconds: int, connections: int, token: str | None) -> tuple[float, int]:
@@ -88,6 +91,14 @@ def cpu_seconds_of_children(parent_pid: int) -> float:
     return total / TICKS_PER_SECOND
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat, all cores)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND
+
+
 def alternate(
     variants: tuple[dict, dict], *, pairs: int, args: argparse.Namespace, nginx_master: int
 ) -> tuple[list[Run], list[Run]]:
@@ -95,21 +106,29 @@ def alternate(
     runs: tuple[list[Run], list[Run]] = ([], [])
     for index in range(2 * pairs + 1):
         variant = variants[index % 2]
-        before = cpu_seconds_of_children(nginx_master)
+        before, machine_before = cpu_seconds_of_children(nginx_master), machine_busy_seconds()
+        started = time.monotonic()
         rps, count = wrk(
             variant["url"], seconds=args.seconds, connections=args.connections, token=variant["token"]
         )
-        runs[index % 2].append(Run(rps, count, cpu_seconds_of_children(nginx_master) - before))
+        nginx_cpu = cpu_seconds_of_children(nginx_master) - before
+        machine_cpu, wall = machine_busy_seconds() - machine_before, time.monotonic() - started
+        runs[index % 2].append(Run(rps, count, nginx_cpu, machine_cpu, wall))
     return runs
+
+
+def neighbour_logs(a_runs: list[Run], b_runs: list[Run]) -> list[float]:
+    """log(B / A) of each B run against the geometric mean of the A runs either side of it."""
+    return [
+        math.log(b.rps) - (math.log(a_runs[i].rps) + math.log(a_runs[i + 1].rps)) / 2
+        for i, b in enumerate(b_runs)
+    ]
 
 
 def neighbour_ratio(a_runs: list[Run], b_runs: list[Run]) -> tuple[float, float, float]:
     """B / A as (geometric mean, 95 % low, 95 % high): each B run against the geometric mean
     of the A runs either side of it; the interval from means of ``BATCH`` comparisons."""
-    logs = [
-        math.log(b.rps) - (math.log(a_runs[i].rps) + math.log(a_runs[i + 1].rps)) / 2
-        for i, b in enumerate(b_runs)
-    ]
+    logs = neighbour_logs(a_runs, b_runs)
     batches = [statistics.fmean(logs[i : i + BATCH]) for i in range(0, len(logs) - BATCH + 1, BATCH)]
     mean = statistics.fmean(logs)
     if len(batches) < 2:
@@ -305,10 +324,28 @@ def report(figures: dict, args: argparse.Namespace) -> None:
         print(
             f"  {label:<18} {ratio:.3f} [{low:.3f}, {high:.3f}]  target >= {target:.2f}: {verdict(low, high, target)}"
         )
+        # A stalled run (the VM pausing for most of a second) moves the mean of both of its
+        # comparisons; the median of the comparisons is the reading such a stall cannot move.
+        median = math.exp(statistics.median(neighbour_logs(figures[a], figures[b])))
+        print(f"  {'':<18} median comparison {median:.3f} (insensitive to a stalled run)")
 
     proxied = [run for name in ("gateway", "anonymous", "jwt") for run in figures[name]]
     nginx_us = sum(run.nginx_cpu for run in proxied) / sum(run.requests for run in proxied) * 1e6
     print(f"  nginx CPU per proxied request: {nginx_us:.0f} us")
+    # With every core busy (wrk, nginx, gunicorn and Postgres share them), throughput is cores
+    # divided by CPU per request, so direct CPU / gateway CPU bounds the gateway ratio.
+    per_request = {
+        name: sum(run.machine_cpu for run in figures[name]) / sum(run.requests for run in figures[name])
+        for name in ("direct", "gateway")
+    }
+    print(
+        f"  whole-machine CPU per request: direct {per_request['direct'] * 1000:.2f} ms, "
+        f"gateway {per_request['gateway'] * 1000:.2f} ms; their ratio, the ceiling while the CPU "
+        f"is saturated: {per_request['direct'] / per_request['gateway']:.3f}"
+    )
+    runs = [run for name in ("direct", "gateway") for run in figures[name]]
+    busy = sum(run.machine_cpu for run in runs) / (sum(run.wall for run in runs) * os.cpu_count())
+    print(f"  cores busy during those runs: {busy * 100:.0f}% of {os.cpu_count()}")
 
     cpu = figures["cpu"]
     request = cpu["anonymous"]
