@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -63,6 +64,23 @@ def test_rollback_leaves_no_row_no_wake_up_and_no_message(relay, tap):
         with transaction.atomic():
             publish("testsvc.thing.happened", "s", {"n": 2})
         assert listener.wait(2) is True  # commit → NOTIFY → the relay wakes
+    finally:
+        listener.close()
+
+
+def test_a_listener_that_cannot_listen_still_wakes_at_once_when_stopped():
+    # A channel name that breaks the LISTEN statement: a real database error on every wait,
+    # the path a relay takes while its database is away.
+    listener = OutboxListener('no"such')
+    try:
+        started = time.monotonic()
+        assert listener.wait(0.3) is False
+        assert time.monotonic() - started >= 0.3, "without a stop it pauses before reconnecting"
+        with StopFlag() as stop:
+            stop.set()
+            started = time.monotonic()
+            assert listener.wait(30, stop) is False
+            assert time.monotonic() - started < 0.5, "a set stop must end the pause at once"
     finally:
         listener.close()
 

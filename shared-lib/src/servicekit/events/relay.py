@@ -60,7 +60,8 @@ class OutboxListener:
         except Exception as exc:  # the database went away: fall back to sleeping, reconnect later
             logger.warning("LISTEN connection lost: %s", exc)
             self.close()
-            time.sleep(min(timeout, 1.0))
+            pause = min(timeout, 1.0)
+            stop.wait(pause) if stop is not None else time.sleep(pause)
             return False
 
     def _connect(self) -> Any:
