@@ -332,16 +332,16 @@ def report(figures: dict, args: argparse.Namespace) -> None:
     proxied = [run for name in ("gateway", "anonymous", "jwt") for run in figures[name]]
     nginx_us = sum(run.nginx_cpu for run in proxied) / sum(run.requests for run in proxied) * 1e6
     print(f"  nginx CPU per proxied request: {nginx_us:.0f} us")
-    # With every core busy (wrk, nginx, gunicorn and Postgres share them), throughput is cores
-    # divided by CPU per request, so direct CPU / gateway CPU bounds the gateway ratio.
+    # With every core busy (wrk, nginx, gunicorn and Postgres share them), throughput is about
+    # cores divided by CPU per request, so direct CPU / gateway CPU predicts the gateway ratio.
     per_request = {
         name: sum(run.machine_cpu for run in figures[name]) / sum(run.requests for run in figures[name])
         for name in ("direct", "gateway")
     }
     print(
         f"  whole-machine CPU per request: direct {per_request['direct'] * 1000:.2f} ms, "
-        f"gateway {per_request['gateway'] * 1000:.2f} ms; their ratio, the ceiling while the CPU "
-        f"is saturated: {per_request['direct'] / per_request['gateway']:.3f}"
+        f"gateway {per_request['gateway'] * 1000:.2f} ms; their ratio, what the CPU cost predicts "
+        f"while the cores are saturated: {per_request['direct'] / per_request['gateway']:.3f}"
     )
     runs = [run for name in ("direct", "gateway") for run in figures[name]]
     busy = sum(run.machine_cpu for run in runs) / (sum(run.wall for run in runs) * os.cpu_count())
