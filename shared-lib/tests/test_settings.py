@@ -140,6 +140,18 @@ def _master(pid_of_old_master: int = 0):
     return types.SimpleNamespace(master_pid=pid_of_old_master)
 
 
+def test_gunicorn_workers_and_worker_class_come_from_the_environment(monkeypatch):
+    for name in ("GUNICORN_WORKER_CLASS", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = _gunicorn_config(monkeypatch)
+    assert (defaults["worker_class"], defaults["threads"]) == ("sync", 1)  # measured: docs/benchmarks.md
+
+    config = _gunicorn_config(
+        monkeypatch, GUNICORN_WORKERS="3", GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="8"
+    )
+    assert (config["workers"], config["worker_class"], config["threads"]) == (3, "gthread", 8)
+
+
 def test_a_socket_dir_adds_a_unix_socket_beside_the_tcp_bind(monkeypatch, tmp_path):
     config = _gunicorn_config(
         monkeypatch,
