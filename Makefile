@@ -51,16 +51,18 @@ clean:  ## remove generated files (keeps the dev keys and the venv)
 IMAGE_TAG ?= dev
 REGISTRY ?= platform
 OVERLAY ?= dev
-IMAGES := $(SERVICES) gateway
+IMAGES ?= $(SERVICES) gateway
 COMPOSE := docker compose
 
 .PHONY: images up down k8s-render
 
-images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform]
+images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform] [IMAGES="catalog gateway"]
+	@# One image per service, each from services/Dockerfile with its SERVICE; the gateway's own.
 	@for i in $(IMAGES); do \
-	  dockerfile=services/$$i/Dockerfile; [ $$i = gateway ] && dockerfile=gateway/Dockerfile; \
 	  echo "building $(REGISTRY)/$$i:$(IMAGE_TAG)"; \
-	  docker build -f $$dockerfile -t $(REGISTRY)/$$i:$(IMAGE_TAG) . || exit 1; \
+	  if [ $$i = gateway ]; then build=(-f gateway/Dockerfile); \
+	  else build=(-f services/Dockerfile --build-arg SERVICE=$$i); fi; \
+	  docker build "$${build[@]}" -t $(REGISTRY)/$$i:$(IMAGE_TAG) . || exit 1; \
 	done
 
 up:  ## start the development stack in containers (gateway on :8080)

@@ -44,6 +44,23 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   fi
 fi
 
+# Debian packages the services need at run time: the lists their images install too
+# (services/<service>/system-packages.txt, one a line, # comments).
+read -r -a listed <<<"$(sed 's/#.*//' services/*/system-packages.txt | xargs)"
+absent=()
+for p in "${listed[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || absent+=("$p")
+done
+if [ ${#absent[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing the services' Debian packages: ${absent[*]}"
+    apt_install --no-install-recommends "${absent[@]}"
+  else
+    log "missing Debian packages: install them with 'sudo apt-get install -y ${absent[*]}'"
+    exit 1
+  fi
+fi
+
 # wrk drives the HTTP benchmarks under bench/ (optional: only `make bench` needs it)
 if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   log "installing wrk for the benchmarks"
