@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from catalog.admin_tools import ServiceModelAdmin, form_errors_from
 from catalog.limits import MAX_INT
 from catalog.products.images import ALLOWED_CONTENT_TYPES, validate_image_upload
 from catalog.products.models import SKU_PATTERN, Product, ProductImage
@@ -17,6 +16,7 @@ from catalog.products.services import (
     product_update,
     validate_attributes,
 )
+from servicekit.admin import ServiceModelAdmin, form_errors_from
 
 
 class ProductAdminForm(forms.ModelForm):
