@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from catalog.limits import MAX_INT
 from catalog.products.images import ALLOWED_CONTENT_TYPES, validate_image_upload
 from catalog.products.models import SKU_PATTERN, Product, ProductImage
-from catalog.products.money import validate_price
 from catalog.products.services import (
     UPDATABLE_FIELDS,
     product_delete,
@@ -17,6 +16,7 @@ from catalog.products.services import (
     validate_attributes,
 )
 from servicekit.admin import ServiceModelAdmin, form_errors_from
+from servicekit.money import validate_amount
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -49,7 +49,7 @@ class ProductAdminForm(forms.ModelForm):
         data = super().clean()
         try:
             if data.get("price") is not None and data.get("currency"):
-                validate_price(data["price"], data["currency"])
+                validate_amount(data["price"], data["currency"], field="price")
             if "attributes" in data:
                 validate_attributes(data["attributes"])
         except ValidationError as error:
