@@ -4,11 +4,14 @@ model admins (the test app's admins in ``tests/testapp/admin.py`` use them)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 
+from servicekit.admin import amount_column
 from servicekit.admin.site import EmailAuthenticationForm, ServiceAdminSite
 from tests.testapp.admin import SwitchAdmin
 from tests.testapp.models import Effect, Switch
@@ -124,3 +127,18 @@ def test_deleting_is_offered_by_an_admin_that_names_its_delete_service(rf, admin
     request.user = admin_user
     assert DeletingSwitchAdmin(Switch, admin.site).has_delete_permission(request)
     assert not SwitchAdmin(Switch, admin.site).has_delete_permission(request)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("1200.0000", "JPY", "1200"),
+        ("1.2500", "BHD", "1.250"),
+        ("12.5000", "USD", "12.50"),
+        ("1.5000", "XXX", "1.5000"),
+    ],
+)
+def test_an_amount_column_shows_the_amount_as_the_api_writes_it(amount, currency, shown):
+    column = amount_column("total")
+    assert column(SimpleNamespace(total=Decimal(amount), currency=currency)) == shown
+    assert (column.short_description, column.admin_order_field) == ("total", "total")

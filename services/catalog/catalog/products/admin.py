@@ -15,7 +15,7 @@ from catalog.products.services import (
     product_update,
     validate_attributes,
 )
-from servicekit.admin import ServiceModelAdmin, form_errors_from
+from servicekit.admin import ServiceModelAdmin, amount_column, form_errors_from
 from servicekit.money import validate_amount
 
 
@@ -121,7 +121,16 @@ class ProductAdmin(ServiceModelAdmin):
     """
 
     form = ProductAdminForm
-    list_display = ["sku", "name", "price", "currency", "stock_on_hand", "reserved", "is_active", "vendor_id"]
+    list_display = [
+        "sku",
+        "name",
+        amount_column("price"),
+        "currency",
+        "stock_on_hand",
+        "reserved",
+        "is_active",
+        "vendor_id",
+    ]
     list_filter = ["is_active", "currency", "category"]
     search_fields = ["sku", "name"]
     list_select_related = ["category"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from orders.ordering.models import CheckoutIdempotencyKey, Order, OrderLine, OrderStatusChange
-from servicekit.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
+from servicekit.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline, amount_column
 
 
 class OrderLineInline(ReadOnlyTabularInline):
@@ -16,7 +16,15 @@ class OrderStatusChangeInline(ReadOnlyTabularInline):
 class OrderAdmin(ReadOnlyModelAdmin):
     """Status changes go through the API so the state machine and events apply."""
 
-    list_display = ["id", "user_id", "status", "total", "currency", "placed_at", "payment_due_at"]
+    list_display = [
+        "id",
+        "user_id",
+        "status",
+        amount_column("total"),
+        "currency",
+        "placed_at",
+        "payment_due_at",
+    ]
     list_filter = ["status", "currency", "cancellation_reason"]
     search_fields = ["id", "user_id"]
     date_hierarchy = "placed_at"

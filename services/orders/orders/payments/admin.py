@@ -4,13 +4,22 @@ from django.contrib import admin, messages
 
 from orders.payments.models import Payment, Refund, WebhookEvent
 from orders.payments.services import refund_retry
-from servicekit.admin import ReadOnlyModelAdmin
+from servicekit.admin import ReadOnlyModelAdmin, amount_column
 from servicekit.envelope.errors import Conflict
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyModelAdmin):
-    list_display = ["id", "order", "status", "amount", "currency", "provider", "card_last4", "created_at"]
+    list_display = [
+        "id",
+        "order",
+        "status",
+        amount_column("amount"),
+        "currency",
+        "provider",
+        "card_last4",
+        "created_at",
+    ]
     list_filter = ["status", "provider"]
     search_fields = ["id", "order__id", "user_id", "provider_payment_id"]
 
@@ -21,7 +30,7 @@ class RefundAdmin(ReadOnlyModelAdmin):
         "id",
         "payment",
         "status",
-        "amount",
+        amount_column("amount"),
         "currency",
         "reason",
         "attempts",

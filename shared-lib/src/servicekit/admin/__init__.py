@@ -15,6 +15,7 @@ from servicekit.admin.model_admins import (
     ServiceModelAdmin,
     admin_actor,
     adopt,
+    amount_column,
     describe,
     form_errors_from,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ServiceModelAdmin",
     "admin_actor",
     "adopt",
+    "amount_column",
     "describe",
     "form_errors_from",
 ]

@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from servicekit.envelope.errors import ApplicationError
+from servicekit.money import format_amount
 
 ServiceError = (ValidationError, ApplicationError)
 ACTOR_MAX_LENGTH = 64  # the audit fields that record it (``actor_id``, ``moderated_by``…)
@@ -57,6 +58,22 @@ def form_errors_from(error: ValidationError, fields: Iterable[str]) -> Validatio
     return ValidationError(
         {(field if field in known else None): messages_ for field, messages_ in error.message_dict.items()}
     )
+
+
+def amount_column(field: str, *, currency: str = "currency") -> Callable[[Model], str]:
+    """A ``list_display`` column showing an amount as the API writes it (JPY ``1200``, not
+    ``1200.0000``), in the currency held by the row's ``currency`` attribute."""
+
+    @admin.display(description=field.replace("_", " "), ordering=field)
+    def column(obj: Model) -> str:
+        amount = getattr(obj, field)
+        try:
+            return format_amount(amount, getattr(obj, currency))
+        except ValueError:  # a row no service should have written: show it as stored
+            return str(amount)
+
+    column.__name__ = field  # the cells' CSS class: field-<field>
+    return column
 
 
 def adopt(obj: Model, saved: Model) -> None:
