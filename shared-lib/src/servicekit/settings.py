@@ -260,7 +260,7 @@ def service_settings(
         # would drop a POST's body (and with DEBUG on Django raises RuntimeError instead).
         "APPEND_SLASH": False,
         "INSTALLED_APPS": [
-            "django.contrib.admin",
+            "servicekit.admin.apps.ServiceAdminConfig",  # django.contrib.admin with the service's site
             "django.contrib.auth",
             "django.contrib.contenttypes",
             "django.contrib.sessions",

@@ -18,10 +18,10 @@ from catalog.inventory.models import StockAdjustment
 from catalog.limits import MAX_INT, json_problem
 from catalog.products.images import EXTENSIONS, validate_image_upload
 from catalog.products.models import Product, ProductImage
-from catalog.products.money import format_amount, normalize_amount, validate_price
 from catalog.slugs import unique_slug
 from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
+from servicekit.money import format_amount, normalize_amount, validate_amount
 
 logger = logging.getLogger("catalog.products")
 
@@ -143,7 +143,7 @@ def product_create(
 ) -> Product:
     """Create a product owned by ``vendor_id``; initial stock is recorded as an adjustment."""
     currency = currency.upper()
-    validate_price(price, currency)
+    validate_amount(price, currency, field="price")
     price = normalize_amount(price)
     if stock < 0:
         raise ValidationError({"stock": ["Stock cannot be negative."]})
@@ -202,7 +202,9 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     if "attributes" in changes:
         validate_attributes(changes["attributes"])
     if "price" in changes or "currency" in changes:
-        validate_price(changes.get("price", product.price), changes.get("currency", product.currency))
+        validate_amount(
+            changes.get("price", product.price), changes.get("currency", product.currency), field="price"
+        )
     if "price" in changes:
         changes["price"] = normalize_amount(changes["price"])
     if changes.get("sku") is not None and changes["sku"] != product.sku:

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.money import money_str
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.services import order_cancel, order_mark_paid
 from orders.payments.errors import PaymentErrorCode
@@ -43,6 +42,7 @@ from orders.payments.providers import (
 )
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
+from servicekit.money import format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def _payment_failed(order: Order, payment: Payment, *, code: str, message: str) 
             "order_id": str(order.id),
             "user_id": str(order.user_id),
             "payment_id": str(payment.id),
-            "amount": money_str(payment.amount),
+            "amount": format_amount(payment.amount, payment.currency),
             "currency": payment.currency,
             "failure_code": payment.failure_code,
             "failure_message": payment.failure_message,
@@ -525,7 +525,7 @@ def _refund_succeeded(refund: Refund, *, provider_refund_id: str) -> None:
             "user_id": str(payment.user_id),
             "payment_id": str(payment.id),
             "refund_id": str(refund.id),
-            "amount": money_str(refund.amount),
+            "amount": format_amount(refund.amount, refund.currency),
             "currency": refund.currency,
             "reason": refund.reason,
             "refunded_at": refund.succeeded_at.isoformat(),

@@ -74,3 +74,19 @@ class PlatformConformance:
         response = client.get(f"/admin/{settings.SERVICE_NAME}/login/")
         assert response.status_code == 200
         assert b"csrfmiddlewaretoken" in response.content
+
+    def test_admin_names_its_service_and_signs_staff_in_by_email(self, client, settings):
+        response = client.get(f"/admin/{settings.SERVICE_NAME}/login/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f"<title>Log in | {settings.SERVICE_NAME} administration</title>" in html
+        assert f'<a href="/admin/{settings.SERVICE_NAME}/">{settings.SERVICE_NAME} administration</a>' in html
+        assert response.context["form"]["username"].label == "Email"
+        assert ">Email:</label>" in html and "Username" not in html
+
+    def test_admin_index_names_its_service_and_views_the_gateway_docs(self, admin_client, settings):
+        response = admin_client.get(f"/admin/{settings.SERVICE_NAME}/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f"<h1>{settings.SERVICE_NAME} administration</h1>" in html
+        assert '<a href="/api/docs">View site</a>' in html

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from orders.api import user_id_of
 from orders.carts.selectors import cart_get
 from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
-from orders.money import MoneyField
+from servicekit.money import MoneyField
 
 
 @extend_schema_serializer(component_name="Cart")

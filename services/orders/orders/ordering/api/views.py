@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import lister_of, principal_of, user_id_of
-from orders.money import MoneyField
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.selectors import order_get, order_list
@@ -25,6 +24,7 @@ from orders.ordering.services import (
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.money import MoneyField
 from servicekit.params import query_filters
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -54,9 +54,9 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         product_id = serializers.UUIDField()
         sku = serializers.CharField()
         name = serializers.CharField()
-        unit_price = MoneyField()
+        unit_price = MoneyField(currency="order.currency")
         quantity = serializers.IntegerField()
-        line_total = MoneyField()
+        line_total = MoneyField(currency="order.currency")
 
     total = MoneyField()
     lines = LineSerializer(many=True)

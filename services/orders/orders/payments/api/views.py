@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import lister_of, user_id_of
-from orders.money import MoneyField
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
 from orders.payments.selectors import payment_get, payment_list
@@ -19,6 +18,7 @@ from orders.payments.services import payment_create, payment_webhook_receive, re
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.money import MoneyField
 from servicekit.params import query_filters
 
 

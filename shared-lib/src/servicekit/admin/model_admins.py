@@ -1,10 +1,10 @@
-"""The catalog's Django admin writes through the services, like the API.
+"""The two kinds of model admin a service has.
 
 A change made in the admin must keep the same invariants, publish the same events and
 invalidate the same cached reads as one made through the API, so every admin that may change
 data calls the service functions from ``save_model``/``delete_model``/``delete_queryset``
 and its actions (:class:`ServiceModelAdmin`); the others are read-only
-(:class:`ReadOnlyModelAdmin`).
+(:class:`ReadOnlyModelAdmin`), though they may offer actions that call a service.
 
 A service refusing a change (a ``ValidationError`` or an ``ApplicationError`` such as a
 409) rolls the admin's transaction back and comes back as an error message on the page,
@@ -25,13 +25,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from servicekit.envelope.errors import ApplicationError
+from servicekit.money import format_amount
 
 ServiceError = (ValidationError, ApplicationError)
+ACTOR_MAX_LENGTH = 64  # the audit fields that record it (``actor_id``, ``moderated_by``…)
 
 
 def admin_actor(request: HttpRequest) -> str:
-    """Who acted, for audit fields (``actor_id``, ``moderated_by``: 64 characters)."""
-    return f"admin:{request.user.get_username()}"[:64]
+    """Who acted, for audit fields: ``admin:<email>``."""
+    return f"admin:{request.user.get_username()}"[:ACTOR_MAX_LENGTH]
 
 
 def describe(error: Exception) -> str:
@@ -58,8 +60,53 @@ def form_errors_from(error: ValidationError, fields: Iterable[str]) -> Validatio
     )
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    """Rows that only the services (or other services' events) write: view them, nothing else."""
+def amount_column(field: str, *, currency: str = "currency") -> Callable[[Model], str]:
+    """A ``list_display`` column showing an amount as the API writes it (JPY ``1200``, not
+    ``1200.0000``), in the currency held by the row's ``currency`` attribute."""
+
+    @admin.display(description=field.replace("_", " "), ordering=field)
+    def column(obj: Model) -> str:
+        amount = getattr(obj, field)
+        try:
+            return format_amount(amount, getattr(obj, currency))
+        except ValueError:  # a row no service should have written: show it as stored
+            return str(amount)
+
+    column.__name__ = field  # the cells' CSS class: field-<field>
+    return column
+
+
+def adopt(obj: Model, saved: Model) -> None:
+    """Make the admin's unsaved ``obj`` the row a service created (for the history and the redirect)."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class _ServiceActionsAdmin(admin.ModelAdmin):
+    def apply_to_each(
+        self, request: HttpRequest, objects: Iterable[Model], operation: Callable[[Model], Any], *, done: str
+    ) -> int:
+        """Run a service ``operation`` on each object (each in its own transaction) and report
+        what was done and what was refused, and why; returns how many succeeded."""
+        succeeded, refused = 0, []
+        for obj in objects:
+            try:
+                operation(obj)
+            except ServiceError as error:
+                refused.append(f"{obj}: {describe(error)}")
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Refused ({len(refused)}): " + " | ".join(refused), messages.ERROR)
+        return succeeded
+
+
+class ViewOnly:
+    """Nothing added, changed or deleted by hand: for a model admin or an inline."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -69,6 +116,25 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyModelAdmin(ViewOnly, _ServiceActionsAdmin):
+    """Rows that only the services (or other services' events) write: view them, nothing else.
+
+    An action that changes rows through a service may still be offered: declare it with
+    ``@admin.action(permissions=["service"])``; it is allowed to whoever holds the model's
+    change permission (which here never allows editing a row by hand).
+    """
+
+    def has_service_permission(self, request: HttpRequest) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request)
+
+
+class ReadOnlyTabularInline(ViewOnly, admin.TabularInline):
+    """Rows shown with their parent that nobody edits by hand (order lines, history)."""
+
+    extra = 0
+    can_delete = False
 
 
 def _delete_selected_through_services(modeladmin, request, queryset):
@@ -89,12 +155,17 @@ def _delete_selected_through_services(modeladmin, request, queryset):
     return delete_selected(modeladmin, request, queryset)
 
 
-class ServiceModelAdmin(admin.ModelAdmin):
+class ServiceModelAdmin(_ServiceActionsAdmin):
     """An admin whose writes are service calls; subclasses implement the hooks they allow
-    (``save_model``, :meth:`delete_through_service`)."""
+    (``save_model``, :meth:`delete_through_service`). Deleting is offered only by the admins
+    that implement :meth:`delete_through_service`."""
 
     def delete_through_service(self, request: HttpRequest, obj: Model) -> None:
         raise PermissionDenied  # subclasses that allow deleting call their service here
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        deletes = type(self).delete_through_service is not ServiceModelAdmin.delete_through_service
+        return deletes and super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         self.delete_through_service(request, obj)
@@ -133,35 +204,3 @@ class ServiceModelAdmin(admin.ModelAdmin):
                 current_app=self.admin_site.name,
             )
             return self._refused(request, error, change_url)
-
-    def apply_to_each(
-        self,
-        request: HttpRequest,
-        objects: Iterable[Model],
-        operation: Callable[[Model], Any],
-        *,
-        done: str,
-    ) -> int:
-        """Run a service ``operation`` on each object (each in its own transaction) and report
-        what was done and what was refused, and why; returns how many succeeded."""
-        succeeded, refused = 0, []
-        for obj in objects:
-            try:
-                operation(obj)
-            except ServiceError as error:
-                refused.append(f"{obj}: {describe(error)}")
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
-        if refused:
-            self.message_user(request, f"Refused ({len(refused)}): " + " | ".join(refused), messages.ERROR)
-        return succeeded
-
-
-def adopt(obj: Model, saved: Model) -> None:
-    """Make the admin's unsaved ``obj`` the row a service created (for the history and the redirect)."""
-    for field in obj._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
