@@ -7,9 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from catalog.products.events import product_core_data
 from catalog.products.models import Product, ProductImage
 from catalog.products.money import format_amount
-from catalog.products.services import product_core_data
 
 
 class AmountField(serializers.DecimalField):
