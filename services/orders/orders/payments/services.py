@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.money import money_str
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.services import order_cancel, order_mark_paid
+from orders.payments import events
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import (
     ACTIVE_PAYMENT_STATUSES,
@@ -219,17 +219,9 @@ def _payment_failed(order: Order, payment: Payment, *, code: str, message: str) 
     publish(
         "orders.payment.failed",
         subject=str(order.id),
-        data={
-            "order_id": str(order.id),
-            "user_id": str(order.user_id),
-            "payment_id": str(payment.id),
-            "amount": money_str(payment.amount),
-            "currency": payment.currency,
-            "failure_code": payment.failure_code,
-            "failure_message": payment.failure_message,
-            "attempt": failed_attempts,
-            "attempts_left": max(maximum - failed_attempts, 0),
-        },
+        data=events.payment_failed(
+            order, payment, attempt=failed_attempts, attempts_left=max(maximum - failed_attempts, 0)
+        ),
     )
     if order.status == OrderStatus.CONFIRMED and failed_attempts >= maximum:
         order_cancel(
@@ -520,16 +512,7 @@ def _refund_succeeded(refund: Refund, *, provider_refund_id: str) -> None:
     publish(
         "orders.payment.refunded",
         subject=str(payment.order_id),
-        data={
-            "order_id": str(payment.order_id),
-            "user_id": str(payment.user_id),
-            "payment_id": str(payment.id),
-            "refund_id": str(refund.id),
-            "amount": money_str(refund.amount),
-            "currency": refund.currency,
-            "reason": refund.reason,
-            "refunded_at": refund.succeeded_at.isoformat(),
-        },
+        data=events.payment_refunded(payment, refund),
     )
 
 
