@@ -142,8 +142,8 @@ def _documented_handler(operation: type[APIView], method: str) -> Callable[..., 
 
 
 class PublicApi(APIView):
-    """No credentials needed (register, login, a provider's signed webhook…). A stray, stale
-    Authorization header must not break these endpoints, so no authentication runs at all."""
+    """No credentials needed (register, login, reset…). A stray, stale Authorization header
+    must not break these endpoints, so no authentication runs at all."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
