@@ -1,5 +1,6 @@
 from django.urls import path
 
+from servicekit.api import operations
 from tests.testapp import views
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("scoped/", views.ScopedApi.as_view()),
     path("staff-only/", views.StaffOnlyApi.as_view()),
     path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
+    path("switches/", operations(get=views.SwitchListApi, post=views.SwitchCreateApi), name="switch-list"),
 ]

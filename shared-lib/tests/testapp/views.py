@@ -2,14 +2,17 @@
 
 from types import SimpleNamespace
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicekit.api import StrictSerializer
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
 from servicekit.envelope import Conflict
 from servicekit.envelope.pagination import EnvelopePagination
+from tests.testapp.models import Switch
 
 
 class EchoApi(APIView):
@@ -95,3 +98,38 @@ class OwnedThingApi(APIView):
         thing = SimpleNamespace(id=1, customer_id=owner)
         self.check_object_permissions(request, thing)
         return Response({"id": thing.id, "customer_id": thing.customer_id})
+
+
+# --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
+
+
+class SwitchListApi(APIView):
+    """Anyone may read the switches, with or without credentials."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        is_on = serializers.BooleanField()
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request):
+        switches = Switch.objects.order_by("name")
+        return Response(self.OutputSerializer(switches, many=True).data)
+
+
+class SwitchCreateApi(APIView):
+    """Staff add switches."""
+
+    permission_classes = [IsStaff]
+
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=50)
+
+    @extend_schema(request=InputSerializer, responses={201: SwitchListApi.OutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        switch = Switch.objects.create(name=serializer.validated_data["name"])
+        return Response(SwitchListApi.OutputSerializer(switch).data, status=201)

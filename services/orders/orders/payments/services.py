@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.services import order_cancel, order_mark_paid
+from orders.payments import events
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import (
     ACTIVE_PAYMENT_STATUSES,
@@ -42,7 +43,6 @@ from orders.payments.providers import (
 )
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
-from servicekit.money import format_amount
 
 logger = logging.getLogger(__name__)
 
@@ -219,17 +219,9 @@ def _payment_failed(order: Order, payment: Payment, *, code: str, message: str) 
     publish(
         "orders.payment.failed",
         subject=str(order.id),
-        data={
-            "order_id": str(order.id),
-            "user_id": str(order.user_id),
-            "payment_id": str(payment.id),
-            "amount": format_amount(payment.amount, payment.currency),
-            "currency": payment.currency,
-            "failure_code": payment.failure_code,
-            "failure_message": payment.failure_message,
-            "attempt": failed_attempts,
-            "attempts_left": max(maximum - failed_attempts, 0),
-        },
+        data=events.payment_failed(
+            order, payment, attempt=failed_attempts, attempts_left=max(maximum - failed_attempts, 0)
+        ),
     )
     if order.status == OrderStatus.CONFIRMED and failed_attempts >= maximum:
         order_cancel(
@@ -520,16 +512,7 @@ def _refund_succeeded(refund: Refund, *, provider_refund_id: str) -> None:
     publish(
         "orders.payment.refunded",
         subject=str(payment.order_id),
-        data={
-            "order_id": str(payment.order_id),
-            "user_id": str(payment.user_id),
-            "payment_id": str(payment.id),
-            "refund_id": str(refund.id),
-            "amount": format_amount(refund.amount, refund.currency),
-            "currency": refund.currency,
-            "reason": refund.reason,
-            "refunded_at": refund.succeeded_at.isoformat(),
-        },
+        data=events.payment_refunded(payment, refund),
     )
 
 

@@ -11,13 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload
 from catalog.cache import cached
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
 from catalog.categories.services import category_create, category_delete, category_update
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
+from servicekit.api import enveloped, paginated_payload
 from servicekit.auth.permissions import IsStaff
 from servicekit.params import present_params
 

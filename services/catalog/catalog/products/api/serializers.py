@@ -7,8 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from catalog.products.events import product_core_data
 from catalog.products.models import Product, ProductImage
-from catalog.products.services import product_core_data
 from servicekit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, MoneyField, format_amount
 
 

@@ -1,4 +1,7 @@
-"""/api/v1/auth/: registration, email verification, the caller's profile, passwords."""
+"""/api/v1/auth/: registration, email verification, the caller's profile, passwords.
+
+(Signing in and out are in ``session_views``; both are routed by ``accounts/api/urls.py``.)
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from rest_framework.views import APIView
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
 from identity.accounts.selectors import user_for_principal
-from identity.apibase import PublicApi, StrictSerializer, UserSessionApi
+from identity.apibase import UserSessionApi
+from servicekit.api import PublicApi, StrictSerializer
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
 RESET_SENT = "If an account exists for this email, we have sent a link to it."
@@ -72,23 +76,27 @@ class EmailVerificationResendApi(PublicApi):
         return Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED)
 
 
-class MeApi(APIView):
-    """The caller's own account (token or API key). Roles, flags and email are not theirs to change."""
+class MeDetailApi(APIView):
+    """The caller's own account (token or API key)."""
 
-    class UpdateInputSerializer(StrictSerializer):
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request):
+        return Response(UserOutputSerializer(user_for_principal(request.user)).data)
+
+
+class MeUpdateApi(APIView):
+    """Change the caller's own name (token or API key). Roles, flags and email are not theirs to change."""
+
+    class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "MeUpdateInput"
 
         first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
-    @extend_schema(responses={200: UserOutputSerializer})
-    def get(self, request):
-        return Response(UserOutputSerializer(user_for_principal(request.user)).data)
-
-    @extend_schema(request=UpdateInputSerializer, responses={200: UserOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
     def patch(self, request):
-        serializer = self.UpdateInputSerializer(data=request.data, partial=True)
+        serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_profile_update(
             user=user_for_principal(request.user), **serializer.validated_data

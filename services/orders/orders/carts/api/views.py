@@ -46,6 +46,8 @@ def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
 
 
 class CartDetailApi(APIView):
+    """The caller's cart."""
+
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
@@ -54,6 +56,8 @@ class CartDetailApi(APIView):
 
 
 class CartClearApi(APIView):
+    """Empty the cart."""
+
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
@@ -84,6 +88,8 @@ class CartItemAddApi(APIView):
 
 
 class CartItemUpdateApi(APIView):
+    """Change a line's quantity."""
+
     @extend_schema_serializer(component_name="CartItemUpdateInput")
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
@@ -101,18 +107,11 @@ class CartItemUpdateApi(APIView):
 
 
 class CartItemRemoveApi(APIView):
+    """Remove a line from the cart."""
+
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
     def delete(self, request, product_id):
         cart_remove_item(user_id=user_id_of(request), product_id=product_id)
         return _cart_response(request)
-
-
-# Two operations share each of these URLs; each class above still handles exactly one.
-class CartApi(CartDetailApi, CartClearApi):
-    """GET the cart, DELETE to empty it."""
-
-
-class CartItemApi(CartItemUpdateApi, CartItemRemoveApi):
-    """PATCH a line's quantity, DELETE the line."""
