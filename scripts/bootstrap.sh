@@ -2,6 +2,7 @@
 # Prepare this machine to run or test the platform; idempotent and quick when nothing changed.
 #  - a virtualenv (.venv) with servicekit and every service installed in editable mode
 #  - nginx from the distribution when it is missing (needs root)
+#  - ostree and flatpak (the builds service's tools) likewise
 #  - checks that Postgres, RabbitMQ and Redis answer, and says exactly what is missing
 #  - the platform database with one schema and one role per service
 #  - development JWT signing keys under var/keys (generated once)
@@ -40,6 +41,19 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     apt_install nginx
   else
     log "nginx is missing: install it with 'sudo apt-get install -y nginx' (or your OS's package)"
+    exit 1
+  fi
+fi
+
+# ostree and flatpak: the builds service imports, publishes and serves Flatpak repositories with them
+missing_tools=()
+for tool in ostree flatpak; do command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool"); done
+if [ ${#missing_tools[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${missing_tools[*]} from the distribution (the builds service runs them)"
+    apt_install "${missing_tools[@]}"
+  else
+    log "${missing_tools[*]} missing: install with 'sudo apt-get install -y ${missing_tools[*]}' (the builds service needs them)"
     exit 1
   fi
 fi
