@@ -64,3 +64,15 @@ def upload_app(build, app: AppRepo, *, names: list[str] | None = None) -> None:
 
 def new_build(repository, **overrides):
     return build_create(repository=repository, actor=ACTOR, app_id="org.example.Hello", **overrides)
+
+
+def committed_build(repository, app: AppRepo, run_jobs):
+    """A build of ``app`` uploaded and committed (its commit and check jobs have run)."""
+    from builds.builds.services import build_commit
+
+    build = new_build(repository)
+    upload_app(build, app)
+    with run_jobs():
+        build_commit(build_id=build.id, actor=ACTOR)
+    build.refresh_from_db()
+    return build

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from builds.builds.models import PublishedState, RepoState
+from builds.builds.models import Build, PublishedState, RepoState
 from builds.builds.services import build_commit, build_publish
 from builds.jobs.models import Job, JobKind, JobStatus
 from builds.jobs.selectors import job_log_since
 from builds.storage.layout import Storage
-from tests.conftest import ACTOR, new_build, upload_app
-from tests.flatpak import ostree_pull
+from tests.conftest import ACTOR, committed_build, new_build, upload_app
+from tests.flatpak import ostree_pull, sh
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,111 @@ def test_upload_commit_publish_then_ostree_pull_works(repository, app, run_jobs,
     event = captured_events.assert_published("builds.build.published", subject=str(build.id))
     assert event.data["creator"] == {"user_id": ACTOR.user_id, "token_sub": "build", "name": "ci"}
     assert event.data["refs"] == {app.ref: published}
+
+
+def _ready(repository, app, run_jobs):
+    build = committed_build(repository, app, run_jobs)
+    assert build.repo_state == RepoState.READY
+    return build
+
+
+def _publish(build, run_jobs):
+    with run_jobs():
+        job, created = build_publish(build_id=build.id, actor=ACTOR)
+    job.refresh_from_db()
+    build.refresh_from_db()
+    return job, created
+
+
+def test_a_retried_publish_of_a_published_build_answers_its_result(
+    repository, app, run_jobs, captured_events
+):
+    build = _ready(repository, app, run_jobs)
+    job, created = _publish(build, run_jobs)
+    assert created and job.status == JobStatus.ENDED
+    main = Storage.configured().repository(repository.name)
+    head = sh("ostree", "rev-parse", f"--repo={main}", app.ref)
+
+    again, created = _publish(build, run_jobs)
+
+    assert (again.id, created) == (job.id, False)
+    assert (
+        again.results
+        == job.results
+        == {"refs": {app.ref: head}, "update-repo-job": job.results["update-repo-job"]}
+    )
+    assert sh("ostree", "rev-parse", f"--repo={main}", app.ref) == head  # nothing imported again
+    assert len(captured_events.of_type("builds.build.published")) == 1
+    assert Job.objects.filter(kind=JobKind.PUBLISH).count() == 1
+
+
+def test_publish_asked_while_publishing_answers_the_running_job(
+    repository, app, run_jobs, django_capture_on_commit_callbacks
+):
+    build = _ready(repository, app, run_jobs)
+    with django_capture_on_commit_callbacks(execute=False):  # the job has not run yet
+        job, _ = build_publish(build_id=build.id, actor=ACTOR)
+
+    again, created = build_publish(build_id=build.id, actor=ACTOR)
+
+    assert (again.id, created) == (job.id, False)
+    assert Build.objects.get(id=build.id).published_state == PublishedState.PUBLISHING
+
+
+def test_a_failed_publish_can_be_retried(repository, app, run_jobs, captured_events):
+    from builds.repos.services import repository_update
+
+    repository_update(repository=repository, publish_hook={"command": ["false"]})
+    build = _ready(repository, app, run_jobs)
+
+    job, _ = _publish(build, run_jobs)
+
+    assert job.status == JobStatus.BROKEN
+    assert job_log_since(job_id=job.id).splitlines()[-1] == "Job failed: false exited with status 1"
+    assert (build.published_state, build.published_state_reason) == (
+        PublishedState.FAILED,
+        "false exited with status 1",
+    )
+    captured_events.assert_published("builds.build.failed", stage="publish")
+    main = Storage.configured().repository(repository.name)
+    assert app.ref not in sh("ostree", "refs", f"--repo={main}")
+
+    repository_update(repository=repository, publish_hook={"command": ["true"]})
+    retry, created = _publish(build, run_jobs)
+
+    assert created and retry.id != job.id
+    assert retry.status == JobStatus.ENDED
+    assert build.published_state == PublishedState.PUBLISHED
+    assert app.ref in sh("ostree", "refs", f"--repo={main}")
+
+
+def test_publishing_beyond_retention_purges_the_oldest_build_and_prunes_history(
+    repository, app_template, run_jobs, captured_events, tmp_path
+):
+    from tests.flatpak import make_app
+
+    assert repository.retention_count == 2
+    builds = []
+    for version in range(3):
+        app = make_app(tmp_path / f"v{version}", text=f"hello version {version}")
+        build = _ready(repository, app, run_jobs)
+        _publish(build, run_jobs)
+        builds.append(build)
+    other_app = make_app(tmp_path / "other", app_id="org.example.Other")
+    other = _ready(repository, other_app, run_jobs)
+    _publish(other, run_jobs)
+
+    for build in builds:
+        build.refresh_from_db()
+    assert [b.repo_state for b in builds] == [RepoState.PURGED, RepoState.READY, RepoState.READY]
+    assert all(b.published_state == PublishedState.PUBLISHED for b in builds)
+    assert not Storage.configured().build(builds[0].id).exists()
+    assert Storage.configured().build(builds[1].id).exists()
+    assert Build.objects.get(id=other.id).repo_state == RepoState.READY
+    purged = captured_events.assert_published("builds.build.purged", subject=str(builds[0].id))
+    assert purged.data["reason"] == "retention"
+    assert len(captured_events.of_type("builds.build.purged")) == 1
+
+    main = Storage.configured().repository(repository.name)
+    history = sh("ostree", "log", f"--repo={main}", app.ref)
+    assert history.count("\ncommit ") + history.startswith("commit ") == 2  # pruned to the retention depth
