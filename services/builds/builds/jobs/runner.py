@@ -14,7 +14,8 @@ Each kind has a handler (the explicit table ``HANDLERS``) with three steps:
 A job runs at most once at a time (an advisory lock on its id); one whose handler
 ``locks_repository`` also holds its repository's lock, so publishes and update-repo jobs of one
 repository never overlap. A job that is finished is not run again; one found ``started`` (its
-worker died) is run again from the start, which is why handlers are idempotent.
+worker died) is run again from the start, which is why handlers are idempotent, up to
+``MAX_ATTEMPTS`` runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from contextlib import ExitStack
 from typing import Any, Protocol
 
 from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -53,6 +55,9 @@ class JobHandler(Protocol):
     def failed(self, job: Job, message: str) -> None: ...
 
 
+# A job found "started" this many times (its worker died or was killed each time) is broken.
+MAX_ATTEMPTS = 3
+
 HANDLERS: dict[int, str] = {
     JobKind.COMMIT: "builds.builds.work.commit.CommitJob",
     JobKind.CHECK: "builds.builds.work.checks.CheckJob",
@@ -74,6 +79,14 @@ def job_run(*, job_id: int) -> int | None:
         if _postpone(job):
             return job.status
         handler = _handler(job.kind)
+        if job.status == JobStatus.STARTED and job.attempts >= MAX_ATTEMPTS:
+            _fail(
+                job,
+                handler,
+                JobFailed(f"gave up after {job.attempts} attempts (its worker stopped each time)"),
+                _logger_for(job),
+            )
+            return JobStatus.BROKEN
         with ExitStack() as stack:
             if handler is not None and handler.locks_repository and job.repository_id:
                 stack.enter_context(advisory_lock(repository_key(job.repository_id), wait=True))
@@ -86,9 +99,7 @@ def _execute(job: Job, handler: JobHandler | None) -> int:
     )
     job.status = JobStatus.STARTED
 
-    def log(text: str) -> None:
-        job_log(job_id=job.id, text=text)
-
+    log = _logger_for(job)
     try:
         if handler is None:
             raise JobFailed(f"{job.get_kind_display()} jobs are not supported by this server")
@@ -108,8 +119,20 @@ def _execute(job: Job, handler: JobHandler | None) -> int:
     return JobStatus.ENDED
 
 
+def _logger_for(job: Job) -> LogLine:
+    def log(text: str) -> None:
+        job_log(job_id=job.id, text=text)
+
+    return log
+
+
 def _fail(job: Job, handler: JobHandler | None, error: Exception, log: LogLine) -> None:
-    message = str(error) if isinstance(error, JobFailed) or _is_tool_failure(error) else _internal(error)
+    if isinstance(error, JobFailed) or _is_tool_failure(error):
+        message = str(error)
+    elif isinstance(error, SoftTimeLimitExceeded):
+        message = "the job ran out of time (BUILDS_JOB_TIME_LIMIT_SECONDS) and was stopped"
+    else:
+        message = _internal(error)
     log(f"Job failed: {message}")
     try:
         with transaction.atomic():

@@ -9,6 +9,7 @@ names the command and quotes the tool's last error line, which the job logs as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -53,9 +54,11 @@ def run(
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        _stop(process)
         raise ToolFailed(f"{label} did not finish within {timeout:g} s and was stopped") from None
+    except BaseException:  # the job itself is being stopped (time limit, shutdown): so is the tool
+        _stop(process)
+        raise
     lines = [line for line in (stdout + stderr).splitlines() if line.strip()]
     if log is not None:
         for line in lines:
@@ -67,6 +70,13 @@ def run(
             f"{label} exited with status {process.returncode}{detail}", returncode=process.returncode
         )
     return stdout.strip()
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Kill the tool and everything it started (its own session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
 
 
 # -- ostree --------------------------------------------------------------------------------

@@ -183,3 +183,16 @@ def test_the_beat_schedule_names_registered_tasks():
     from builds.celery import app
 
     assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+
+
+def test_a_job_whose_worker_keeps_dying_is_given_up(handlers):
+    job = JobFactory(kind=JobKind.PRUNE, status=JobStatus.STARTED, attempts=3)
+
+    assert job_run(job_id=job.id) == JobStatus.BROKEN
+
+    assert (
+        job_log_since(job_id=job.id)
+        == "Job failed: gave up after 3 attempts (its worker stopped each time)\n"
+    )
+    assert Exploding.failures == ["gave up after 3 attempts (its worker stopped each time)"]
+    assert Job.objects.get(id=job.id).attempts == 3
