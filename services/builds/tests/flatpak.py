@@ -3,6 +3,7 @@ repository, written by hand the way the protocol notes show (no runtime or SDK n
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,10 @@ command=hello
 """
 
 
-def sh(*args: str | Path, cwd: Path | None = None) -> str:
-    result = subprocess.run([str(arg) for arg in args], cwd=cwd, capture_output=True, text=True, check=False)
+def sh(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [str(arg) for arg in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, f"{args} failed: {result.stderr}"
     return result.stdout.strip()
 
@@ -72,3 +75,10 @@ def ostree_pull(repo_url: str, ref: str, into: Path) -> str:
     sh("ostree", "remote", "add", f"--repo={into}", "--no-gpg-verify", "origin", repo_url)
     sh("ostree", "pull", f"--repo={into}", "origin", ref)
     return sh("ostree", "rev-parse", f"--repo={into}", f"origin:{ref}")
+
+
+def flatpak_remote_ls(repo_url: str, home: Path) -> str:
+    """``flatpak remote-ls`` of ``repo_url`` through a user installation under ``home``."""
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+    sh("flatpak", "remote-add", "--user", "--no-gpg-verify", "published", repo_url, env=env)
+    return sh("flatpak", "remote-ls", "--user", "--columns=ref", "published", env=env)

@@ -310,7 +310,7 @@ def _set_check(build: Build, check: Check, status: CheckStatus, *, reason: str, 
     if results is not None:
         check.results = results
     check.save()
-    if status == CheckStatus.FAILED:
+    if status == CheckStatus.FAILED and build.repo_state == RepoState.VALIDATING:  # not for a purged build
         publish("builds.check.failed", subject=build.id, data=events.check_failed(build, check))
 
 

@@ -191,3 +191,21 @@ def test_a_hook_that_outlives_its_timeout_is_stopped(repository, app, run_jobs, 
     check = Check.objects.get(build=build)
     assert "did not finish within 1 s" in job_log_since(job_id=check.job_id)
     assert check.status == CheckStatus.FAILED
+
+
+def test_a_check_of_a_build_purged_meanwhile_does_not_run_or_notify(captured_events):
+    from builds.jobs.runner import job_run
+
+    build = BuildFactory(repo_state=RepoState.PURGED)
+    check = CheckFactory(build=build, name="lint", job__status=JobStatus.NEW, job__contents={"name": "lint"})
+
+    assert job_run(job_id=check.job_id) == JobStatus.BROKEN
+
+    assert (
+        job_log_since(job_id=check.job_id)
+        == f"Job failed: Build {build.id} is purged; the lint check did not run\n"
+    )
+    check.refresh_from_db()
+    assert check.status == CheckStatus.FAILED
+    assert Build.objects.get(id=build.id).repo_state == RepoState.PURGED
+    captured_events.assert_nothing_published()

@@ -11,7 +11,7 @@ from builds.jobs.models import Job, JobKind, JobStatus
 from builds.jobs.selectors import job_log_since
 from builds.storage.layout import Storage
 from tests.conftest import ACTOR, committed_build, new_build, upload_app
-from tests.flatpak import ostree_pull, sh
+from tests.flatpak import flatpak_remote_ls, ostree_pull, sh
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def test_upload_commit_publish_then_ostree_pull_works(repository, app, run_jobs,
     main = storage.repository(repository.name)
     pulled = ostree_pull(f"file://{main}", app.ref, tmp_path / "pulled")
     assert pulled == published
+    assert flatpak_remote_ls(f"file://{main}", tmp_path / "home").splitlines() == [app.ref]
     assert (main / "summary").exists()
     assert (main / "appstream" / "org.example.Hello.flatpakref").exists()
     assert captured_events.types == [
@@ -169,3 +170,26 @@ def test_publishing_beyond_retention_purges_the_oldest_build_and_prunes_history(
     main = Storage.configured().repository(repository.name)
     history = sh("ostree", "log", f"--repo={main}", app.ref)
     assert history.count("\ncommit ") + history.startswith("commit ") == 2  # pruned to the retention depth
+
+
+def test_a_repository_with_a_collection_id_publishes_extra_ids_too(app, run_jobs, tmp_path):
+    from builds.builds.services import build_add_extra_ids
+    from builds.repos.services import repository_create
+
+    repository = repository_create(name="flathub", collection_id="org.example.Hub")
+    build = new_build(repository)
+    upload_app(build, app)
+    build_add_extra_ids(build_id=build.id, ids=["Beta"])
+    with run_jobs():
+        build_commit(build_id=build.id, actor=ACTOR)
+    job, _ = _publish(build, run_jobs)
+
+    assert job.status == JobStatus.ENDED, job_log_since(job_id=job.id)
+    main = Storage.configured().repository("flathub")
+    collections = sh("ostree", "refs", f"--repo={main}", "--collections")
+    assert f"(org.example.Hub, {app.ref})" in collections
+    assert f"(org.example.Hub.Beta, {app.ref})" in collections
+    build_config = (Storage.configured().build(build.id) / "config").read_text()
+    assert f"collection-id=org.example.Hub.Build{build.id}" in build_config
+    pulled = ostree_pull(f"file://{main}", app.ref, tmp_path / "pulled")
+    assert pulled == job.results["refs"][app.ref]
