@@ -2,6 +2,7 @@
 # Prepare this machine to run or test the platform; idempotent and quick when nothing changed.
 #  - a virtualenv (.venv) with servicekit and every service installed in editable mode
 #  - nginx from the distribution when it is missing (needs root)
+#  - ostree and flatpak (the builds service's tools) likewise
 #  - checks that Postgres, RabbitMQ and Redis answer, and says exactly what is missing
 #  - the platform database with one schema and one role per service
 #  - development JWT signing keys under var/keys (generated once)

@@ -98,6 +98,13 @@ DEFAULTED = {
     "ORDER_EXPIRY_SWEEP_SECONDS": "tuning",
     "PAYMENT_DEFAULT_PROVIDER": "test, the only provider there is; set it with PAYMENT_PROVIDERS",
     "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": "tuning (accepted clock skew of signed webhooks)",
+    # builds
+    "BUILDS_STORAGE_DIR": "services/builds/var/builds natively; containers get a volume with the builds deploy step",
+    "BUILDS_PUBLIC_URL": "the gateway's local origin; a public deployment sets its own",
+    "BUILDS_UPLOAD_MAX_OBJECT_BYTES": "product default",
+    "BUILDS_UPDATE_REPO_DELAY_SECONDS": "tuning",
+    "BUILDS_HOOK_TIMEOUT_SECONDS": "tuning",
+    "BUILDS_JOB_TIME_LIMIT_SECONDS": "tuning",
     # gateway
     "GATEWAY_RATE_GENERAL": "the gateway's tuned default",
     "GATEWAY_BURST_GENERAL": "the gateway's tuned default",
