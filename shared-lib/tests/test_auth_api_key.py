@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import secrets
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,57 +12,8 @@ from django.core.cache import cache
 
 from servicekit.auth import api_keys, forget_api_key
 from servicekit.auth.api_keys import positive_cache_key, tombstone_cache_key
-from servicekit.testing.http_server import LocalHttpServer, RecordedRequest
 
 WHOAMI = "/api/v1/test/whoami/"
-INTROSPECT_PATH = "/internal/api-keys/introspect/"
-
-
-class Identity:
-    """identity's introspection endpoint: ``keys`` maps a full key to its answer."""
-
-    def __init__(self, internal_token: str) -> None:
-        self.internal_token = internal_token
-        self.keys: dict[str, dict] = {}
-        self.server = LocalHttpServer(self.answer)
-
-    def answer(self, request: RecordedRequest) -> tuple[int, object]:
-        if request.path != INTROSPECT_PATH or request.method != "POST":
-            return 404, {"error": {"code": "not_found"}}
-        if request.headers.get("x-internal-token") != self.internal_token:
-            return 403, {"error": {"code": "permission_denied"}}
-        data = self.keys.get(request.json()["key"], {"active": False})
-        return 200, {"data": data, "meta": {"request_id": "r"}}
-
-    def new_key(self, *, active: bool = True, expires_at: str | None = None, **data) -> str:
-        prefix = f"sk{uuid.uuid4().hex[:10]}"  # unique: Redis outlives test runs
-        key = f"{prefix}.{secrets.token_urlsafe(24)}"
-        self.keys[key] = {
-            "active": active,
-            "user_id": str(uuid.uuid4()),
-            "roles": ["customer"],
-            "scopes": [],
-            "prefix": prefix,
-            "expires_at": expires_at,
-            **data,
-        }
-        return key
-
-    @property
-    def count(self) -> int:
-        return self.server.request_count
-
-
-@pytest.fixture
-def identity(settings):
-    fake = Identity(settings.SERVICEKIT["INTERNAL_API_TOKEN"])
-    fake.server.start()
-    # The plugin restores SERVICEKIT["JWT"] after the test.
-    settings.SERVICEKIT["JWT"]["API_KEY_INTROSPECTION_URL"] = fake.server.url + INTROSPECT_PATH
-    yield fake
-    fake.server.stop()
-    for key in fake.keys:
-        forget_api_key(key.split(".")[0])
 
 
 def whoami(client, key: str):
@@ -76,13 +25,13 @@ def code_of(response) -> str | None:
 
 
 def test_a_valid_key_authenticates_its_owner(api_client, identity):
-    key = identity.new_key(roles=["vendor"], scopes=["catalog:write"])
+    key = identity.new_key(roles=["vendor"], scopes=["account:read", "catalog:write"])
     response = whoami(api_client, key)
     assert response.status_code == 200, response.content
     assert response.json()["data"] == {
         "id": identity.keys[key]["user_id"],
         "roles": ["vendor"],
-        "scopes": ["catalog:write"],
+        "scopes": ["account:read", "catalog:write"],
     }
     (call,) = identity.server.requests
     assert call.json() == {"key": key}
@@ -103,7 +52,7 @@ def test_the_answer_is_cached_in_redis_until_forgotten(api_client, identity):
 
 
 def test_api_key_principals_pass_permissions(api_client, identity):
-    key = identity.new_key(roles=["vendor"])
+    key = identity.new_key(roles=["vendor"], scopes=["catalog:write"])
     response = api_client.get("/api/v1/test/staff-or-vendor/", HTTP_AUTHORIZATION=f"ApiKey {key}")
     assert response.status_code == 200
 

@@ -61,3 +61,36 @@ def test_another_process_learns_of_it_at_its_next_sync(settings):
     settings.SERVICEKIT["JWT"]["REVOCATION_SYNC_SECONDS"] = 0
     assert web_process.is_revoked("u-1", issued_at=time.time() - 10) is True
     assert web_process.is_revoked("u-2", issued_at=time.time() - 10) is False
+
+
+def test_the_cut_off_is_exact_within_one_second(token_factory, api_client, deliver_event):
+    """identity's iat has microseconds: a token from just before "log out everywhere" is void,
+    one from just after it works, though both carry the same whole second."""
+    user_id = "7a0b7c1e-5d1f-4b8e-9a44-1c2d3e4f5a6b"
+    revoked_at = int(time.time()) + 0.5
+    before = token_factory.access_token(user_id, iat=revoked_at - 0.3)
+    after = token_factory.access_token(user_id, iat=revoked_at + 0.3)
+    deliver_event("identity.user.tokens_revoked", revoke_event(user_id, revoked_at), producer="identity")
+
+    refused = api_client.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer {before}")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_revoked"
+    assert api_client.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer {after}").status_code == 200
+
+
+def test_the_revocation_drops_the_cached_answers_of_the_users_api_keys(api_client, identity, deliver_event):
+    """A demoted staff member's key: its cached answer carried the old roles; after the event
+    identity is asked again and the key gets the roles the owner has now."""
+    key = identity.new_key(roles=["staff"], scopes=["users:admin"])
+    staff_only = "/api/v1/test/staff-only/"
+    assert api_client.get(staff_only, HTTP_AUTHORIZATION=f"ApiKey {key}").status_code == 200
+    identity.keys[key]["roles"] = ["customer"]  # identity took the role away
+    assert api_client.get(staff_only, HTTP_AUTHORIZATION=f"ApiKey {key}").status_code == 200  # cached
+
+    data = revoke_event(identity.keys[key]["user_id"], time.time())
+    deliver_event(
+        "identity.user.tokens_revoked",
+        {**data, "reason": "roles_changed", "api_key_prefixes": [key.split(".")[0]]},
+        producer="identity",
+    )
+    assert api_client.get(staff_only, HTTP_AUTHORIZATION=f"ApiKey {key}").status_code == 403

@@ -75,6 +75,8 @@ DEFAULTED = {
     "LOGIN_LOCKOUT_THRESHOLD": "product default",
     "LOGIN_LOCKOUT_SECONDS": "product default",
     "LOGIN_FAILURE_WINDOW_SECONDS": "product default",
+    "LOGIN_ACCOUNT_FREE_FAILURES": "product default",
+    "LOGIN_ACCOUNT_MAX_DELAY_SECONDS": "product default",
     "LOGIN_IP_MAX_FAILURES": "product default",
     "LOGIN_IP_WINDOW_SECONDS": "product default",
     "TRUSTED_PROXY_HOPS": "one proxy, the gateway, in every form",

@@ -62,10 +62,14 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
         "REFRESH_REUSE_GRACE_SECONDS": reuse_grace,
         # Scopes carried by tokens from an interactive login (API keys carry their own).
         "USER_TOKEN_SCOPES": env.list("USER_TOKEN_SCOPES", default=[]),
-        # Brute-force protection (counters live in Redis through the Django cache).
+        # Brute-force protection (counters live in Redis through the Django cache): failures
+        # from one address lock that (account, address) pair; failures from all addresses
+        # past the free ones slow the account down, each attempt after a growing delay.
         "LOCKOUT_THRESHOLD": env.int("LOGIN_LOCKOUT_THRESHOLD", default=5),
         "LOCKOUT_SECONDS": env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60),
         "FAILURE_WINDOW_SECONDS": env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60),
+        "ACCOUNT_FREE_FAILURES": env.int("LOGIN_ACCOUNT_FREE_FAILURES", default=10),
+        "ACCOUNT_MAX_DELAY_SECONDS": env.int("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", default=60),
         "IP_MAX_FAILURES": env.int("LOGIN_IP_MAX_FAILURES", default=20),
         "IP_WINDOW_SECONDS": env.int("LOGIN_IP_WINDOW_SECONDS", default=5 * 60),
         # One-time links sent by messaging; {token} is replaced.

@@ -15,6 +15,7 @@ from servicekit.auth import ApiKeyAuthentication, JWTAuthentication
 class WhoAmIApi(APIView):
     # What every other service uses (identity's own default is in-process authentication).
     authentication_classes = [JWTAuthentication, ApiKeyAuthentication]
+    api_key_scope = "orders:read"
 
     def get(self, request):
         principal = request.user

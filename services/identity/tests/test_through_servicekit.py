@@ -85,7 +85,10 @@ def test_api_key_create_use_revoke_rejected(identity_server, client_of, user, ca
 def test_deactivation_event_drops_the_users_api_keys_in_other_services(
     identity_server, client_of, user, staff_user_client, captured_events, deliver_event
 ):
-    key = client_of(user).post("/api/v1/api-keys/", {"name": "ci"}, format="json").json()["data"]
+    created = client_of(user).post(
+        "/api/v1/api-keys/", {"name": "ci", "scopes": ["orders:read"]}, format="json"
+    )
+    key = created.json()["data"]
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"ApiKey {key['key']}")
     assert other.get(WHOAMI).status_code == 200  # now cached by servicekit

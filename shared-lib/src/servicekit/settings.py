@@ -369,6 +369,8 @@ def service_settings(
             "DESCRIPTION": f"The {service} bounded context of the platform.",
             "VERSION": "1.0.0",
             "SERVE_INCLUDE_SCHEMA": False,
+            # The documents are public: reading one takes no credentials (and so no API-key scope).
+            "SERVE_AUTHENTICATION": [],
             "SCHEMA_PATH_PREFIX": r"/api/v1",
             "COMPONENT_SPLIT_REQUEST": True,
         },

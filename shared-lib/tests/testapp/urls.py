@@ -14,4 +14,10 @@ urlpatterns = [
     path("staff-only/", views.StaffOnlyApi.as_view()),
     path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
     path("switches/", operations(get=views.SwitchListApi, post=views.SwitchCreateApi), name="switch-list"),
+    path("undeclared-scope/", views.UndeclaredScopeApi.as_view()),
+    path(
+        "switches/count/",
+        operations(get=views.SwitchCountApi, post=views.SwitchCreateApi),
+        name="switch-count",
+    ),
 ]

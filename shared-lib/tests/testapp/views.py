@@ -57,6 +57,7 @@ class ConflictApi(APIView):
 
 
 class WhoAmIApi(APIView):
+    api_key_scope = "account:read"
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
@@ -68,6 +69,7 @@ class WhoAmIApi(APIView):
 
 
 class StaffOrVendorApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [HasRole("staff", "vendor")]
 
     def get(self, request):
@@ -75,6 +77,7 @@ class StaffOrVendorApi(APIView):
 
 
 class ScopedApi(APIView):
+    api_key_scope = "orders:read"
     permission_classes = [HasScope("orders:read", "orders:write")]
 
     def get(self, request):
@@ -82,6 +85,7 @@ class ScopedApi(APIView):
 
 
 class StaffOnlyApi(APIView):
+    api_key_scope = "users:admin"
     permission_classes = [IsStaff]
 
     def get(self, request):
@@ -91,6 +95,7 @@ class StaffOnlyApi(APIView):
 class OwnedThingApi(APIView):
     """An object owned by the user named in the URL (``owner_field`` = ``customer_id``)."""
 
+    api_key_scope = "orders:read"
     permission_classes = [IsOwnerOrStaff]
     owner_field = "customer_id"
 
@@ -98,6 +103,25 @@ class OwnedThingApi(APIView):
         thing = SimpleNamespace(id=1, customer_id=owner)
         self.check_object_permissions(request, thing)
         return Response({"id": thing.id, "customer_id": thing.customer_id})
+
+
+class UndeclaredScopeApi(APIView):
+    """Accepts API keys (the default authentication) but names no scope: keys are refused."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class SwitchCountApi(APIView):
+    """How many switches there are (any caller with credentials; a key needs catalog:read)."""
+
+    api_key_scope = "catalog:read"
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"count": Switch.objects.count()})
 
 
 # --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
@@ -122,6 +146,7 @@ class SwitchListApi(APIView):
 class SwitchCreateApi(APIView):
     """Staff add switches."""
 
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     class InputSerializer(StrictSerializer):

@@ -106,7 +106,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         "roles",
         "is_active",
         "email_verified",
-        "is_locked",
+        "failed_sign_ins",
         "created_at",
         "last_login",
     )
@@ -142,9 +142,11 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         form.actor = request.user
         return form
 
-    @admin.display(boolean=True, description="locked")
-    def is_locked(self, user: User) -> bool:
-        return lockout.locked_until(user.email) is not None
+    @admin.display(description="failed sign-ins")
+    def failed_sign_ins(self, user: User) -> int:
+        # Recent ones, every address: enough from one locks that address out, and many slow the
+        # account down (identity.logins.lockout); "unlock" clears both.
+        return lockout.recent_failures(user.email)
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
         if not change:

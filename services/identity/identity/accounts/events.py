@@ -38,6 +38,12 @@ def user_registered(user: User, *, verification: IssuedLink | None) -> dict[str,
     return {**user_data(user), **_link("verification", verification)}
 
 
+def registration_attempted(user: User) -> dict[str, Any]:
+    # Only what the owner's "someone tried to register with your address" email needs.
+    data = user_data(user)
+    return {field: data[field] for field in ("user_id", "email", "first_name", "last_name")}
+
+
 def email_verification_requested(user: User, *, verification: IssuedLink) -> dict[str, Any]:
     return {**user_data(user), **_link("verification", verification)}
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from identity.accounts import events
 from identity.accounts.errors import AccountErrorCode
@@ -98,6 +100,43 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Self-registration, which must not tell anyone whether an address has an account.
+
+    A new address gets its account (``user_create``). An address that has one gets the same
+    checks, the same password hashing (the same time) and an answer of the same shape: an
+    unsaved customer account that exists nowhere. The owner is told instead, through
+    ``identity.user.registration_attempted`` (messaging emails them; at most one per
+    ``EMAIL_COOLDOWN_SECONDS``), and their account is left as it was.
+    """
+    email = normalize_email(email)
+    existing = User.objects.filter(email=email).first()
+    if existing is None:
+        try:
+            return user_create(email=email, password=password, first_name=first_name, last_name=last_name)
+        except Conflict:  # a concurrent registration of the address won the insert
+            existing = User.objects.get(email=email)
+    now = timezone.now()
+    stand_in = User(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        roles=canonical_roles([Role.CUSTOMER]),
+        created_at=now,
+        updated_at=now,
+    )
+    _validate_password(password, user=stand_in, field="password")
+    make_password(password)  # the hashing a new account costs: no enumeration by timing
+    if _cooldown_acquire("registration_attempted", email):
+        publish(
+            "identity.user.registration_attempted",
+            subject=str(existing.pk),
+            data=events.registration_attempted(existing),
+        )
+    return stand_in
+
+
 def _email_taken() -> Conflict:
     return Conflict("An account with this email already exists.", code=AccountErrorCode.EMAIL_TAKEN)
 
@@ -149,7 +188,7 @@ def user_update(*, user: User, actor: User | None, **changes: Any) -> User:
     if "roles" in changes:
         changes["roles"] = canonical_roles(changes["roles"])
     user_update_check(user=user, actor=actor, changes=changes)
-    was_active = user.is_active
+    was_active, had_roles = user.is_active, set(user.roles)
     user = _apply(user, changes)
     if was_active and not user.is_active:
         user_tokens_revoke_all(user=user, reason=RevocationReason.DEACTIVATED)
@@ -157,6 +196,15 @@ def user_update(*, user: User, actor: User | None, **changes: Any) -> User:
             "identity.user.deactivated",
             subject=str(user.pk),
             data=events.user_deactivated(user, api_key_prefixes=api_key_active_prefixes(user=user)),
+        )
+    elif had_roles - set(user.roles):
+        # Tokens (and cached API-key answers) name the roles they were issued with: a role taken
+        # away must not live on in them. A role added needs no sign-out: it arrives with the
+        # next token.
+        user_tokens_revoke_all(
+            user=user,
+            reason=RevocationReason.ROLES_CHANGED,
+            api_key_prefixes=api_key_active_prefixes(user=user),
         )
     return user
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from identity.accounts.models import User
 from identity.apikeys import events, hashing
 from identity.apikeys.models import ApiKey
-from identity.apikeys.scopes import scopes_not_allowed
+from identity.apikeys.scopes import scopes_not_allowed, unknown_scopes
 from servicekit.events import publish
 
 PREFIX_ATTEMPTS = 3
@@ -22,9 +22,16 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key; returns it with the full ``<prefix>.<secret>``, which is never seen again.
 
-    Only scopes the owner's roles allow (``identity.apikeys.scopes``)."""
+    At least one scope, and only scopes the owner's roles allow (``identity.apikeys.scopes``)."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    if not scopes:
+        raise ValidationError(
+            {"scopes": ["Choose at least one scope: a key may call only what its scopes name."]}
+        )
+    unknown = unknown_scopes(scopes)
+    if unknown:
+        raise ValidationError({"scopes": [f"Not a scope of the platform: {', '.join(unknown)}."]})
     refused = scopes_not_allowed(scopes, user.roles)
     if refused:
         raise ValidationError({"scopes": [f"Not a scope your account may grant: {', '.join(refused)}."]})

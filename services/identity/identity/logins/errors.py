@@ -7,5 +7,6 @@ class LoginErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_INACTIVE = "account_inactive"
     NOT_STAFF = "not_staff"
-    RATE_LIMITED = "rate_limited"  # too many failures from one address
-    ACCOUNT_LOCKED = "account_locked"  # too many failures on one account
+    RATE_LIMITED = "rate_limited"  # too many failures from one address, across accounts
+    ACCOUNT_LOCKED = "account_locked"  # too many failures on one account from one address
+    LOGIN_THROTTLED = "login_throttled"  # too many failures on one account from everywhere

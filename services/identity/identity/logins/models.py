@@ -9,7 +9,8 @@ from django.db import models
 class Outcome(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     INVALID_CREDENTIALS = "invalid_credentials", "Wrong email or password"
-    ACCOUNT_LOCKED = "account_locked", "Account locked"
+    ACCOUNT_LOCKED = "account_locked", "Account locked for this address"
+    LOGIN_THROTTLED = "login_throttled", "Account slowed down"
     RATE_LIMITED = "rate_limited", "Too many attempts from this address"
     ACCOUNT_INACTIVE = "account_inactive", "Account deactivated"
     NOT_STAFF = "not_staff", "Not a staff account"

@@ -13,6 +13,7 @@ class RevocationReason(models.TextChoices):
     LOGOUT = "logout", "Logout"
     LOGOUT_ALL = "logout_all", "Logout everywhere"
     DEACTIVATED = "deactivated", "Account deactivated"
+    ROLES_CHANGED = "roles_changed", "A role was taken away"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     PASSWORD_RESET = "password_reset", "Password reset"
     REUSE_DETECTED = "refresh_token_reuse", "Rotated refresh token reused"

@@ -13,6 +13,7 @@ Logout ends the token's whole family (the session), whichever of its tokens is p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,8 +127,10 @@ def refresh_tokens_revoke(*, tokens: QuerySet[RefreshToken], reason: str) -> int
 
 
 @transaction.atomic
-def user_tokens_revoke_all(*, user: User, reason: str) -> int:
-    """Revoke every live refresh token of ``user`` and tell the other services."""
+def user_tokens_revoke_all(*, user: User, reason: str, api_key_prefixes: Sequence[str] = ()) -> int:
+    """Revoke every live refresh token of ``user`` and tell the other services, which then
+    refuse the user's access tokens issued before now (and drop their cached answers for the
+    API keys ``api_key_prefixes``, when what those grant changed too)."""
     now = timezone.now()
     count = RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=now, revoked_reason=reason
@@ -135,7 +138,9 @@ def user_tokens_revoke_all(*, user: User, reason: str) -> int:
     publish(
         "identity.user.tokens_revoked",
         subject=str(user.pk),
-        data=events.tokens_revoked(user, reason=reason, revoked_count=count, revoked_at=now),
+        data=events.tokens_revoked(
+            user, reason=reason, revoked_count=count, revoked_at=now, api_key_prefixes=api_key_prefixes
+        ),
     )
     return count
 

@@ -53,7 +53,9 @@ def _registered_claims(*, subject: str, token_type: str, lifetime: int, jti: str
         "iss": _jwt_conf()["ISSUER"],
         "aud": _jwt_conf()["AUDIENCE"],
         "sub": subject,
-        "iat": now,
+        # To the microsecond (NumericDate may be fractional, RFC 7519 section 2): a revocation
+        # voids exactly the tokens issued before it, even within the same second.
+        "iat": now.timestamp(),
         "nbf": now,
         "exp": now + timedelta(seconds=lifetime),
         "jti": jti,

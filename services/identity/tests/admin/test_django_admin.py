@@ -74,9 +74,11 @@ def test_deactivate_action_goes_through_the_service(admin_client, user, captured
 def test_unlock_action(admin_client, user):
     for _ in range(5):
         lockout.attempt_begin(email=user.email, ip=None).failed()
-    assert lockout.locked_until(user.email) is not None
+    assert lockout.locked_until(user.email, None) is not None
+    assert lockout.recent_failures(user.email) == 5
     admin_client.post(f"{ADMIN}accounts/user/", {"action": "unlock", "_selected_action": [str(user.pk)]})
-    assert lockout.locked_until(user.email) is None
+    assert lockout.locked_until(user.email, None) is None
+    assert lockout.recent_failures(user.email) == 0
 
 
 def test_add_user_through_the_admin_publishes_registered(admin_client, captured_events):
@@ -142,7 +144,7 @@ def test_setting_a_password_in_the_admin_signs_the_user_out(admin_client, user, 
 
 
 def test_revoking_api_keys_from_the_admin_publishes(admin_client, captured_events):
-    api_key, _ = api_key_create(user=UserFactory(), name="leaked", scopes=[])
+    api_key, _ = api_key_create(user=UserFactory(), name="leaked", scopes=["account:read"])
     admin_client.post(f"{ADMIN}apikeys/apikey/", {"action": "revoke", "_selected_action": [str(api_key.pk)]})
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
@@ -150,6 +152,6 @@ def test_revoking_api_keys_from_the_admin_publishes(admin_client, captured_event
 
 
 def test_the_admin_never_shows_a_key_hash(admin_client, user):
-    api_key, _ = api_key_create(user=user, name="ci", scopes=[])
+    api_key, _ = api_key_create(user=user, name="ci", scopes=["account:read"])
     page = admin_client.get(f"{ADMIN}apikeys/apikey/{api_key.pk}/change/")
     assert page.status_code == 200 and api_key.secret_hash.encode() not in page.content

@@ -55,7 +55,7 @@ def test_introspect_an_active_key(internal, user):
 
 
 def test_introspect_inactive_answers(internal, user):
-    api_key, raw_key = api_key_create(user=user, name="ci", scopes=[])
+    api_key, raw_key = api_key_create(user=user, name="ci", scopes=["account:read"])
     api_key_revoke(api_key=api_key)
     for key in (raw_key, "ik_0123456789abcdef." + "a" * 43, "garbage"):
         response = internal.post(INTROSPECT, {"key": key}, format="json")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
 import pytest
+from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
 
 from identity.logins.models import LoginAttempt, Outcome
 from identity.tokens.models import RefreshToken
+from servicekit.auth.tokens import verify_access_token as servicekit_verify
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +159,41 @@ def test_deactivated_accounts_cannot_log_in_or_refresh(api_client, user):
     refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert refresh.status_code == 401 and refresh.json()["error"]["code"] == "account_inactive"
     assert RefreshToken.objects.filter(user=user).count() == 1
+
+
+class FrozenClock:
+    """identity's clock (``timezone.now``: token claims, revocation times) standing still at a
+    known moment until moved, so a test can put several steps inside one second."""
+
+    def __init__(self, monkeypatch, start: datetime) -> None:
+        self.now = start
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def test_logging_in_and_out_everywhere_within_one_second_cuts_off_exactly(
+    api_client, user, monkeypatch, captured_events, deliver_event
+):
+    """A token issued before "log out everywhere" dies and one issued after it lives, though
+    all three steps fall in the same second (the cut-off used to compare whole seconds)."""
+    second = datetime.fromtimestamp(int(time.time()), tz=UTC)
+    clock = FrozenClock(monkeypatch, second + timedelta(seconds=0.2))
+    before = login(api_client, user).json()["data"]["access"]
+    clock.advance(0.3)
+    assert bearer(APIClient(), before).post(LOGOUT_ALL).status_code == 200
+    event = captured_events.assert_published("identity.user.tokens_revoked", user_id=str(user.pk))
+    deliver_event(event.type, event.data, subject=event.subject, producer="identity")  # the consumer
+    clock.advance(0.3)
+    after = login(api_client, user).json()["data"]["access"]
+
+    issued = [jwt.decode(token, options={"verify_signature": False})["iat"] for token in (before, after)]
+    assert [int(iat) for iat in issued] == [int(second.timestamp())] * 2  # one second
+    refused = bearer(APIClient(), before).get("/api/v1/auth/me/")
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
+    assert bearer(APIClient(), after).get("/api/v1/auth/me/").status_code == 200
+    # Every other service decides the same (servicekit.auth, against the JWKS).
+    with pytest.raises(AuthenticationFailed):
+        servicekit_verify(before)
+    assert servicekit_verify(after).id == str(user.pk)

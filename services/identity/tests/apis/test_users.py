@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
 
+from identity.apikeys.services import api_key_create
 from identity.logins.models import LoginAttempt, Outcome
 from identity.tokens.keys import current_keyring
 from identity.tokens.models import RefreshToken
 from identity.tokens.services import token_pair_issue
-from tests.factories import AdminFactory, UserFactory
+from identity.tokens.signing import access_token_sign
+from servicekit.auth.tokens import verify_access_token as servicekit_verify
+from tests.factories import AdminFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 USERS = "/api/v1/users/"
@@ -146,3 +151,44 @@ def test_a_staff_token_without_an_identity_account_is_refused(api_client, token_
     token = jwt.encode(claims, keyring.signing_key, algorithm="RS256", headers={"kid": keyring.signing_kid})
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api_client.get(USERS).status_code == 403
+
+
+def test_taking_a_role_away_revokes_the_users_tokens_and_cached_keys_everywhere(
+    client_of, staff_user_client, captured_events, deliver_event
+):
+    """identity says so with identity.user.tokens_revoked; every service (identity too) refuses
+    the demoted user's older tokens once its consumer has recorded it, and drops its cached
+    answers for the user's API keys, which carried the old roles."""
+    vendor = StaffFactory(roles=["staff", "vendor"])
+    token = access_token_sign(vendor).token
+    old_token = APIClient()
+    old_token.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    api_key, _ = api_key_create(user=vendor, name="ci", scopes=["users:admin"])
+    assert old_token.get(USERS).status_code == 200
+    assert servicekit_verify(token).roles == {"staff", "vendor"}  # as another service sees it
+
+    demoted = staff_user_client.put(f"{USERS}{vendor.pk}/roles/", {"roles": ["vendor"]}, format="json")
+    assert demoted.status_code == 200
+    event = captured_events.assert_published(
+        "identity.user.tokens_revoked", user_id=str(vendor.pk), reason="roles_changed"
+    )
+    assert event.data["api_key_prefixes"] == [api_key.prefix]
+    deliver_event(event.type, event.data, subject=event.subject, producer="identity")
+
+    refused = old_token.get("/api/v1/auth/me/")  # not a staff route: the token itself is void
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
+    with pytest.raises(AuthenticationFailed) as elsewhere:
+        servicekit_verify(token)
+    assert elsewhere.value.get_codes() == "token_revoked"
+    fresh = client_of(vendor)  # signing in again gives the roles the user has now
+    assert fresh.get("/api/v1/auth/me/").json()["data"]["roles"] == ["vendor"]
+
+
+def test_adding_a_role_signs_nobody_out(client_of, staff_user_client, user, captured_events):
+    token = client_of(user)
+    response = staff_user_client.put(
+        f"{USERS}{user.pk}/roles/", {"roles": ["customer", "vendor"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert captured_events.of_type("identity.user.tokens_revoked") == []
+    assert token.get("/api/v1/auth/me/").status_code == 200

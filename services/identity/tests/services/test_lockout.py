@@ -1,4 +1,5 @@
-"""Brute-force protection: per-account lockout, per-IP throttle, unlock; counters in Redis."""
+"""Brute-force protection: the (account, address) lock, the account's growing delays, the per-IP
+throttle, unlock; counters in Redis."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lockout_clock")]
 
 @pytest.fixture(autouse=True)
 def small_limits(settings):
-    settings.IDENTITY = {**settings.IDENTITY, "LOCKOUT_THRESHOLD": 3, "IP_MAX_FAILURES": 5}
+    settings.IDENTITY = {
+        **settings.IDENTITY,
+        "LOCKOUT_THRESHOLD": 3,
+        "IP_MAX_FAILURES": 5,
+        "ACCOUNT_FREE_FAILURES": 4,
+        "ACCOUNT_MAX_DELAY_SECONDS": 8,
+    }
 
 
 def attempt(email: str, password: str, ip: str = "203.0.113.7") -> ApplicationError | None:
@@ -104,20 +111,61 @@ def test_the_lock_ends_after_lockout_seconds(user, settings, lockout_clock):
     assert attempt(user.email, PASSWORD) is None
 
 
-def test_staff_unlock_lifts_the_lock(user):
+def test_the_lock_is_per_address_so_the_owner_still_signs_in(user):
     for _ in range(3):
-        attempt(user.email, "wrong")
+        attempt(user.email, "wrong", ip="198.51.100.66")
+    assert attempt(user.email, PASSWORD, ip="198.51.100.66").code == "account_locked"
+    assert attempt(user.email, PASSWORD, ip="192.0.2.1") is None
+    # The owner's success does not unlock the attacker's address.
+    assert attempt(user.email, PASSWORD, ip="198.51.100.66").code == "account_locked"
+
+
+def test_failures_from_many_addresses_slow_the_account_with_growing_delays(user, lockout_clock):
+    addresses = (f"198.51.100.{n}" for n in range(1, 100))
+    for _ in range(4):  # the free failures, each from another address
+        assert attempt(user.email, "wrong", ip=next(addresses)).code == "invalid_credentials"
+    waits = []
+    for _ in range(5):
+        throttled = attempt(user.email, PASSWORD, ip=next(addresses))  # even the right password waits
+        assert throttled.code == "login_throttled" and throttled.status_code == 429
+        assert throttled.details["retry_after"] == int(throttled.headers["Retry-After"])
+        waits.append(throttled.details["retry_after"])
+        lockout_clock.advance(waits[-1])
+        assert attempt(user.email, "wrong", ip=next(addresses)).code == "invalid_credentials"
+    assert waits == [1, 2, 4, 8, 8]  # doubling, up to ACCOUNT_MAX_DELAY_SECONDS: never a lock
+    assert LoginAttempt.objects.filter(user=user, outcome=Outcome.LOGIN_THROTTLED).count() == 5
+
+    lockout_clock.advance(8)
+    assert attempt(user.email, PASSWORD, ip=next(addresses)) is None  # the owner, after the wait
+    # ... which starts the account afresh: the next failures are free again.
+    assert [attempt(user.email, "wrong", ip=next(addresses)).code for _ in range(4)] == [
+        "invalid_credentials"
+    ] * 4
+
+
+def test_a_slowed_account_checks_one_attempt_at_a_time(user):
+    for n in range(4):
+        lockout.attempt_begin(email=user.email, ip=f"198.51.100.{n}").failed()
+    lockout.clock.advance(1)
+    first = lockout.attempt_begin(email=user.email, ip="192.0.2.1")  # holds the account's turn
+    with pytest.raises(ApplicationError) as excinfo:
+        lockout.attempt_begin(email=user.email, ip="192.0.2.2")
+    assert excinfo.value.code == "login_throttled"
+    first.failed()
+    with pytest.raises(ApplicationError) as excinfo:  # and now the delay that failure set
+        lockout.attempt_begin(email=user.email, ip="192.0.2.3")
+    assert excinfo.value.details["retry_after"] == 2
+
+
+def test_staff_unlock_lifts_every_addresss_lock_and_the_delay(user):
+    for _ in range(3):
+        attempt(user.email, "wrong", ip="198.51.100.1")  # locks that address out
+    attempt(user.email, "wrong", ip="198.51.100.2")  # the 4th failure: the account slows down
+    assert attempt(user.email, PASSWORD, ip="198.51.100.1").code == "account_locked"
+    assert attempt(user.email, PASSWORD, ip="192.0.2.1").code == "login_throttled"
+    assert lockout.recent_failures(user.email) == 4
     account_unlock(user=user)
-    assert lockout.locked_until(user.email) is None
-    assert attempt(user.email, PASSWORD) is None
-
-
-def test_sign_in_keeps_working_when_redis_is_down(user, settings):
-    settings.CACHES = {
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
-    assert attempt(user.email, "wrong").code == "invalid_credentials"
-    assert attempt(user.email, PASSWORD) is None
+    assert lockout.locked_until(user.email, "198.51.100.1") is None
+    assert lockout.recent_failures(user.email) == 0
+    for ip in ("198.51.100.1", "198.51.100.2", "192.0.2.1"):
+        assert attempt(user.email, PASSWORD, ip=ip) is None

@@ -46,10 +46,11 @@ def test_the_access_token_carries_the_contract_claims(user):
     assert claims["iss"] == settings.SERVICEKIT["JWT"]["ISSUER"]
     assert claims["aud"] == settings.SERVICEKIT["JWT"]["AUDIENCE"]
     assert claims["token_type"] == "access"
-    assert claims["nbf"] == claims["iat"]
+    # iat to the microsecond (an exact revocation cut-off); nbf and exp in whole seconds.
+    assert isinstance(claims["iat"], float) and claims["nbf"] == int(claims["iat"])
     assert 0 < claims["exp"] - claims["iat"] <= 15 * 60
     assert claims["jti"]
-    assert pair.expires_in == claims["exp"] - claims["iat"] and pair.token_type == "Bearer"
+    assert pair.expires_in == claims["exp"] - claims["nbf"] and pair.token_type == "Bearer"
 
 
 def test_servicekit_accepts_the_access_token_and_rejects_the_refresh_token(user):

@@ -39,7 +39,7 @@ def test_staff_change_roles_in_canonical_order(user, staff, captured_events):
 def test_deactivation_revokes_sessions_and_tells_the_other_services(user, staff, captured_events):
     token_pair_issue(user=user)
     token_pair_issue(user=user)
-    api_key, _ = api_key_create(user=user, name="ci", scopes=[])
+    api_key, _ = api_key_create(user=user, name="ci", scopes=["account:read"])
     services.user_deactivate(user=user, actor=staff)
     user.refresh_from_db()
     assert not user.is_active

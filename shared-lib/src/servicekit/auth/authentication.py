@@ -2,7 +2,8 @@
 
 Each returns ``(principal, claims)``; ``request.user`` is a :class:`Principal`, never a DB row.
 A request without the class's scheme is left to the next class (``None``); a request with the
-scheme but bad credentials fails with 401 and a stable error code.
+scheme but bad credentials fails with 401 and a stable error code. An API key is also checked
+against the scope its view declares (``servicekit.auth.scopes``): 403 ``insufficient_scope``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 
 from servicekit.auth.api_keys import forget_api_key, invalid_api_key, resolve_api_key
 from servicekit.auth.principal import Principal
+from servicekit.auth.scopes import require_api_key_scope
 from servicekit.auth.tokens import invalid, verify_access_token
 
 __all__ = ["ApiKeyAuthentication", "JWTAuthentication", "forget_api_key"]
@@ -62,6 +64,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not key or " " in key:
             raise invalid_api_key("Authorization header must be 'ApiKey <prefix>.<secret>'.")
         principal = self.resolve(key)
+        # Here rather than in each view's permission_classes, so no view can leave it out.
+        require_api_key_scope(request, principal)
         return principal, principal.claims
 
     def resolve(self, key: str) -> Principal:

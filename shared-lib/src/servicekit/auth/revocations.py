@@ -48,8 +48,9 @@ class Revocations:
         """True if the user's tokens issued before a recorded revocation are void."""
         self._sync_if_due()
         revoked_at = self._revoked.get(str(user_id))
-        # iat has whole seconds: a token issued in the revocation's own second stays valid.
-        return revoked_at is not None and issued_at < int(revoked_at)
+        # Both to the microsecond (identity writes a fractional ``iat``): a token issued in the
+        # revocation's own second is void if it came first, valid if it came after.
+        return revoked_at is not None and issued_at <= revoked_at
 
     def clear(self) -> None:
         client, key = self._redis()

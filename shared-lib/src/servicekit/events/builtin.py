@@ -22,13 +22,18 @@ def forget_revoked_api_key(event: Event) -> None:
 
 
 def forget_revoked_tokens(event: Event) -> None:
-    """Every web process of this service refuses the user's older access tokens within seconds."""
+    """Every web process of this service refuses the user's older access tokens within seconds,
+    and asks identity afresh about the user's API keys (whose answers carry the user's roles,
+    which may just have changed)."""
     from datetime import datetime
 
+    from servicekit.auth import forget_api_key
     from servicekit.auth.revocations import revocations
 
     revoked_at = datetime.fromisoformat(event.data["revoked_at"].replace("Z", "+00:00"))
     revocations.revoke(event.data["user_id"], revoked_at.timestamp())
+    for prefix in event.data.get("api_key_prefixes", []):  # absent from older events
+        forget_api_key(prefix)
 
 
 def forget_deactivated_user_credentials(event: Event) -> None:
@@ -51,7 +56,7 @@ BUILTIN_HANDLERS = (
     subscribe(
         "identity.user.tokens_revoked",
         forget_revoked_tokens,
-        reads=["user_id", "revoked_at"],
+        reads=["user_id", "revoked_at", "api_key_prefixes?"],
         name="servicekit.forget_revoked_tokens",
     ),
     subscribe(

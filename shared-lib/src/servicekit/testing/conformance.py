@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from servicekit.auth.scopes import undeclared_scopes
+
 # Routes that belong to a domain app (the platform's own, health, metrics, schema and admin, don't).
 APP_ROUTE_PREFIXES = ("api/v1/", "internal/", ".well-known/")
 ROUTE_NAME = re.compile(r"^(internal-)?(?P<app>[a-z0-9_]+)-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -118,6 +120,17 @@ class PlatformConformance:
                 problems.append(f"{route}: named {pattern.name!r}, served by {sorted(modules)}")
             elif route.startswith("internal/") != bool(match.group(1)):
                 problems.append(f"{route}: 'internal-' names exactly the /internal/ routes")
+        assert not problems, "\n".join(problems)
+
+    def test_api_routes_declare_an_api_key_scope(self):
+        """Every API class that accepts API keys names the scope a key needs (``api_key_scope``,
+        one of ``servicekit.auth.scopes.SCOPES``); without it every key is refused there."""
+        view_classes = [
+            (route, view)
+            for route, pattern in _routes(get_resolver())
+            for view in _views_of(pattern.callback)
+        ]
+        problems = list(undeclared_scopes(view_classes))
         assert not problems, "\n".join(problems)
 
 

@@ -27,6 +27,13 @@ Authentication fixtures, for every service's test suite:
     UUID string unless given) and ``.token``.
 ``auth_client`` / ``staff_client``
     ``client_for()`` as a customer / as ``roles=("staff",)``.
+``api_key_server``
+    :class:`~servicekit.testing.api_keys.ApiKeyServer`: identity's API-key introspection on a
+    real local HTTP server, with ``SERVICEKIT["JWT"]["API_KEY_INTROSPECTION_URL"]`` pointing at
+    it; ``new_key(roles=..., scopes=..., user_id=...)`` makes a key it knows.
+``api_key_client_for``
+    ``api_key_client_for(user_id=None, *, roles=("customer",), scopes=())`` → an ``APIClient``
+    sending ``Authorization: ApiKey <key>``; it carries ``.user_id`` and ``.key``.
 """
 
 from __future__ import annotations
@@ -109,24 +116,59 @@ def api_client():
     return APIClient()
 
 
-@pytest.fixture
-def client_for(token_factory) -> Callable[..., Any]:
+def _client_of(user_id: str, authorization: str, **attributes: str) -> Any:
+    """An ``APIClient`` sending ``authorization``, carrying ``.user_id`` and ``attributes``."""
     from rest_framework.test import APIClient
 
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=authorization)
+    client.user_id = user_id
+    for name, value in attributes.items():
+        setattr(client, name, value)
+    return client
+
+
+@pytest.fixture
+def client_for(token_factory) -> Callable[..., Any]:
     def make(
         user_id: str | uuid.UUID | None = None,
         *,
         roles: Iterable[str] = ("customer",),
         scopes: Iterable[str] = (),
         **claim_overrides: Any,
-    ) -> APIClient:
+    ) -> Any:
         user_id = str(user_id or uuid.uuid4())
         token = token_factory.access_token(user_id, roles=roles, scopes=scopes, **claim_overrides)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        client.user_id = user_id
-        client.token = token
-        return client
+        return _client_of(user_id, f"Bearer {token}", token=token)
+
+    return make
+
+
+@pytest.fixture
+def api_key_server(settings) -> Iterator[Any]:
+    from servicekit.auth import forget_api_key
+    from servicekit.testing.api_keys import ApiKeyServer
+
+    server = ApiKeyServer(settings.SERVICEKIT["INTERNAL_API_TOKEN"])
+    server.server.start()
+    settings.SERVICEKIT["JWT"]["API_KEY_INTROSPECTION_URL"] = server.url  # servicekit_auth restores it
+    yield server
+    server.server.stop()
+    for key in server.keys:
+        forget_api_key(key.split(".")[0])
+
+
+@pytest.fixture
+def api_key_client_for(api_key_server) -> Callable[..., Any]:
+    def make(
+        user_id: str | uuid.UUID | None = None,
+        *,
+        roles: Iterable[str] = ("customer",),
+        scopes: Iterable[str] = (),
+    ) -> Any:
+        user_id = str(user_id or uuid.uuid4())
+        key = api_key_server.new_key(user_id=user_id, roles=list(roles), scopes=list(scopes))
+        return _client_of(user_id, f"ApiKey {key}", key=key)
 
     return make
 

@@ -22,6 +22,9 @@ VERIFICATION_SENT = "If this email belongs to an unverified account, we have sen
 
 
 class RegisterApi(PublicApi):
+    """Create an account. An address that already has one gets the very same answer (and its
+    owner an email saying someone tried): registration does not reveal who has an account."""
+
     class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "RegisterInput"
@@ -35,7 +38,7 @@ class RegisterApi(PublicApi):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_create(**serializer.validated_data)
+        user = services.user_register(**serializer.validated_data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -79,6 +82,8 @@ class EmailVerificationResendApi(PublicApi):
 class MeDetailApi(APIView):
     """The caller's own account (token or API key)."""
 
+    api_key_scope = "account:read"
+
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request):
         return Response(UserOutputSerializer(user_for_principal(request.user)).data)
@@ -86,6 +91,8 @@ class MeDetailApi(APIView):
 
 class MeUpdateApi(APIView):
     """Change the caller's own name (token or API key). Roles, flags and email are not theirs to change."""
+
+    api_key_scope = "account:write"
 
     class InputSerializer(StrictSerializer):
         class Meta:

@@ -90,6 +90,8 @@ class LogoutAllApi(UserSessionApi):
 class LoginHistoryApi(APIView):
     """The caller's own sign-in attempts, newest first."""
 
+    api_key_scope = "account:read"
+
     @extend_schema(
         parameters=[OwnLoginFilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)}
     )

@@ -25,6 +25,7 @@ ORDERING_CHOICES = [*USER_ORDERINGS, *(f"-{field}" for field in USER_ORDERINGS)]
 
 
 class StaffApi(APIView):
+    api_key_scope = "users:admin"
     permission_classes = [IsCurrentStaff]
 
 

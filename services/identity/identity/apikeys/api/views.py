@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
@@ -15,10 +14,10 @@ from identity.apikeys.models import ApiKey
 from identity.apikeys.selectors import api_key_get, api_key_list
 from identity.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
 from servicekit.api import InternalApi
+from servicekit.auth.scopes import SCOPES
 from servicekit.envelope.pagination import paginated_response
 
-SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-MAX_SCOPES = 32
+MAX_SCOPES = len(SCOPES)
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):
@@ -65,7 +64,11 @@ class ApiKeyCreateApi(UserSessionApi):
 
         name = serializers.CharField(max_length=100)
         scopes = serializers.ListField(
-            child=serializers.RegexField(SCOPE_PATTERN, max_length=64), max_length=MAX_SCOPES, default=list
+            child=serializers.ChoiceField(choices=sorted(SCOPES)),
+            min_length=1,
+            max_length=MAX_SCOPES,
+            help_text="What the key may call: each operation names the scope it needs (docs/api.md). "
+            "Only scopes one of your roles may grant.",
         )
         expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
