@@ -1,12 +1,12 @@
 """identity.user.tokens_revoked voids a user's older access tokens in every process within seconds."""
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from servicekit.auth.revocations import Revocations, revocations
+from servicekit.testing.tokens import tokens_revoked
 
 WHOAMI = "/api/v1/test/whoami/"
 pytestmark = pytest.mark.django_db
@@ -19,20 +19,14 @@ def identity_contracts(settings):
     settings.SERVICEKIT = {**settings.SERVICEKIT, "CONTRACTS_DIR": str(REPOSITORY_CONTRACTS)}
 
 
-def revoke_event(user_id: str, at: float) -> dict:
-    return {
-        "user_id": user_id,
-        "reason": "logout_all",
-        "revoked_at": datetime.fromtimestamp(at, tz=UTC).isoformat().replace("+00:00", "Z"),
-    }
-
-
 def test_tokens_issued_before_the_revocation_are_refused(client_for, token_factory, deliver_event):
     client = client_for(roles=("customer",))
     assert client.get(WHOAMI).status_code == 200  # verified and cached
 
     deliver_event(
-        "identity.user.tokens_revoked", revoke_event(client.user_id, time.time() + 1), producer="identity"
+        "identity.user.tokens_revoked",
+        tokens_revoked(client.user_id, at=time.time() + 1),
+        producer="identity",
     )
     refused = client.get(WHOAMI)
     assert refused.status_code == 401
@@ -45,7 +39,9 @@ def test_tokens_issued_before_the_revocation_are_refused(client_for, token_facto
 def test_a_token_issued_after_the_revocation_works(client_for, token_factory, deliver_event):
     client = client_for(roles=("customer",))
     deliver_event(
-        "identity.user.tokens_revoked", revoke_event(client.user_id, time.time() - 60), producer="identity"
+        "identity.user.tokens_revoked",
+        tokens_revoked(client.user_id, at=time.time() - 60),
+        producer="identity",
     )
     assert client.get(WHOAMI).status_code == 200
 
@@ -70,7 +66,7 @@ def test_the_cut_off_is_exact_within_one_second(token_factory, api_client, deliv
     revoked_at = int(time.time()) + 0.5
     before = token_factory.access_token(user_id, iat=revoked_at - 0.3)
     after = token_factory.access_token(user_id, iat=revoked_at + 0.3)
-    deliver_event("identity.user.tokens_revoked", revoke_event(user_id, revoked_at), producer="identity")
+    deliver_event("identity.user.tokens_revoked", tokens_revoked(user_id, at=revoked_at), producer="identity")
 
     refused = api_client.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer {before}")
     assert refused.status_code == 401
@@ -87,10 +83,8 @@ def test_the_revocation_drops_the_cached_answers_of_the_users_api_keys(api_clien
     identity.keys[key]["roles"] = ["customer"]  # identity took the role away
     assert api_client.get(staff_only, HTTP_AUTHORIZATION=f"ApiKey {key}").status_code == 200  # cached
 
-    data = revoke_event(identity.keys[key]["user_id"], time.time())
-    deliver_event(
-        "identity.user.tokens_revoked",
-        {**data, "reason": "roles_changed", "api_key_prefixes": [key.split(".")[0]]},
-        producer="identity",
+    data = tokens_revoked(
+        identity.keys[key]["user_id"], reason="roles_changed", api_key_prefixes=[key.split(".")[0]]
     )
+    deliver_event("identity.user.tokens_revoked", data, producer="identity")
     assert api_client.get(staff_only, HTTP_AUTHORIZATION=f"ApiKey {key}").status_code == 403

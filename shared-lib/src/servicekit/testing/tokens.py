@@ -23,6 +23,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -96,14 +97,15 @@ class TokenFactory:
         **overrides: Any,
     ) -> dict[str, Any]:
         """The contract claims; ``overrides`` replace any of them, ``omit`` drops some."""
-        now = int(time.time())
+        issued_at = time.time()
+        now = int(issued_at)
         claims: dict[str, Any] = {
             "sub": str(user_id or uuid.uuid4()),
             "roles": list(roles),
             "scope": " ".join(scopes),
             "iss": self.issuer,
             "aud": self.audience,
-            "iat": now,
+            "iat": issued_at,  # to the microsecond, as identity issues it (exact revocations)
             "nbf": now,
             "exp": now + (self.lifetime if lifetime is None else lifetime),
             "jti": uuid.uuid4().hex,
@@ -173,3 +175,12 @@ def _configured(name: str, fallback: str) -> str:
     except (ImportError, AttributeError, KeyError):
         pass
     return fallback
+
+
+def tokens_revoked(
+    user_id: str, *, reason: str = "logout_all", at: float | None = None, **extra: Any
+) -> dict:
+    """The ``data`` of the ``identity.user.tokens_revoked`` identity publishes (revoked now unless
+    ``at``), for ``deliver_event("identity.user.tokens_revoked", ..., producer="identity")``."""
+    revoked_at = datetime.fromtimestamp(time.time() if at is None else at, tz=UTC)
+    return {"user_id": str(user_id), "reason": reason, "revoked_at": revoked_at.isoformat(), **extra}

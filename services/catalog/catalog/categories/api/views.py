@@ -52,6 +52,7 @@ class CategoryOutputSerializer(serializers.Serializer):
 class CategoryListApi(APIView):
     """The categories as a flat page (``?parent=<id>`` for one level, ``?parent=`` for roots)."""
 
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -85,6 +86,7 @@ class CategoryListApi(APIView):
 class CategoryTreeApi(APIView):
     """The whole tree, nested: ``[{…category, "children": [...]}]``."""
 
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     class OutputSerializer(CategoryOutputSerializer):
@@ -108,6 +110,7 @@ class CategoryTreeApi(APIView):
 
 
 class CategoryCreateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
@@ -138,6 +141,7 @@ class CategoryCreateApi(APIView):
 
 
 class CategoryDetailApi(APIView):
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     OutputSerializer = CategoryOutputSerializer
@@ -148,6 +152,7 @@ class CategoryDetailApi(APIView):
 
 
 class CategoryUpdateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
@@ -174,6 +179,7 @@ class CategoryUpdateApi(APIView):
 class CategoryDeleteApi(APIView):
     """Delete a category; a non-empty one answers 409 unless ``?reassign_to=<category id>``."""
 
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     class FilterSerializer(serializers.Serializer):

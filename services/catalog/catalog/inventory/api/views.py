@@ -20,6 +20,7 @@ from servicekit.envelope.errors import NotFound
 class StockReservationDetailApi(APIView):
     """Where an order stands in the stock saga (staff, for support)."""
 
+    api_key_scope = "catalog:read"
     permission_classes = [IsStaff]
 
     class OutputSerializer(serializers.Serializer):

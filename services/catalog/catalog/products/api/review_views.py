@@ -18,6 +18,7 @@ from servicekit.auth.permissions import principal_of
 
 
 class ProductReviewListApi(APIView):
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     OutputSerializer = ReviewOutputSerializer
@@ -42,6 +43,7 @@ class ProductReviewListApi(APIView):
 class ReviewCreateApi(APIView):
     """Review a product you bought (orders told us: paid or completed)."""
 
+    api_key_scope = "catalog:write"
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):

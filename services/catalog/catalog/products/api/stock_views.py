@@ -31,6 +31,7 @@ class StockAdjustmentOutputSerializer(serializers.Serializer):
 class StockAdjustmentListApi(APIView):
     """The product's stock audit trail (staff, or the vendor who owns it)."""
 
+    api_key_scope = "catalog:read"
     permission_classes = [CanManageProducts]
 
     OutputSerializer = StockAdjustmentOutputSerializer
@@ -54,6 +55,7 @@ class StockAdjustmentListApi(APIView):
 class StockAdjustmentCreateApi(APIView):
     """Add or remove units on hand with a reason: ``{"delta": -2, "reason": "damaged"}``."""
 
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
 
     class InputSerializer(serializers.Serializer):

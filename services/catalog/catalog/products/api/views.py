@@ -53,6 +53,7 @@ class ProductListApi(APIView):
     so send ``currency`` with them to compare like with like.
     """
 
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -129,6 +130,7 @@ class ProductListApi(APIView):
 
 
 class ProductCreateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
 
     class InputSerializer(serializers.Serializer):
@@ -172,6 +174,7 @@ class ProductCreateApi(APIView):
 
 
 class ProductDetailApi(APIView):
+    api_key_scope = "catalog:read"
     permission_classes = [AllowAny]
 
     OutputSerializer = ProductOutputSerializer
@@ -189,6 +192,7 @@ class ProductDetailApi(APIView):
 
 
 class ProductUpdateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
 
     class InputSerializer(serializers.Serializer):
@@ -226,6 +230,7 @@ class ProductUpdateApi(APIView):
 
 
 class ProductDeleteApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})
@@ -236,6 +241,7 @@ class ProductDeleteApi(APIView):
 
 
 class ProductImageCreateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -269,6 +275,7 @@ class ProductImageCreateApi(APIView):
 
 
 class ProductImageDeleteApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})

@@ -20,6 +20,7 @@ from servicekit.auth.permissions import IsStaff
 
 
 class ReviewUpdateApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
@@ -42,6 +43,7 @@ class ReviewUpdateApi(APIView):
 
 
 class ReviewDeleteApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={204: None})
@@ -53,6 +55,7 @@ class ReviewDeleteApi(APIView):
 class ReviewHideApi(APIView):
     """Staff moderation: hide a review (it stops counting towards the rating)."""
 
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
@@ -77,6 +80,7 @@ class ReviewHideApi(APIView):
 
 
 class ReviewUnhideApi(APIView):
+    api_key_scope = "catalog:write"
     permission_classes = [IsStaff]
 
     OutputSerializer = ReviewOutputSerializer

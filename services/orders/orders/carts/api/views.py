@@ -48,6 +48,7 @@ def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
 class CartDetailApi(APIView):
     """The caller's cart."""
 
+    api_key_scope = "orders:read"
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
@@ -58,6 +59,7 @@ class CartDetailApi(APIView):
 class CartClearApi(APIView):
     """Empty the cart."""
 
+    api_key_scope = "orders:write"
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
@@ -67,6 +69,8 @@ class CartClearApi(APIView):
 
 
 class CartItemAddApi(APIView):
+    api_key_scope = "orders:write"
+
     @extend_schema_serializer(component_name="CartItemAddInput")
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
@@ -90,6 +94,8 @@ class CartItemAddApi(APIView):
 class CartItemUpdateApi(APIView):
     """Change a line's quantity."""
 
+    api_key_scope = "orders:write"
+
     @extend_schema_serializer(component_name="CartItemUpdateInput")
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
@@ -109,6 +115,7 @@ class CartItemUpdateApi(APIView):
 class CartItemRemoveApi(APIView):
     """Remove a line from the cart."""
 
+    api_key_scope = "orders:write"
     OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)

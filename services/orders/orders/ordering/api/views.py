@@ -119,6 +119,8 @@ def _detail(order_id) -> dict:
 
 
 class OrderListApi(APIView):
+    api_key_scope = "orders:read"
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, help_text="One status or several, comma-separated.")
         placed_from = serializers.DateField(required=False, help_text="Inclusive, UTC.")
@@ -166,6 +168,8 @@ class OrderListApi(APIView):
 
 
 class OrderCheckoutApi(APIView):
+    api_key_scope = "orders:write"
+
     @extend_schema_serializer(component_name="OrderCheckoutInput")
     class InputSerializer(serializers.Serializer):
         shipping_address = AddressSerializer()
@@ -222,6 +226,7 @@ class OrderCheckoutApi(APIView):
 
 
 class OrderDetailApi(APIView):
+    api_key_scope = "orders:read"
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
     OutputSerializer = OrderDetailOutputSerializer
@@ -233,6 +238,7 @@ class OrderDetailApi(APIView):
 
 
 class OrderCancelApi(APIView):
+    api_key_scope = "orders:write"
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
     OutputSerializer = OrderDetailOutputSerializer
@@ -259,6 +265,7 @@ class OrderCancelApi(APIView):
 
 
 class OrderShipApi(APIView):
+    api_key_scope = "orders:write"
     permission_classes = [IsStaff]
 
     @extend_schema_serializer(component_name="OrderShipInput")
@@ -277,6 +284,7 @@ class OrderShipApi(APIView):
 
 
 class OrderCompleteApi(APIView):
+    api_key_scope = "orders:write"
     permission_classes = [IsStaff]
     OutputSerializer = OrderDetailOutputSerializer
 

@@ -75,6 +75,8 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateApi(APIView):
+    api_key_scope = "orders:write"
+
     @extend_schema_serializer(component_name="PaymentCreateInput")
     class InputSerializer(serializers.Serializer):
         order_id = serializers.UUIDField()
@@ -112,6 +114,8 @@ class PaymentCreateApi(APIView):
 class PaymentListApi(APIView):
     """Your payments, newest first; staff see every customer's."""
 
+    api_key_scope = "orders:read"
+
     class FilterSerializer(serializers.Serializer):
         order_id = serializers.UUIDField(required=False)
         status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
@@ -137,6 +141,7 @@ class PaymentListApi(APIView):
 
 
 class PaymentDetailApi(APIView):
+    api_key_scope = "orders:read"
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
     OutputSerializer = PaymentOutputSerializer
@@ -151,6 +156,7 @@ class PaymentDetailApi(APIView):
 
 
 class PaymentRefundRetryApi(APIView):
+    api_key_scope = "orders:write"
     permission_classes = [IsStaff]
     OutputSerializer = PaymentOutputSerializer
 
