@@ -46,3 +46,12 @@ def fake_waha(messaging_conf) -> Iterator[FakeWaha]:
 def on_commit(django_capture_on_commit_callbacks):
     """Run what waits for the commit (Celery tasks, eager in tests) at the end of the block."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def eager_retries(monkeypatch):
+    """Eager tasks retry in-process (Celery re-runs them at once) instead of raising ``Retry``
+    to the caller; a task's own exceptions are then kept in its result, not raised."""
+    from messaging.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)

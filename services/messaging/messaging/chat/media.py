@@ -16,7 +16,7 @@ from django.conf import settings
 
 from messaging.chat.errors import FailureCode
 from messaging.chat.validation import FETCHABLE_SCHEMES, SNIFF_BYTES, check_media_bytes
-from servicekit.envelope import ApplicationError
+from servicekit.envelope.errors import ApplicationError
 
 MAX_REDIRECTS = 3
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from messaging.chat.errors import MessageErrorCode
 from messaging.chat.models import Message, Purpose
-from servicekit.envelope import NotFound
+from servicekit.envelope.errors import NotFound
 
 
 def message_list(

@@ -44,7 +44,7 @@ from messaging.providers import (
 from messaging.quotas.services import quota_consume
 from messaging.sessions.models import Session, SessionStatus
 from messaging.sessions.selectors import session_working
-from servicekit.envelope import Conflict
+from servicekit.envelope.errors import Conflict
 from servicekit.events import publish
 
 logger = logging.getLogger(__name__)

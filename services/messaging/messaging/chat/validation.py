@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from messaging.chat.errors import MessageErrorCode
 from messaging.chat.models import MessageKind
-from servicekit.envelope import ApplicationError
+from servicekit.envelope.errors import ApplicationError
 
 SNIFF_BYTES = 8192  # what filetype looks at
 MAX_NUMBER_LENGTH = 32

@@ -32,7 +32,7 @@ from messaging.notifications.models import (
     Recipient,
 )
 from messaging.notifications.rendering import render_email, supported_language
-from servicekit.envelope import ApplicationError
+from servicekit.envelope.errors import ApplicationError
 from servicekit.events import publish
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from rest_framework import status
 
-from servicekit.envelope import ApplicationError
+from servicekit.envelope.errors import ApplicationError
 
 
 class QuotaErrorCode(StrEnum):

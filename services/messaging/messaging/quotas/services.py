@@ -11,7 +11,7 @@ from django.utils import timezone
 from messaging.quotas.errors import QuotaErrorCode, QuotaExceeded
 from messaging.quotas.models import DailyUsage, QuotaOverride
 from messaging.quotas.selectors import QuotaStatus, quota_day, quota_limit, quota_resets_at
-from servicekit.envelope import ApplicationError
+from servicekit.envelope.errors import ApplicationError
 
 MAX_DAILY_LIMIT = 10_000_000
 

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from messaging.sessions.errors import SessionErrorCode
 from messaging.sessions.models import LIVE_STATUSES, Session, SessionStatus
-from servicekit.envelope import NotFound
+from servicekit.envelope.errors import NotFound
 
 
 def session_list(*, user_id: uuid.UUID | str) -> QuerySet[Session]:

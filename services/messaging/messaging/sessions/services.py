@@ -29,7 +29,7 @@ from messaging.providers import (
 from messaging.sessions import events
 from messaging.sessions.errors import SessionErrorCode
 from messaging.sessions.models import LIVE_STATUSES, Session, SessionStatus
-from servicekit.envelope import ApplicationError, Conflict
+from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events import publish
 
 logger = logging.getLogger(__name__)

@@ -39,6 +39,7 @@ class FakeWaha:
         self.api_key = api_key
         self.sessions: dict[str, dict[str, Any]] = {}
         self.sent: list[dict[str, Any]] = []
+        self.next_message_ids: list[str] = []  # ids the next sends answer with, in order
         self._troubles: list[_Trouble] = []
         self._lock = threading.Lock()
         self._server = LocalHttpServer(self._answer)
@@ -153,13 +154,17 @@ class FakeWaha:
             return 422, {"statusCode": 422, "message": "Session status is not as expected: WORKING"}
         if not str(body.get("chatId", "")).endswith("@c.us"):
             return 400, {"statusCode": 400, "message": "chatId must be a chat id"}
-        message_id = f"true_{body['chatId']}_{secrets.token_hex(10).upper()}"
+        message_id = (
+            self.next_message_ids.pop(0)
+            if self.next_message_ids
+            else f"true_{body['chatId']}_{secrets.token_hex(10).upper()}"
+        )
         self.sent.append({"path": path, "id": message_id, **body})
         return 201, {
             "id": {
                 "fromMe": True,
                 "remote": body["chatId"],
-                "id": message_id.rsplit("_", 1)[1],
+                "id": message_id.rsplit("_", 1)[-1],
                 "_serialized": message_id,
             },
             "body": body.get("text", ""),

@@ -20,7 +20,7 @@ from messaging.sessions.selectors import session_by_provider_name
 from messaging.sessions.services import session_status_apply
 from messaging.webhooks.errors import WebhookErrorCode
 from messaging.webhooks.models import WebhookReceipt
-from servicekit.envelope import ApplicationError, NotFound
+from servicekit.envelope.errors import ApplicationError, NotFound
 
 logger = logging.getLogger(__name__)
 
