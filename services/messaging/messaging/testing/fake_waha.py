@@ -34,52 +34,30 @@ class _Trouble:
     times: int
 
 
-class FakeWaha:
+class FakeWaha(LocalHttpServer):
     def __init__(self, *, api_key: str = "fake-waha-key") -> None:
+        super().__init__(self._answer)
         self.api_key = api_key
         self.sessions: dict[str, dict[str, Any]] = {}
         self.sent: list[dict[str, Any]] = []
         self.next_message_ids: list[str] = []  # ids the next sends answer with, in order
         self._troubles: list[_Trouble] = []
-        self._lock = threading.Lock()
-        self._server = LocalHttpServer(self._answer)
-
-    # -- lifecycle --------------------------------------------------------------------------
-    def start(self) -> FakeWaha:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeWaha:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self._server.requests
+        self._state_lock = threading.Lock()
 
     def requests_to(self, path_prefix: str) -> list[RecordedRequest]:
         return [request for request in self.requests if urlsplit(request.path).path.startswith(path_prefix)]
 
     # -- scripting ----------------------------------------------------------------------------
     def fail_next(self, path_prefix: str, *, status: int = 500, times: int = 1) -> None:
-        with self._lock:
+        with self._state_lock:
             self._troubles.append(_Trouble(path_prefix, status, 0.0, times))
 
     def delay_next(self, path_prefix: str, *, seconds: float, times: int = 1) -> None:
-        with self._lock:
+        with self._state_lock:
             self._troubles.append(_Trouble(path_prefix, None, seconds, times))
 
     def set_status(self, name: str, status: str, *, me: str = "") -> None:
-        with self._lock:
+        with self._state_lock:
             session = self.sessions.setdefault(name, {"name": name, "config": {}})
             session["status"] = status
             session["me"] = {"id": waha_format.chat_id(me), "pushName": "Fake"} if me else None
@@ -111,7 +89,7 @@ class FakeWaha:
         if request.headers.get("x-api-key") != self.api_key:
             return 401, {"statusCode": 401, "message": "Unauthorized"}
         body = request.json() if request.body else {}
-        with self._lock:
+        with self._state_lock:
             return self._route(request.method, path, request.path, body)
 
     def _route(self, method: str, path: str, raw_path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -172,7 +150,7 @@ class FakeWaha:
         }
 
     def _take_trouble(self, path: str) -> _Trouble | None:
-        with self._lock:
+        with self._state_lock:
             for trouble in self._troubles:
                 if path.startswith(trouble.path_prefix):
                     trouble.times -= 1
