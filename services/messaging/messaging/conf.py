@@ -31,8 +31,11 @@ EML_BACKEND = "messaging.notifications.mailfiles.EmlFileBackend"
 
 
 def default_mail_dir(base_dir: Path) -> Path:
-    """``var/mail/`` at the repository root, beside the other development files."""
-    return base_dir.parent.parent / "var" / "mail"
+    """``var/mail/`` at the repository root in a checkout (beside the other development files),
+    else ``var/mail/`` beside the service (``/app/var/mail`` in an image: mount it, or set
+    ``EMAIL_URL``, since the image's filesystem is read-only)."""
+    root = base_dir.parent.parent
+    return root / "var" / "mail" if (root / "services").is_dir() else base_dir / "var" / "mail"
 
 
 def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def _email_backend(env: environ.Env, *, is_production: bool) -> dict[str, Any]:
     """SMTP from ``EMAIL_URL`` (smtp://, smtp+tls://, smtp+ssl://); without it, outside
     production, one ``.eml`` file per message under ``MAIL_DIR``. Tests use Django's locmem."""
     if not env.str("EMAIL_URL", default=""):
-        return {"EMAIL_BACKEND": env.str("EMAIL_BACKEND", default=EML_BACKEND)}
+        return {"EMAIL_BACKEND": EML_BACKEND}
     email = env.email_url("EMAIL_URL")
     email["EMAIL_TIMEOUT"] = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
     return email

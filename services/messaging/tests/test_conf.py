@@ -67,3 +67,13 @@ def test_an_unknown_provider_is_refused(clean_env):
 
     with pytest.raises(ImproperlyConfiguredForProduction, match="MESSAGING_PROVIDER"):
         conf("development")
+
+
+def test_mail_lands_under_var_mail_of_the_checkout_or_beside_the_service(clean_env, tmp_path):
+    from django.conf import settings
+
+    checkout = messaging_settings(Env(), base_dir=settings.BASE_DIR, environment="development")
+    image = messaging_settings(Env(), base_dir=tmp_path / "app", environment="development")
+
+    assert Path(checkout["MAIL_DIR"]) == settings.BASE_DIR.parent.parent / "var" / "mail"
+    assert Path(image["MAIL_DIR"]) == tmp_path / "app" / "var" / "mail"
