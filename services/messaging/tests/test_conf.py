@@ -77,3 +77,12 @@ def test_mail_lands_under_var_mail_of_the_checkout_or_beside_the_service(clean_e
 
     assert Path(checkout["MAIL_DIR"]) == settings.BASE_DIR.parent.parent / "var" / "mail"
     assert Path(image["MAIL_DIR"]) == tmp_path / "app" / "var" / "mail"
+
+
+def test_the_beat_schedule_names_tasks_the_worker_knows(settings):
+    from messaging.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
