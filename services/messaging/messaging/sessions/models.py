@@ -15,7 +15,8 @@ class SessionStatus(models.TextChoices):
     STOPPED = SessionState.STOPPED.value, "Stopped"
 
 
-LIVE_STATUSES = frozenset({SessionStatus.STARTING, SessionStatus.SCAN_QR_CODE, SessionStatus.WORKING})
+# A tuple, not a set: its order is part of a constraint, and migrations must not see it change.
+LIVE_STATUSES = (SessionStatus.STARTING, SessionStatus.SCAN_QR_CODE, SessionStatus.WORKING)
 
 # The session state machine: every change goes through sessions.services._transition. The
 # provider may report a live session starting again (a reconnect) or asking for a new scan
@@ -63,7 +64,7 @@ class Session(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user_id"],
-                condition=Q(status__in=[s.value for s in LIVE_STATUSES]),
+                condition=Q(status__in=[status.value for status in LIVE_STATUSES]),
                 name="session_one_live_per_user",
             ),
             models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_known"),
