@@ -98,6 +98,11 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
                 "schedule": 60.0,
                 "options": {"expires": 60.0},  # a missed sweep is not queued up
             },
+            "messaging.prune": {
+                "task": "messaging.prune",
+                "schedule": 3600.0,
+                "options": {"expires": 3600.0},
+            },
         },
     }
     if is_production:

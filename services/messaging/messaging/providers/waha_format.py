@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -32,6 +33,7 @@ ALGORITHM_HEADER = "X-Webhook-Hmac-Algorithm"
 ALGORITHM = "sha512"
 PERSONAL_CHAT_SUFFIXES = ("@c.us", "@s.whatsapp.net")
 MAX_BODY_BYTES = 1024 * 1024
+_E164_DIGITS = re.compile(r"[1-9][0-9]{6,14}")  # what E.164 allows after the +
 
 
 def chat_id(e164: str) -> str:
@@ -47,7 +49,7 @@ def phone_number(chat: Any) -> str:
         digits = chat.removesuffix(suffix)
         if digits != chat:
             digits = digits.split(":")[0]  # a linked device: <number>:<device>@s.whatsapp.net
-            return f"+{digits}" if digits.isdigit() else ""
+            return f"+{digits}" if _E164_DIGITS.fullmatch(digits) else ""
     return ""
 
 

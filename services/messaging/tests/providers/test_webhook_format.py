@@ -141,6 +141,9 @@ def test_a_signed_body_that_is_not_a_waha_event_is_refused(body):
         ("34600000001@s.whatsapp.net", "+34600000001"),
         ("34600000001:12@s.whatsapp.net", "+34600000001"),
         ("120363101234567890@g.us", ""),
+        ("0034600000001@c.us", ""),  # not E.164: no leading zero
+        ("1234567890123456@c.us", ""),  # longer than E.164 allows
+        ("12345@c.us", ""),
         ("status@broadcast", ""),
         (None, ""),
     ],
