@@ -23,7 +23,8 @@ from orders.payments.providers.test_cards import (
     SUCCEEDS,
     TestCardProvider,
 )
-from orders.payments.services import payment_create, payment_fail, payment_succeed, refund_process
+from orders.payments.refunds import refund_process
+from orders.payments.services import payment_create, payment_fail, payment_succeed
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from tests.factories import OrderFactory, PaymentFactory
 
