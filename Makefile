@@ -35,8 +35,9 @@ seed: bootstrap  ## fill the running platform with demo data through the gateway
 	@services/identity/entrypoint.sh manage createadmin --email "$${SEED_ADMIN_EMAIL:-admin@demo.example}" --password "$${SEED_ADMIN_PASSWORD:-demo-Admin-2026!}"
 	@$(PY) scripts/seed.py
 
-lint:  ## ruff over the whole tree
+lint:  ## ruff over the whole tree, the import rules (pyproject.toml) and mypy on servicekit
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports --no-cache
 
 fmt:  ## format and autofix with ruff
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
