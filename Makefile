@@ -16,7 +16,8 @@ bootstrap:  ## install what the platform needs (venv, nginx, database roles, dev
 run: bootstrap migrate  ## start every service and the gateway on :8080 (Ctrl-C stops all)
 	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs)"
 	@# Web processes also listen on unix sockets there, and the gateway proxies to them.
-	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" $(VENV)/bin/honcho start -f Procfile
+	@# QUICK_EXIT: Ctrl-C stops every process within honcho's 5 s (servicekit/shutdown.py).
+	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" QUICK_EXIT=1 $(VENV)/bin/honcho start -f Procfile
 
 test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e)
 	@$(PY) scripts/run_tests.py

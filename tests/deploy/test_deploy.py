@@ -30,6 +30,7 @@ DEFAULTED = {
     "SESSION_COOKIE_SECURE": "on by default when DJANGO_ENV=production",
     "CSRF_COOKIE_SECURE": "on by default when DJANGO_ENV=production",
     "COLLECTSTATIC_ON_START": "images collect static files at build time",
+    "QUICK_EXIT": "make run only: a deployed process stops alone",
     "HEALTH_TIMEOUT_SECONDS": "tuning",
     "MAX_PAGE_SIZE": "API contract default",
     "JWT_ALGORITHMS": "RS256 is the contract",

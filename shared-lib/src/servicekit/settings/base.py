@@ -230,6 +230,8 @@ SERVICEKIT = {
     "HEALTH_TIMEOUT_SECONDS": env.float("HEALTH_TIMEOUT_SECONDS", default=2.0),
     "MAX_PAGE_SIZE": env.int("MAX_PAGE_SIZE", default=100),
     "CONTRACTS_DIR": env.str("CONTRACTS_DIR", default=str(find_contracts_dir(BASE_DIR) or "")),
+    # Skip the interpreter's final garbage collections (servicekit.shutdown): `make run` only.
+    "QUICK_EXIT": env.bool("QUICK_EXIT", default=False),
     # The event pipeline: servicekit.events.conf.EventsConf's fields (all in docs/events.md).
     "EVENTS": {
         "exchange": env.str("EVENTS_EXCHANGE", default="platform.events"),
