@@ -46,16 +46,12 @@ def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
 
 
 class CartDetailApi(APIView):
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
     def get(self, request):
         return _cart_response(request)
 
 
 class CartClearApi(APIView):
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
     def delete(self, request):
         cart_clear(user_id=user_id_of(request))
@@ -67,8 +63,6 @@ class CartItemAddApi(APIView):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
         quantity = serializers.IntegerField(default=1)
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(
         operation_id="cart_item_add",
@@ -88,8 +82,6 @@ class CartItemUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
 
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
     def patch(self, request, product_id):
         serializer = CartItemUpdateApi.InputSerializer(data=request.data)
@@ -101,8 +93,6 @@ class CartItemUpdateApi(APIView):
 
 
 class CartItemRemoveApi(APIView):
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
     def delete(self, request, product_id):
         cart_remove_item(user_id=user_id_of(request), product_id=product_id)
