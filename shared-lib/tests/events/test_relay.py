@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from servicekit.events import outbox, publish
 from servicekit.events.models import OutboxEvent
+from servicekit.events.outbox_writer import notify_channel
 from servicekit.events.process import StopFlag
-from servicekit.events.publishing import notify_channel
 from servicekit.events.relay import OutboxListener, Relay
 from tests.events.conftest import publish_things, wait_until
 

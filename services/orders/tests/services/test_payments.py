@@ -16,7 +16,7 @@ from orders.ordering.services import order_cancel, orders_expire_unpaid
 from orders.payments import providers
 from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from orders.payments.providers import ProviderUnavailable, RefundResult
-from orders.payments.providers.test_cards import (
+from orders.payments.providers.card_numbers import (
     DECLINED,
     INSUFFICIENT_FUNDS,
     REQUIRES_3DS,
