@@ -39,6 +39,8 @@ seed: bootstrap  ## fill the running platform with demo data through the gateway
 lint:  ## ruff over the whole tree, the import rules (pyproject.toml) and mypy on servicekit
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/lint-imports --no-cache
+	@# From shared-lib/, where the django-stubs plugin finds servicekit's test settings.
+	@cd shared-lib && ../$(VENV)/bin/mypy --config-file ../pyproject.toml src/servicekit
 
 fmt:  ## format and autofix with ruff
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
