@@ -11,8 +11,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.views import APIView
 
 from servicekit.api import PublicApi
-from servicekit.auth.scopes import SCOPES, scopes_grantable, undeclared_scopes
-from servicekit.testing.conformance import PlatformConformance, _routes, _views_of
+from servicekit.auth.scopes import SCOPES, scopes_grantable
+from servicekit.testing.conformance import PlatformConformance, _routes, _views_of, undeclared_scopes
 from tests.testapp.models import Switch
 
 BASE = "/api/v1/test"

@@ -19,7 +19,7 @@ identity's API-key creation and the docs table in ``docs/api.md`` follow it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -29,7 +29,7 @@ from rest_framework.request import Request
 
 from servicekit.auth.principal import Principal
 
-ATTRIBUTE = "api_key_scope"
+SCOPE_ATTRIBUTE = "api_key_scope"
 INSUFFICIENT_SCOPE = "insufficient_scope"
 
 EVERYONE = frozenset({"customer", "vendor", "staff", "admin"})
@@ -94,7 +94,7 @@ def declared_scope(view: Any, method: str | None = None) -> str | None:
     if isinstance(operations, Mapping) and operations:
         method = (method or "get").lower()
         view = operations.get("get" if method == "head" else method) or next(iter(operations.values()))
-    return getattr(view, ATTRIBUTE, None)
+    return getattr(view, SCOPE_ATTRIBUTE, None)
 
 
 def require_api_key_scope(request: Request, principal: Principal) -> None:
@@ -108,27 +108,3 @@ def require_api_key_scope(request: Request, principal: Principal) -> None:
         raise PermissionDenied("This operation cannot be called with an API key.", code=INSUFFICIENT_SCOPE)
     if not principal.has_scope(scope):
         raise PermissionDenied(f"This API key lacks the scope {scope!r}.", code=INSUFFICIENT_SCOPE)
-
-
-def accepts_api_keys(view_class: Any) -> bool:
-    from servicekit.auth.authentication import ApiKeyAuthentication
-
-    return any(
-        isinstance(cls, type) and issubclass(cls, ApiKeyAuthentication)
-        for cls in getattr(view_class, "authentication_classes", ())
-    )
-
-
-def undeclared_scopes(view_classes: Iterable[tuple[str, Any]]) -> Iterator[str]:
-    """Problems with ``(route, API class)`` pairs: a class that accepts API keys must declare
-    one scope of :data:`SCOPES`; one that accepts none must not declare any (it would mislead)."""
-    for route, view_class in view_classes:
-        scope = getattr(view_class, ATTRIBUTE, None)
-        name = getattr(view_class, "__qualname__", repr(view_class))
-        if accepts_api_keys(view_class):
-            if scope is None:
-                yield f"{route}: {name} accepts API keys but declares no {ATTRIBUTE}"
-            elif scope not in SCOPES:
-                yield f"{route}: {name} declares {ATTRIBUTE} {scope!r}, not a scope of servicekit.auth.scopes"
-        elif scope is not None:
-            yield f"{route}: {name} declares {ATTRIBUTE} {scope!r} but accepts no API key"

@@ -9,13 +9,14 @@ class TestPlatform(PlatformConformance):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from servicekit.auth.scopes import undeclared_scopes
+from servicekit.auth.authentication import ApiKeyAuthentication
+from servicekit.auth.scopes import SCOPE_ATTRIBUTE, SCOPES
 
 # Routes that belong to a domain app (the platform's own, health, metrics, schema and admin, don't).
 APP_ROUTE_PREFIXES = ("api/v1/", "internal/", ".well-known/")
@@ -149,3 +150,26 @@ def _views_of(callback: Any) -> list[Any]:
     if operations:
         return list(operations.values())
     return [getattr(callback, "cls", callback)]
+
+
+def accepts_api_keys(view_class: Any) -> bool:
+    return any(
+        isinstance(cls, type) and issubclass(cls, ApiKeyAuthentication)
+        for cls in getattr(view_class, "authentication_classes", ())
+    )
+
+
+def undeclared_scopes(view_classes: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    """Problems with ``(route, API class)`` pairs: a class that accepts API keys must declare
+    one scope of ``servicekit.auth.scopes.SCOPES``; one that accepts none must not declare any
+    (it would mislead)."""
+    for route, view_class in view_classes:
+        scope = getattr(view_class, SCOPE_ATTRIBUTE, None)
+        name = getattr(view_class, "__qualname__", repr(view_class))
+        if accepts_api_keys(view_class):
+            if scope is None:
+                yield f"{route}: {name} accepts API keys but declares no {SCOPE_ATTRIBUTE}"
+            elif scope not in SCOPES:
+                yield f"{route}: {name} declares {SCOPE_ATTRIBUTE} {scope!r}, not a scope of servicekit.auth.scopes"
+        elif scope is not None:
+            yield f"{route}: {name} declares {SCOPE_ATTRIBUTE} {scope!r} but accepts no API key"

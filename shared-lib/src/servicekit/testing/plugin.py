@@ -120,7 +120,7 @@ def _client_of(user_id: str, authorization: str, **attributes: str) -> Any:
     """An ``APIClient`` sending ``authorization``, carrying ``.user_id`` and ``attributes``."""
     from rest_framework.test import APIClient
 
-    client = APIClient()
+    client: Any = APIClient()  # carries .user_id and the attributes too
     client.credentials(HTTP_AUTHORIZATION=authorization)
     client.user_id = user_id
     for name, value in attributes.items():

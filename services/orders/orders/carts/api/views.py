@@ -49,7 +49,6 @@ class CartDetailApi(APIView):
     """The caller's cart."""
 
     api_key_scope = "orders:read"
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
     def get(self, request):
@@ -60,7 +59,6 @@ class CartClearApi(APIView):
     """Empty the cart."""
 
     api_key_scope = "orders:write"
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
     def delete(self, request):
@@ -75,8 +73,6 @@ class CartItemAddApi(APIView):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
         quantity = serializers.IntegerField(default=1)
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(
         operation_id="cart_item_add",
@@ -100,8 +96,6 @@ class CartItemUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
 
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
     def patch(self, request, product_id):
         serializer = CartItemUpdateApi.InputSerializer(data=request.data)
@@ -116,7 +110,6 @@ class CartItemRemoveApi(APIView):
     """Remove a line from the cart."""
 
     api_key_scope = "orders:write"
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
     def delete(self, request, product_id):

@@ -174,8 +174,6 @@ class OrderCheckoutApi(APIView):
     class InputSerializer(serializers.Serializer):
         shipping_address = AddressSerializer()
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(
         operation_id="orders_checkout",
         request=InputSerializer,
@@ -241,7 +239,6 @@ class OrderCancelApi(APIView):
     api_key_scope = "orders:write"
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_cancel",
@@ -273,8 +270,6 @@ class OrderShipApi(APIView):
         carrier = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         tracking_number = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(operation_id="orders_ship", request=InputSerializer, responses=OrderDetailOutputSerializer)
     def post(self, request, order_id):
         serializer = OrderShipApi.InputSerializer(data=request.data)
@@ -286,7 +281,6 @@ class OrderShipApi(APIView):
 class OrderCompleteApi(APIView):
     api_key_scope = "orders:write"
     permission_classes = [IsStaff]
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_complete",
