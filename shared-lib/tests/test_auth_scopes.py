@@ -5,13 +5,15 @@ Keys come from a real HTTP introspection server (``identity`` fixture, conftest.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.views import APIView
 
 from servicekit.api import PublicApi
-from servicekit.auth.scopes import SCOPES, scopes_grantable
+from servicekit.auth.scopes import EVERYONE, SCOPES, scopes_grantable
 from servicekit.testing.conformance import PlatformConformance, _routes, _views_of, undeclared_scopes
 from tests.testapp.models import Switch
 
@@ -174,3 +176,17 @@ def test_only_staff_may_grant_user_administration():
         ["customer"]
     )
     assert scopes_grantable(["robot"]) == frozenset()
+
+
+def test_docs_api_md_lists_every_scope_and_who_may_grant_it():
+    docs = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+    text = docs.read_text(encoding="utf-8")
+    section = text[text.index("## API keys and scopes") : text.index("## Registration")]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| `")]
+    documented = {
+        cells[1].strip().strip("`"): frozenset(
+            EVERYONE if cells[3].strip() == "everyone" else cells[3].strip().split(", ")
+        )
+        for cells in rows
+    }
+    assert documented == {name: scope.grantable_by for name, scope in SCOPES.items()}

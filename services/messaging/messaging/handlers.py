@@ -41,6 +41,12 @@ HANDLERS = [
         notify.send_password_reset_email,
         reads=["user_id", "email", "first_name?", "reset_url", "reset_expires_at"],
     ),
+    # Someone registered with the address of an account (identity answers as if it were new).
+    subscribe(
+        "identity.user.registration_attempted",
+        notify.send_registration_attempt_email,
+        reads=["user_id", "email"],
+    ),
     # orders: one e-mail per step of the order's life.
     subscribe(
         "orders.order.placed",
@@ -62,14 +68,6 @@ HANDLERS = [
     subscribe("builds.build.published", notify.send_build_email, reads=["build_id", "creator.user_id"]),
 ]
 
-# Handlers written for events their producers do not publish yet: identity's answer to a
-# registration with a taken address (security issue: registration must not reveal accounts).
-# Each joins HANDLERS when its schema lands in contracts/events/
-# (tests/handlers/test_awaiting_producers.py says when that happens).
-AWAITING_PRODUCERS = [
-    subscribe(
-        "identity.user.registration_attempted",
-        notify.send_registration_attempt_email,
-        reads=["user_id", "email"],
-    ),
-]
+# Handlers written for events their producers do not publish yet; each joins HANDLERS when
+# its schema lands in contracts/events/ (tests/handlers/test_awaiting_producers.py says when).
+AWAITING_PRODUCERS: list = []

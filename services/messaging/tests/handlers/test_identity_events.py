@@ -232,19 +232,13 @@ def test_deactivation_marks_the_copy_inactive(deliver_event):
 
 @pytest.mark.django_db
 def test_a_registration_attempt_warns_the_owner_of_the_address(deliver_event, mailoutbox, on_commit):
-    """identity does not publish this event yet: delivered through the awaiting subscription."""
-    from messaging.handlers import AWAITING_PRODUCERS
-    from servicekit.events import Registry
-    from servicekit.testing.events import EventDeliverer
-
-    deliver = EventDeliverer(Registry(AWAITING_PRODUCERS))
     user_id = uuid.uuid4()
-    data = {"user_id": str(user_id), "email": "ada@example.com"}
+    data = {"user_id": str(user_id), "email": "ada@example.com", "first_name": "Ada", "last_name": ""}
 
     with on_commit():
-        outcome = deliver("identity.user.registration_attempted", data, validate=False)
+        outcome = deliver_event("identity.user.registration_attempted", data)
     with on_commit():
-        deliver.again(outcome.event)
+        deliver_event.again(outcome.event)
 
     [mail] = mailoutbox
     assert mail.subject == "Someone tried to register with your address"

@@ -1,0 +1,75 @@
+"""Authorization across services, through the gateway: API-key scopes, and a role taken away
+reaching every service within the revocation sync interval."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import requests
+
+from tests.e2e.shopping import CUSTOMER_PASSWORD, Api, new_customer, wait_for
+
+
+def user_id_of(api: Api) -> str:
+    return api.get("/api/v1/auth/me/").json()["data"]["id"]
+
+
+def test_a_catalog_read_key_reads_the_catalog_and_nothing_else(platform, admin):
+    created = admin.post("/api/v1/api-keys/", {"name": "e2e-catalog", "scopes": ["catalog:read"]})
+    assert created.status_code == 201, created.text
+    headers = {"Authorization": f"ApiKey {created.json()['data']['key']}"}
+
+    def call(method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(method, platform.url(path), headers=headers, timeout=10, **kwargs)
+
+    assert call("GET", "/api/v1/catalog/products/").status_code == 200
+    for method, path in [
+        ("GET", "/api/v1/users/"),  # the key's owner is an admin: the scope is what refuses
+        ("GET", "/api/v1/cart/"),
+        ("POST", "/api/v1/cart/items/"),
+        ("GET", "/api/v1/orders/"),
+        ("GET", "/api/v1/payments/"),
+        ("POST", "/api/v1/catalog/categories/"),
+    ]:
+        answer = call(method, path, json={})
+        assert answer.status_code == 403, (method, path, answer.text)
+        assert answer.json()["error"]["code"] == "insufficient_scope", (method, path)
+
+
+def test_a_demoted_staff_member_loses_staff_powers_everywhere_within_seconds(platform, admin):
+    member = new_customer(platform)
+    member_id = user_id_of(member)
+    promoted = requests.put(
+        platform.url(f"/api/v1/users/{member_id}/roles/"),
+        json={"roles": ["staff"]},
+        headers=admin.headers,
+        timeout=10,
+    )
+    assert promoted.status_code == 200, promoted.text
+    email = member.get("/api/v1/auth/me/").json()["data"]["email"]
+    staff = Api(platform, email, CUSTOMER_PASSWORD)  # signs in again: a token with the staff role
+    created = staff.post("/api/v1/catalog/categories/", {"name": f"Demotion {uuid.uuid4().hex[:6]}"})
+    assert created.status_code == 201, created.text
+    assert staff.get("/api/v1/orders/").status_code == 200
+
+    demoted = requests.put(
+        platform.url(f"/api/v1/users/{member_id}/roles/"),
+        json={"roles": ["customer"]},
+        headers=admin.headers,
+        timeout=10,
+    )
+    assert demoted.status_code == 200, demoted.text
+    started = time.monotonic()
+
+    def refused_everywhere() -> bool:
+        # An empty body: a 400 while the token is still good (nothing is created), a 401 once void.
+        category = staff.post("/api/v1/catalog/categories/", {})
+        orders = staff.get("/api/v1/orders/")
+        return category.status_code == 401 and orders.status_code == 401
+
+    wait_for(refused_everywhere, timeout=20)
+    # The event's delivery plus JWT_REVOCATION_SYNC_SECONDS (5 s), with room for a busy machine.
+    assert time.monotonic() - started < 15
+    answer = staff.get("/api/v1/orders/")
+    assert answer.json()["error"]["code"] == "token_revoked"
