@@ -11,8 +11,18 @@ import requests
 from tests.e2e.shopping import CUSTOMER_PASSWORD, Api, new_customer, wait_for
 
 
-def user_id_of(api: Api) -> str:
-    return api.get("/api/v1/auth/me/").json()["data"]["id"]
+def me(api: Api) -> dict:
+    return api.get("/api/v1/auth/me/").json()["data"]
+
+
+def set_roles(platform, admin: Api, user_id: str, roles: list[str]) -> None:
+    answer = requests.put(
+        platform.url(f"/api/v1/users/{user_id}/roles/"),
+        json={"roles": roles},
+        headers=admin.headers,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
 
 
 def test_a_catalog_read_key_reads_the_catalog_and_nothing_else(platform, admin):
@@ -38,28 +48,14 @@ def test_a_catalog_read_key_reads_the_catalog_and_nothing_else(platform, admin):
 
 
 def test_a_demoted_staff_member_loses_staff_powers_everywhere_within_seconds(platform, admin):
-    member = new_customer(platform)
-    member_id = user_id_of(member)
-    promoted = requests.put(
-        platform.url(f"/api/v1/users/{member_id}/roles/"),
-        json={"roles": ["staff"]},
-        headers=admin.headers,
-        timeout=10,
-    )
-    assert promoted.status_code == 200, promoted.text
-    email = member.get("/api/v1/auth/me/").json()["data"]["email"]
-    staff = Api(platform, email, CUSTOMER_PASSWORD)  # signs in again: a token with the staff role
+    member = me(new_customer(platform))
+    set_roles(platform, admin, member["id"], ["staff"])
+    staff = Api(platform, member["email"], CUSTOMER_PASSWORD)  # signs in again: a token with the staff role
     created = staff.post("/api/v1/catalog/categories/", {"name": f"Demotion {uuid.uuid4().hex[:6]}"})
     assert created.status_code == 201, created.text
     assert staff.get("/api/v1/orders/").status_code == 200
 
-    demoted = requests.put(
-        platform.url(f"/api/v1/users/{member_id}/roles/"),
-        json={"roles": ["customer"]},
-        headers=admin.headers,
-        timeout=10,
-    )
-    assert demoted.status_code == 200, demoted.text
+    set_roles(platform, admin, member["id"], ["customer"])
     started = time.monotonic()
 
     def refused_everywhere() -> bool:
