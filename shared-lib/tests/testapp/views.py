@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,6 +11,9 @@ from rest_framework.views import APIView
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
 from servicekit.envelope import Conflict
 from servicekit.envelope.pagination import EnvelopePagination
+from servicekit.openapi import error_codes
+
+OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
 
 
 class EchoApi(APIView):
@@ -20,6 +24,7 @@ class EchoApi(APIView):
         name = serializers.CharField(max_length=10)
         count = serializers.IntegerField(min_value=1)
 
+    @extend_schema(request=InputSerializer, responses={201: InputSerializer})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -30,6 +35,7 @@ class ItemListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=inline_serializer("Item", {"n": serializers.IntegerField()}, many=True))
     def get(self, request):
         paginator = EnvelopePagination()
         items = [{"n": n} for n in range(250)]
@@ -41,6 +47,7 @@ class BoomApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=OK)
     def get(self, request):
         raise RuntimeError("boom")
 
@@ -49,6 +56,8 @@ class ConflictApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(request=None, responses={201: OK})
+    @error_codes({409: ["conflict"]})
     def post(self, request):
         raise Conflict("Already there.", details={"sku": ["taken"]})
 
@@ -56,6 +65,16 @@ class ConflictApi(APIView):
 class WhoAmIApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "WhoAmI",
+            {
+                "id": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "scopes": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+    )
     def get(self, request):
         user = request.user
         return Response({"id": str(user.id), "roles": sorted(user.roles), "scopes": sorted(user.scopes)})
@@ -67,6 +86,7 @@ class WhoAmIApi(APIView):
 class StaffOrVendorApi(APIView):
     permission_classes = [HasRole("staff", "vendor")]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -74,6 +94,7 @@ class StaffOrVendorApi(APIView):
 class ScopedApi(APIView):
     permission_classes = [HasScope("orders:read", "orders:write")]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -81,6 +102,7 @@ class ScopedApi(APIView):
 class StaffOnlyApi(APIView):
     permission_classes = [IsStaff]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -91,6 +113,11 @@ class OwnedThingApi(APIView):
     permission_classes = [IsOwnerOrStaff]
     owner_field = "customer_id"
 
+    @extend_schema(
+        responses=inline_serializer(
+            "OwnedThing", {"id": serializers.IntegerField(), "customer_id": serializers.CharField()}
+        )
+    )
     def get(self, request, owner):
         thing = SimpleNamespace(id=1, customer_id=owner)
         self.check_object_permissions(request, thing)

@@ -19,6 +19,7 @@ from catalog.categories.services import category_create, category_delete, catego
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
 from servicekit.auth.permissions import IsStaff
+from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
 
@@ -86,6 +87,7 @@ class CategoryTreeApi(APIView):
     """The whole tree, nested: ``[{…category, "children": [...]}]``."""
 
     permission_classes = [AllowAny]
+    pagination_class = None  # the whole tree at once
 
     class OutputSerializer(CategoryOutputSerializer):
         class Meta:
@@ -180,6 +182,7 @@ class CategoryDeleteApi(APIView):
         reassign_to = serializers.UUIDField(required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses={204: None})
+    @error_codes({409: ["category_not_empty"]})
     def delete(self, request: Request, category_id: str) -> Response:
         category = category_get(category_id=category_id)
         params = self.FilterSerializer(data=present_params(request))  # ?reassign_to= is no target

@@ -16,6 +16,7 @@ from catalog.products.api.serializers import iso
 from catalog.products.selectors import product_get_manageable
 from servicekit.auth.permissions import HasRole, IsStaff
 from servicekit.envelope.errors import NotFound
+from servicekit.openapi import error_codes
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
 
@@ -71,6 +72,7 @@ class StockAdjustmentCreateApi(APIView):
     OutputSerializer = StockAdjustmentOutputSerializer
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @error_codes({409: ["stock_below_reserved"]})
     def post(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         serializer = self.InputSerializer(data=request.data)

@@ -41,6 +41,7 @@ from catalog.products.services import (
 )
 from servicekit.auth.permissions import HasInternalToken, HasRole, principal_of
 from servicekit.envelope.renderers import ENVELOPED_ATTR
+from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
@@ -230,6 +231,7 @@ class ProductDeleteApi(APIView):
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})
+    @error_codes({409: ["product_has_reservations"]})
     def delete(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         product_delete(product=product)

@@ -18,6 +18,7 @@ from catalog.reviews.models import Review
 from catalog.reviews.selectors import review_get, review_get_own, review_list_for_product
 from catalog.reviews.services import review_create, review_delete, review_set_visibility, review_update
 from servicekit.auth.permissions import IsStaff, principal_of
+from servicekit.openapi import error_codes
 
 
 class ReviewOutputSerializer(serializers.Serializer):
@@ -83,6 +84,7 @@ class ReviewCreateApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @error_codes({403: ["review_not_allowed"], 409: ["review_exists"]})
     def post(self, request: Request, product_id: str) -> Response:
         product = product_get_visible(product_id=product_id, principal=request.user)
         serializer = self.InputSerializer(data=request.data)

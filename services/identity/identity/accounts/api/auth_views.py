@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import PublicApi, StrictSerializer, UserSessionApi
+from servicekit.openapi import error_codes
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
 RESET_SENT = "If an account exists for this email, we have sent a link to it."
@@ -28,6 +29,7 @@ class RegisterApi(PublicApi):
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, auth=[])
+    @error_codes({409: ["email_taken"]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -50,6 +52,7 @@ class EmailVerifyApi(PublicApi):
         email_verified = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
+    @error_codes({400: ["invalid_token"]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -83,10 +86,12 @@ class MeApi(APIView):
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         return Response(UserOutputSerializer(user_for_principal(request.user)).data)
 
     @extend_schema(request=UpdateInputSerializer, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def patch(self, request):
         serializer = self.UpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -105,6 +110,7 @@ class PasswordChangeApi(UserSessionApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -137,6 +143,7 @@ class PasswordResetConfirmApi(PublicApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None}, auth=[])
+    @error_codes({400: ["invalid_token"]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,12 +9,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import InternalApi, UserSessionApi
 from identity.apikeys.models import ApiKey
 from identity.apikeys.selectors import api_key_get, api_key_list
 from identity.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_SCOPES = 32
@@ -66,6 +67,7 @@ class ApiKeysApi(UserSessionApi):
             read_only_fields = fields
 
     @extend_schema(responses={200: ApiKeyOutputSerializer(many=True)})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         keys = api_key_list(user=user_for_principal(request.user))
         return paginated_response(
@@ -73,6 +75,7 @@ class ApiKeysApi(UserSessionApi):
         )
 
     @extend_schema(request=CreateInputSerializer, responses={201: CreateOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         serializer = self.CreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -85,11 +88,13 @@ class ApiKeyDetailApi(UserSessionApi):
     """One of the caller's keys; someone else's answers 404."""
 
     @extend_schema(responses={200: ApiKeyOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request, api_key_id: UUID):
         api_key = api_key_get(user=user_for_principal(request.user), api_key_id=api_key_id)
         return Response(ApiKeyOutputSerializer(api_key).data)
 
     @extend_schema(responses={204: None})
+    @error_codes(CALLER_ERROR_CODES)
     def delete(self, request, api_key_id: UUID):
         """Revoke: the key stops working everywhere (services drop their cache on the event)."""
         api_key_revoke(api_key=api_key_get(user=user_for_principal(request.user), api_key_id=api_key_id))

@@ -10,13 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity.accounts.permissions import IsCurrentStaff
-from identity.accounts.selectors import user_for_principal, user_get
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal, user_get
 from identity.apibase import InternalApi
 from identity.logins.models import LoginAttempt, Outcome
 from identity.logins.selectors import login_attempt_list
 from identity.logins.services import LoginContext, account_unlock, login_authenticate
 from servicekit.envelope.pagination import paginated_response
 from servicekit.observability.middleware import client_ip_from
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 
@@ -49,6 +50,7 @@ class LoginHistoryApi(APIView):
     """The caller's own sign-in attempts, newest first."""
 
     @extend_schema(parameters=[OwnFilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         attempts = login_attempt_list(
             user=user_for_principal(request.user), filters=query_filters(OwnFilterSerializer, request)

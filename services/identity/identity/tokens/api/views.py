@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import PublicApi, UserSessionApi
 from identity.logins.services import LoginContext, login_authenticate
 from identity.tokens.keys import current_keyring
@@ -20,6 +20,7 @@ from identity.tokens.services import (
     user_tokens_revoke_all,
 )
 from servicekit.envelope.views import error_response
+from servicekit.openapi import error_codes
 
 # Verifiers cache the JWKS themselves (and refetch on an unknown kid); a short shared-cache
 # lifetime keeps a rotation visible quickly through any proxy in between.
@@ -46,6 +47,7 @@ class LoginApi(PublicApi):
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer}, auth=[])
+    @error_codes({401: ["invalid_credentials"], 403: ["account_inactive"], 429: ["account_locked"]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -55,6 +57,9 @@ class LoginApi(PublicApi):
 
 class RefreshApi(PublicApi):
     @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer}, auth=[])
+    @error_codes(
+        {401: ["token_invalid", "token_expired", "token_reused", "token_revoked", "account_inactive"]}
+    )
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,6 +71,7 @@ class LogoutApi(PublicApi):
     """Holding the refresh token is what proves the right to end its session."""
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None}, auth=[])
+    @error_codes({401: ["token_invalid", "token_expired"]})
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -83,6 +89,7 @@ class LogoutAllApi(UserSessionApi):
         revoked = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         user = user_for_principal(request.user)
         revoked = user_tokens_revoke_all(user=user, reason=RevocationReason.LOGOUT_ALL)
