@@ -23,12 +23,14 @@ the service's own document (``servicekit.testing.openapi``), so code and documen
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, get_doc
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.settings import api_settings
 
@@ -134,6 +136,15 @@ def merge_codes(*declarations: ErrorCodes) -> dict[int, tuple[str, ...]]:
     return {status: tuple(codes) for status, codes in merged.items()}
 
 
+def _defining_class(function: Any) -> type | None:
+    """The class whose body defines ``function`` (found by its qualified name), if any."""
+    function = getattr(function, "__func__", function)
+    owner: Any = sys.modules.get(getattr(function, "__module__", ""))
+    for name in getattr(function, "__qualname__", "").split(".")[:-1]:
+        owner = getattr(owner, name, None)
+    return owner if isinstance(owner, type) else None
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema with the platform's envelopes, error codes and security."""
 
@@ -152,6 +163,16 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault(str(status), self._error_response(status, codes))
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def get_description(self) -> str:
+        """The handler's docstring, else the docstring of the class that defines the handler.
+
+        Not an inherited one (identity's ``PublicApi`` describes the base, not the operation),
+        nor that of a class serving several operations at one URL: it combines classes that
+        each define one handler, and each operation is described by its own."""
+        handler = getattr(self.view, self.method.lower(), None)
+        owner = _defining_class(handler) or type(self.view)
+        return get_doc(handler) or inspect.cleandoc(owner.__dict__.get("__doc__") or "")
 
     # -- success bodies ----------------------------------------------------------------------
     def _get_paginator(self):
@@ -173,6 +194,7 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        response["description"] = response.get("description") or HTTPStatus(int(status_code)).phrase
         if str(status_code).startswith("2"):
             meta = PAGE_META if self._is_page(serializer) else META
             for media_type in response.get("content", {}).values():

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
-from servicekit.envelope import Conflict
+from servicekit.envelope import ApplicationError, Conflict
 from servicekit.envelope.pagination import EnvelopePagination
 from servicekit.openapi import error_codes
 
@@ -122,3 +122,20 @@ class OwnedThingApi(APIView):
         thing = SimpleNamespace(id=1, customer_id=owner)
         self.check_object_permissions(request, thing)
         return Response({"id": thing.id, "customer_id": thing.customer_id})
+
+
+class DriftApi(APIView):
+    """Answers what its document does not say when asked (``?answer=body|code|status``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=OK)
+    @error_codes({409: ["conflict"]})
+    def get(self, request):
+        answer = request.query_params.get("answer")
+        if answer == "code":
+            raise Conflict("Surprise.", code="surprise")
+        if answer == "status":
+            raise ApplicationError("Gone.", code="gone", status_code=410)
+        return Response({"ok": "yes" if answer == "body" else True})
