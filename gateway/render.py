@@ -204,7 +204,7 @@ def platform_document(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]
         "info": {
             "title": "Platform API",
             "version": "1.0.0",
-            "description": "Every service's API through the gateway; each alone at /api/schema/<service>/.",
+            "description": "Every service's API through the gateway; each service's own is at `/api/schema/<service>/`.",
         },
         "paths": {},
         "components": {},

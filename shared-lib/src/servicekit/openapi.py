@@ -186,8 +186,13 @@ class AutoSchema(SpectacularAutoSchema):
         return pagination_class().get_schema_operation_parameters(self.view)
 
     def _pagination_class(self) -> type | None:
-        """Lists are paginated (servicekit's ``paginated_response``) unless the view opts out."""
-        return getattr(self.view, "pagination_class", api_settings.DEFAULT_PAGINATION_CLASS)
+        """Lists are paginated (servicekit's ``paginated_response``) unless the operation's class
+        (or the view's) opts out with ``pagination_class = None``."""
+        handler_class = _defining_class(getattr(self.view, self.method.lower(), None))
+        for cls in (handler_class, type(self.view)):
+            if cls is not None and hasattr(cls, "pagination_class"):
+                return cls.pagination_class
+        return api_settings.DEFAULT_PAGINATION_CLASS
 
     def _is_page(self, serializer: Any = None) -> bool:
         return self._pagination_class() is not None and self._is_list_view(serializer)
