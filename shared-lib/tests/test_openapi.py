@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 import pytest
+from django.http import StreamingHttpResponse
 from openapi_spec_validator import validate
 from rest_framework import serializers
 
 from servicekit.openapi import AutoSchema, error_codes, merge_codes
-from servicekit.testing.openapi import generate_document
+from servicekit.testing.openapi import check_response, generate_document
 
 TEST_API = "/api/v1/test"
 TOKEN_CODES = ["token_invalid", "token_expired", "token_not_yet_valid", "unknown_key", "token_revoked"]
@@ -174,3 +175,13 @@ def test_routes_and_methods_outside_the_document_are_not_checked(client):
 def test_an_operation_is_described_by_its_own_class_not_an_inherited_docstring(document):
     assert operation(document, "owned/{owner}/")["description"].startswith("An object owned by the user")
     assert "description" not in operation(document, "whoami/")  # APIView's docstring is not WhoAmIApi's
+
+
+def test_a_streamed_body_is_not_read(rf):
+    def endless():
+        raise AssertionError("the stream was read")
+        yield b""
+
+    response = StreamingHttpResponse(endless(), content_type="text/event-stream")
+    response.wsgi_request = rf.get(f"{TEST_API}/drift/")
+    check_response(response)  # does not consume the stream
