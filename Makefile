@@ -16,7 +16,8 @@ bootstrap:  ## install what the platform needs (venv, nginx, database roles, dev
 run: bootstrap migrate  ## start every service and the gateway on :8080 (Ctrl-C stops all)
 	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs)"
 	@# Web processes also listen on unix sockets there, and the gateway proxies to them.
-	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" $(VENV)/bin/honcho start -f Procfile
+	@# QUICK_EXIT: Ctrl-C stops every process within honcho's 5 s (servicekit/shutdown.py).
+	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" QUICK_EXIT=1 $(VENV)/bin/honcho start -f Procfile
 
 test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e)
 	@$(PY) scripts/run_tests.py
@@ -41,8 +42,11 @@ openapi: bootstrap  ## regenerate contracts/openapi/<service>.json from the code
 	    --format openapi-json --file ../../contracts/openapi/$$s.json) || exit 1; \
 	done; echo "contracts/openapi: $(SERVICES)"
 
-lint:  ## ruff over the whole tree
+lint:  ## ruff over the whole tree, the import rules (pyproject.toml) and mypy on servicekit
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports --no-cache
+	@# From shared-lib/, where the django-stubs plugin finds servicekit's test settings.
+	@cd shared-lib && ../$(VENV)/bin/mypy --config-file ../pyproject.toml src/servicekit
 
 fmt:  ## format and autofix with ruff
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
@@ -57,16 +61,18 @@ clean:  ## remove generated files (keeps the dev keys and the venv)
 IMAGE_TAG ?= dev
 REGISTRY ?= platform
 OVERLAY ?= dev
-IMAGES := $(SERVICES) gateway
+IMAGES ?= $(SERVICES) gateway
 COMPOSE := docker compose
 
 .PHONY: images up down k8s-render
 
-images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform]
+images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform] [IMAGES="catalog gateway"]
+	@# One image per service, each from services/Dockerfile with its SERVICE; the gateway's own.
 	@for i in $(IMAGES); do \
-	  dockerfile=services/$$i/Dockerfile; [ $$i = gateway ] && dockerfile=gateway/Dockerfile; \
 	  echo "building $(REGISTRY)/$$i:$(IMAGE_TAG)"; \
-	  docker build -f $$dockerfile -t $(REGISTRY)/$$i:$(IMAGE_TAG) . || exit 1; \
+	  if [ $$i = gateway ]; then build=(-f gateway/Dockerfile); \
+	  else build=(-f services/Dockerfile --build-arg SERVICE=$$i); fi; \
+	  docker build "$${build[@]}" -t $(REGISTRY)/$$i:$(IMAGE_TAG) . || exit 1; \
 	done
 
 up:  ## start the development stack in containers (gateway on :8080)

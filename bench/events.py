@@ -31,6 +31,7 @@ ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "events_support.settings",
+        "SERVICE_NAME": "bench",
         "DJANGO_ENV": "development",
         "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}",
         "DB_SCHEMA": "bench",
@@ -80,6 +81,7 @@ def sample_body(padding: int) -> bytes:
 def raw_ceiling(url: str, body: bytes, count: int, window: int = 256) -> tuple[float, float]:
     """Seconds to publish ``count`` messages with pipelined confirms, then to consume them."""
     import pika
+    from events_support.pipelined import publish_pipelined
 
     exchange, queue = f"bench-{RUN}.raw", f"bench-{RUN}.raw"
     setup = pika.BlockingConnection(pika.URLParameters(url))
@@ -88,37 +90,7 @@ def raw_ceiling(url: str, body: bytes, count: int, window: int = 256) -> tuple[f
     channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(queue, exchange, routing_key="bench.#")
 
-    state = {"sent": 0, "confirmed": 0, "started": 0.0, "finished": 0.0}
-    properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
-
-    def pump(ch):
-        while state["sent"] < count and state["sent"] - state["confirmed"] < window:
-            ch.basic_publish(exchange, "bench.thing.happened", body, properties)
-            state["sent"] += 1
-
-    def on_confirm(frame):
-        state["confirmed"] = max(state["confirmed"], frame.method.delivery_tag)
-        if state["confirmed"] >= count:
-            state["finished"] = time.perf_counter()
-            connection.close()
-        else:
-            pump(state["channel"])
-
-    def on_confirm_mode(_frame):
-        state["started"] = time.perf_counter()
-        pump(state["channel"])
-
-    def on_channel(ch):
-        state["channel"] = ch
-        ch.confirm_delivery(ack_nack_callback=on_confirm, callback=on_confirm_mode)
-
-    connection = pika.SelectConnection(
-        pika.URLParameters(url),
-        on_open_callback=lambda conn: conn.channel(on_open_callback=on_channel),
-        on_close_callback=lambda conn, reason: conn.ioloop.stop(),
-    )
-    connection.ioloop.start()
-    publish_seconds = state["finished"] - state["started"]
+    publish_seconds = publish_pipelined(url, exchange, "bench.thing.happened", body, count, window=window)
 
     consumed = {"n": 0}
 

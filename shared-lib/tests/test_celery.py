@@ -1,5 +1,5 @@
-"""servicekit.celery: reliable configuration, enqueue-after-commit, and a real worker on a
-quorum queue (results in Redis, countdown, a worker killed mid-task)."""
+"""servicekit.celery: reliable configuration, Celery's enqueue-after-commit, and a real worker
+on a quorum queue (results in Redis, countdown, a worker killed mid-task)."""
 
 import signal
 import subprocess
@@ -35,19 +35,29 @@ def test_configuration_is_the_reliable_one():
     assert isinstance(tasks.add, Task)
 
 
-def test_tasks_enqueued_in_a_transaction_wait_for_the_commit(django_capture_on_commit_callbacks, db):
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        assert tasks.add.delay(2, 3) is None  # nothing is sent before the commit
-    assert len(callbacks) == 1
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        tasks.add.delay(1, 1)
+def test_delay_on_commit_waits_for_the_commit(monkeypatch, django_capture_on_commit_callbacks, db, not_eager):
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        tasks.add.delay_on_commit(2, 3)
+        assert sent == []  # nothing is sent before the commit
+    assert len(callbacks) == 1 and len(sent) == 1
 
 
-def test_rolled_back_transactions_enqueue_nothing(monkeypatch, db):
+def test_delay_inside_a_transaction_sends_at_once(monkeypatch, db, not_eager):
+    """No silent deferral: ``delay`` means now, and returns the task's result handle."""
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a) or "async-result")
+    with transaction.atomic():
+        assert tasks.add.delay(2, 3) == "async-result"
+        assert len(sent) == 1
+
+
+def test_rolled_back_transactions_enqueue_nothing_on_commit(monkeypatch, db, not_eager):
     sent = []
     monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
     with pytest.raises(RuntimeError), transaction.atomic():
-        tasks.add.delay(2, 3)
+        tasks.add.delay_on_commit(2, 3)
         raise RuntimeError("rolled back")
     assert sent == []
 
@@ -98,7 +108,7 @@ def worker(tmp_path, not_eager):
         )
         process.log = log
         started.append(process)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while "ready." not in log.read_text(errors="replace"):
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.1)
@@ -119,9 +129,9 @@ def worker(tmp_path, not_eager):
 
 def test_a_real_worker_runs_tasks_from_its_quorum_queue_with_results_in_redis(worker, amqp_channel):
     worker()
-    assert tasks.add.delay(2, 3).get(timeout=20) == 5
+    assert tasks.add.delay(2, 3).get(timeout=60) == 5
     delayed = tasks.add.apply_async((20, 22), countdown=1)  # RabbitMQ-native delayed delivery
-    assert delayed.get(timeout=30) == 42
+    assert delayed.get(timeout=60) == 42
     queue = app.conf.task_default_queue
     # Declaring it again as a quorum queue succeeds only because it is one.
     amqp_channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
@@ -131,7 +141,7 @@ def test_a_task_whose_worker_is_killed_runs_again_on_another(worker):
     key = f"test-celery-{uuid.uuid4().hex}"
     first = worker()
     result = tasks.record_start_then_sleep.delay(key, 3)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     import redis
     from django.conf import settings
 
@@ -142,7 +152,7 @@ def test_a_task_whose_worker_is_killed_runs_again_on_another(worker):
     first.send_signal(signal.SIGKILL)  # acks late: the message was not acknowledged
     first.wait()
     worker()
-    assert result.get(timeout=30) == 2  # started twice, finished once
+    assert result.get(timeout=90) == 2  # started twice, finished once
     client.delete(key)
 
 

@@ -1,6 +1,10 @@
+import subprocess
+import uuid
+
 import pytest
 
-from tests.harness import Platform
+from tests.e2e.shopping import ADMIN_PASSWORD, Api
+from tests.harness import ROOT, Platform
 
 
 @pytest.fixture(scope="session")
@@ -9,3 +13,32 @@ def platform():
     with Platform() as running:
         yield running
         running.assert_alive()
+
+
+@pytest.fixture(scope="module")
+def admin(platform):
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
+    subprocess.run(
+        [
+            ROOT / "services/identity/entrypoint.sh",
+            "manage",
+            "createadmin",
+            "--email",
+            email,
+            "--password",
+            ADMIN_PASSWORD,
+        ],
+        env=platform.env_for("identity"),
+        check=True,
+        capture_output=True,
+    )
+    return Api(platform, email, ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def category(admin):
+    response = admin.post(
+        "/api/v1/catalog/categories/", {"name": f"Saga {uuid.uuid4().hex[:6]}", "parent": None}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["id"]

@@ -1,8 +1,11 @@
-from pathlib import Path
+"""The builds service's settings: servicekit's base (what every service shares) plus its own apps."""
 
-from servicekit.settings import service_settings
+from builds.config import BEAT_SCHEDULE, builds_settings
+from servicekit.settings.base import *
+from servicekit.settings.base import BASE_DIR, DJANGO_ENV, INSTALLED_APPS
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+INSTALLED_APPS = [*INSTALLED_APPS, "builds", "builds.repos", "builds.tokens", "builds.jobs", "builds.builds"]
 
-# All settings come from the environment through servicekit (see .env.example).
-globals().update(service_settings("builds", base_dir=BASE_DIR, apps=[]))
+# builds' own knobs: storage, token secret, upload limits, job timings (builds/config.py).
+BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE

@@ -1,6 +1,6 @@
 """OpenAPI documents that tell the truth: drf-spectacular taught the platform's HTTP contract.
 
-``servicekit.settings`` makes :class:`AutoSchema` every service's ``DEFAULT_SCHEMA_CLASS`` (and
+``servicekit.settings.base`` makes :class:`AutoSchema` every service's ``DEFAULT_SCHEMA_CLASS`` (and
 the documents OpenAPI 3.1), so every operation in a service's ``/api/schema/`` documents:
 
 - its success body as the envelope actually sent, ``{"data": …, "meta": {"request_id"}}``; a
@@ -27,10 +27,10 @@ import inspect
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent, get_doc
+from drf_spectacular.plumbing import ComponentRegistry, ResolvedComponent, get_doc
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.settings import api_settings
 
@@ -148,7 +148,9 @@ def _defining_class(function: Any) -> type | None:
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema with the platform's envelopes, error codes and security."""
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: ComponentRegistry
+    ) -> dict[str, Any] | None:
         for name, schema in ENVELOPE_COMPONENTS.items():
             registry.register_on_missing(
                 ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
@@ -164,7 +166,8 @@ class AutoSchema(SpectacularAutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
-    def get_description(self) -> str:
+    # drf-spectacular's AutoSchema drops DRF's (path, method) arguments; its own signature is kept.
+    def get_description(self) -> str:  # type: ignore[override]
         """The handler's docstring, else the docstring of the class that defines the handler.
 
         Not an inherited one (identity's ``PublicApi`` describes the base, not the operation),
@@ -175,11 +178,11 @@ class AutoSchema(SpectacularAutoSchema):
         return get_doc(handler) or inspect.cleandoc(owner.__dict__.get("__doc__") or "")
 
     # -- success bodies ----------------------------------------------------------------------
-    def _get_paginator(self):
+    def _get_paginator(self) -> None:
         # drf-spectacular would document a paginator's own body; the envelope is ours (below).
         return None
 
-    def _get_pagination_parameters(self):
+    def _get_pagination_parameters(self) -> list[dict[str, Any]]:
         pagination_class = self._pagination_class()
         if pagination_class is None or not self._is_list_view():
             return []
@@ -192,12 +195,19 @@ class AutoSchema(SpectacularAutoSchema):
         for cls in (handler_class, type(self.view)):
             if cls is not None and hasattr(cls, "pagination_class"):
                 return cls.pagination_class
-        return api_settings.DEFAULT_PAGINATION_CLASS
+        # A dotted path in settings; api_settings hands out the class it names.
+        return cast(type | None, api_settings.DEFAULT_PAGINATION_CLASS)
 
     def _is_page(self, serializer: Any = None) -> bool:
         return self._pagination_class() is not None and self._is_list_view(serializer)
 
-    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+    def _get_response_for_code(
+        self,
+        serializer: Any,
+        status_code: int | str,
+        media_types: list[str] | None = None,
+        direction: str = "response",
+    ) -> dict[str, Any]:
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         response["description"] = response.get("description") or HTTPStatus(int(status_code)).phrase
         if str(status_code).startswith("2"):
@@ -210,7 +220,7 @@ class AutoSchema(SpectacularAutoSchema):
                 }
         return response
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         # drf-spectacular writes a nullable field of any type (a JSONField) as
         # `oneOf: [{}, null]`, which null matches twice, so no null is valid: any value is `{}`.

@@ -45,8 +45,11 @@ def amqp(conf) -> Iterator[Callable[[], Any]]:
     cleanup = channel()
     delete_topology(cleanup, conf)
     for connection in connections:
-        if connection.is_open:
-            connection.close()
+        # A connection left idle since early in a long run may have been dropped by the
+        # broker (its heartbeats went unanswered while the test process did other work).
+        with contextlib.suppress(pika.exceptions.AMQPError):
+            if connection.is_open:
+                connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from servicekit.api import operations
 from tests.testapp import views
 
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("staff-only/", views.StaffOnlyApi.as_view()),
     path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
     path("drift/", views.DriftApi.as_view()),
+    path("switches/", operations(get=views.SwitchListApi, post=views.SwitchCreateApi), name="switch-list"),
 ]

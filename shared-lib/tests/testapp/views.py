@@ -8,10 +8,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicekit.api import StrictSerializer
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
 from servicekit.envelope import ApplicationError, Conflict
 from servicekit.envelope.pagination import EnvelopePagination
 from servicekit.openapi import error_codes
+from tests.testapp.models import Switch
 
 OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
 
@@ -21,6 +23,9 @@ class EchoApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EchoInput"
+
         name = serializers.CharField(max_length=10)
         count = serializers.IntegerField(min_value=1)
 
@@ -139,3 +144,39 @@ class DriftApi(APIView):
         if answer == "status":
             raise ApplicationError("Gone.", code="gone", status_code=410)
         return Response({"ok": "yes" if answer == "body" else True})
+
+
+# --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
+
+
+class SwitchListApi(APIView):
+    """Anyone may read the switches, with or without credentials."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    pagination_class = None  # every switch at once
+
+    class OutputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        is_on = serializers.BooleanField()
+
+    @extend_schema(responses=OutputSerializer(many=True))
+    def get(self, request):
+        switches = Switch.objects.order_by("name")
+        return Response(self.OutputSerializer(switches, many=True).data)
+
+
+class SwitchCreateApi(APIView):
+    """Staff add switches."""
+
+    permission_classes = [IsStaff]
+
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=50)
+
+    @extend_schema(request=InputSerializer, responses={201: SwitchListApi.OutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        switch = Switch.objects.create(name=serializer.validated_data["name"])
+        return Response(SwitchListApi.OutputSerializer(switch).data, status=201)

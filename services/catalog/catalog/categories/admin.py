@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from catalog.admin_tools import ServiceModelAdmin, adopt
 from catalog.categories.models import Category
 from catalog.categories.services import (
     UPDATABLE_FIELDS,
@@ -12,6 +11,7 @@ from catalog.categories.services import (
     category_is_within,
     category_update,
 )
+from servicekit.admin import ServiceModelAdmin, adopt
 
 
 class CategoryAdminForm(forms.ModelForm):

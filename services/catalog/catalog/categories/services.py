@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from catalog.cache import invalidate_catalog_reads
+from catalog.categories.errors import CategoryErrorCode
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_subtree_ids
 from catalog.limits import MAX_INT
@@ -163,7 +164,7 @@ def category_delete(*, category: Category, reassign_to_id: uuid.UUID | None = No
     if (product_count or child_count) and reassign_to_id is None:
         raise Conflict(
             "The category is not empty: reassign its products and subcategories with ?reassign_to=<category id>.",
-            code="category_not_empty",
+            code=CategoryErrorCode.NOT_EMPTY,
             details={"products": product_count, "subcategories": child_count},
         )
     if reassign_to_id is not None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from catalog.admin_tools import ReadOnlyModelAdmin, ServiceModelAdmin, admin_actor, adopt
 from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
 from catalog.inventory.services import stock_adjust
+from servicekit.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline, ServiceModelAdmin, admin_actor, adopt
 
 ADJUSTMENT_FIELDS = ["product", "delta", "stock_before", "stock_after", "reason", "actor_id", "created_at"]
 
@@ -41,17 +41,8 @@ class StockAdjustmentAdmin(ServiceModelAdmin):
         adopt(obj, adjustment)
 
 
-class StockReservationLineInline(admin.TabularInline):
+class StockReservationLineInline(ReadOnlyTabularInline):
     model = StockReservationLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ["product_id", "quantity"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StockReservation)

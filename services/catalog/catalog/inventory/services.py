@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.cache import invalidate_catalog_reads
+from catalog.inventory import events
+from catalog.inventory.errors import StockErrorCode
 from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
 from catalog.limits import MAX_INT
 from catalog.products.models import Product
@@ -81,7 +83,7 @@ def stock_adjust(*, product: Product, delta: int, reason: str, actor_id: str) ->
     if after < locked.reserved:
         raise Conflict(
             "Stock on hand cannot go below what is reserved for orders.",
-            code="stock_below_reserved",
+            code=StockErrorCode.BELOW_RESERVED,
             details={"stock": locked.stock_on_hand, "reserved": locked.reserved, "delta": delta},
         )
     Product.objects.filter(pk=locked.pk).update(stock_on_hand=after)
@@ -150,21 +152,9 @@ def _requested_quantities(lines: Any) -> tuple[dict[uuid.UUID, int], list[dict]]
 def _publish_outcome(reservation: StockReservation) -> None:
     order_id = str(reservation.order_id)
     if reservation.status == Status.RESERVED:
-        lines = [
-            {"product_id": str(line.product_id), "quantity": line.quantity}
-            for line in reservation.lines.order_by("product_id")
-        ]
-        publish("catalog.stock.reserved", subject=order_id, data={"order_id": order_id, "lines": lines})
+        publish("catalog.stock.reserved", subject=order_id, data=events.stock_reserved(reservation))
     elif reservation.status == Status.REJECTED:
-        publish(
-            "catalog.stock.rejected",
-            subject=order_id,
-            data={
-                "order_id": order_id,
-                "reason": reservation.reason,
-                "failed_lines": reservation.failed_lines,
-            },
-        )
+        publish("catalog.stock.rejected", subject=order_id, data=events.stock_rejected(reservation))
 
 
 @transaction.atomic
@@ -256,11 +246,7 @@ def stock_release_for_order(*, order_id: uuid.UUID, reason: str) -> StockReserva
     publish(
         "catalog.stock.released",
         subject=str(order_id),
-        data={
-            "order_id": str(order_id),
-            "reason": reason,
-            "lines": [{"product_id": str(line.product_id), "quantity": line.quantity} for line in lines],
-        },
+        data=events.stock_released(order_id=order_id, reason=reason, lines=lines),
     )
     invalidate_catalog_reads()
     return reservation

@@ -4,11 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from catalog.admin_tools import ServiceModelAdmin, form_errors_from
 from catalog.limits import MAX_INT
 from catalog.products.images import ALLOWED_CONTENT_TYPES, validate_image_upload
 from catalog.products.models import SKU_PATTERN, Product, ProductImage
-from catalog.products.money import validate_price
 from catalog.products.services import (
     UPDATABLE_FIELDS,
     product_delete,
@@ -17,6 +15,8 @@ from catalog.products.services import (
     product_update,
     validate_attributes,
 )
+from servicekit.admin import ServiceModelAdmin, amount_column, form_errors_from
+from servicekit.money import validate_amount
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -49,7 +49,7 @@ class ProductAdminForm(forms.ModelForm):
         data = super().clean()
         try:
             if data.get("price") is not None and data.get("currency"):
-                validate_price(data["price"], data["currency"])
+                validate_amount(data["price"], data["currency"], field="price")
             if "attributes" in data:
                 validate_attributes(data["attributes"])
         except ValidationError as error:
@@ -121,7 +121,16 @@ class ProductAdmin(ServiceModelAdmin):
     """
 
     form = ProductAdminForm
-    list_display = ["sku", "name", "price", "currency", "stock_on_hand", "reserved", "is_active", "vendor_id"]
+    list_display = [
+        "sku",
+        "name",
+        amount_column("price"),
+        "currency",
+        "stock_on_hand",
+        "reserved",
+        "is_active",
+        "vendor_id",
+    ]
     list_filter = ["is_active", "currency", "category"]
     search_fields = ["sku", "name"]
     list_select_related = ["category"]

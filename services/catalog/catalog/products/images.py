@@ -34,17 +34,13 @@ def validate_image_upload(upload: UploadedFile) -> str:
     if upload.size is None or upload.size == 0:
         raise ValidationError({"file": ["The file is empty."]})
     if upload.size > limit:
-        raise ValidationError(
-            {"file": [f"The image is {upload.size} bytes; the limit is {limit} bytes."]},
-            code="file_too_large",
-        )
+        raise ValidationError({"file": [f"The image is {upload.size} bytes; the limit is {limit} bytes."]})
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     content_type = sniff_image_type(head)
     if content_type is None:
         raise ValidationError(
-            {"file": [f"Unsupported image type; allowed: {', '.join(ALLOWED_CONTENT_TYPES)}."]},
-            code="unsupported_media_type",
+            {"file": [f"Unsupported image type; allowed: {', '.join(ALLOWED_CONTENT_TYPES)}."]}
         )
     return content_type

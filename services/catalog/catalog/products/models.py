@@ -5,6 +5,8 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Upper
 
+from servicekit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
+
 # What a SKU may look like (the API and the admin accept only this).
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
@@ -21,7 +23,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=14, decimal_places=4)
+    price = models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
     currency = models.CharField(max_length=3)
     stock_on_hand = models.PositiveIntegerField(default=0)
     reserved = models.PositiveIntegerField(default=0)

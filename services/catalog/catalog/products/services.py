@@ -16,12 +16,14 @@ from catalog.cache import invalidate_catalog_reads
 from catalog.categories.models import Category
 from catalog.inventory.models import StockAdjustment
 from catalog.limits import MAX_INT, json_problem
+from catalog.products import events
+from catalog.products.errors import ProductErrorCode
 from catalog.products.images import EXTENSIONS, validate_image_upload
 from catalog.products.models import Product, ProductImage
-from catalog.products.money import format_amount, normalize_amount, validate_price
 from catalog.slugs import unique_slug
 from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
+from servicekit.money import normalize_amount, validate_amount
 
 logger = logging.getLogger("catalog.products")
 
@@ -37,31 +39,11 @@ _CONSTRAINT_ERRORS = {
 }
 
 
-def product_core_data(product: Product) -> dict[str, Any]:
-    """What other services' product read models keep: in the events and the internal export."""
-    return {
-        "product_id": str(product.id),
-        "sku": product.sku,
-        "name": product.name,
-        "price": format_amount(product.price, product.currency),
-        "currency": product.currency,
-        "is_active": product.is_active,
-    }
-
-
-def product_event_data(product: Product) -> dict[str, Any]:
-    return {
-        **product_core_data(product),
-        "vendor_id": product.vendor_id or None,
-        "category_id": str(product.category_id) if product.category_id else None,
-    }
-
-
 def product_publish_updated(*, product: Product, changed_fields: list[str]) -> None:
     publish(
         "catalog.product.updated",
         subject=str(product.id),
-        data={**product_event_data(product), "changed_fields": sorted(changed_fields)},
+        data=events.product_updated(product, changed_fields=changed_fields),
     )
 
 
@@ -143,7 +125,7 @@ def product_create(
 ) -> Product:
     """Create a product owned by ``vendor_id``; initial stock is recorded as an adjustment."""
     currency = currency.upper()
-    validate_price(price, currency)
+    validate_amount(price, currency, field="price")
     price = normalize_amount(price)
     if stock < 0:
         raise ValidationError({"stock": ["Stock cannot be negative."]})
@@ -177,7 +159,7 @@ def product_create(
             reason=INITIAL_STOCK_REASON,
             actor_id=vendor_id,
         )
-    publish("catalog.product.created", subject=str(product.id), data=product_event_data(product))
+    publish("catalog.product.created", subject=str(product.id), data=events.product_created(product))
     invalidate_catalog_reads()
     return product
 
@@ -202,7 +184,9 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     if "attributes" in changes:
         validate_attributes(changes["attributes"])
     if "price" in changes or "currency" in changes:
-        validate_price(changes.get("price", product.price), changes.get("currency", product.currency))
+        validate_amount(
+            changes.get("price", product.price), changes.get("currency", product.currency), field="price"
+        )
     if "price" in changes:
         changes["price"] = normalize_amount(changes["price"])
     if changes.get("sku") is not None and changes["sku"] != product.sku:
@@ -232,11 +216,11 @@ def product_delete(*, product: Product) -> None:
     if product.reserved:
         raise Conflict(
             "The product has stock reserved for orders; deactivate it instead, or wait for them.",
-            code="product_has_reservations",
+            code=ProductErrorCode.HAS_RESERVATIONS,
             details={"reserved": product.reserved},
         )
     files = [image.file.name for image in product.images.exclude(file="")]
-    data = {"product_id": str(product.id), "sku": product.sku}
+    data = events.product_deleted(product)
     product.delete()
     publish("catalog.product.deleted", subject=data["product_id"], data=data)
     invalidate_catalog_reads()

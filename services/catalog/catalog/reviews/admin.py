@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from catalog.admin_tools import ReadOnlyModelAdmin, ServiceModelAdmin, admin_actor
 from catalog.reviews.models import Purchase, Review
 from catalog.reviews.services import review_delete, review_set_visibility, review_update
+from servicekit.admin import ReadOnlyModelAdmin, ServiceModelAdmin, admin_actor
 
 
 @admin.register(Review)

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from catalog.cache import invalidate_catalog_reads
 from catalog.products.models import Product
+from catalog.reviews import events
+from catalog.reviews.errors import ReviewErrorCode
 from catalog.reviews.models import Purchase, Review
 from catalog.reviews.selectors import purchase_exists
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
@@ -83,30 +85,22 @@ def review_create(*, product: Product, user_id: str, rating: int, title: str, bo
     if not purchase_exists(user_id=user_id, product_id=product.pk):
         raise ApplicationError(
             "Only customers who bought this product can review it.",
-            code="review_not_allowed",
+            code=ReviewErrorCode.NOT_A_BUYER,
             status_code=403,
         )
     if Review.objects.filter(product=product, user_id=user_id).exists():
-        raise Conflict("You have already reviewed this product.", code="review_exists")
+        raise Conflict("You have already reviewed this product.", code=ReviewErrorCode.ALREADY_REVIEWED)
     try:
         with transaction.atomic():
             review = Review.objects.create(
                 product=product, user_id=user_id, rating=rating, title=title, body=body
             )
     except IntegrityError:  # the same user, concurrently
-        raise Conflict("You have already reviewed this product.", code="review_exists") from None
+        raise Conflict(
+            "You have already reviewed this product.", code=ReviewErrorCode.ALREADY_REVIEWED
+        ) from None
     product_rating_refresh(product_id=product.pk)
-    publish(
-        "catalog.review.created",
-        subject=str(review.id),
-        data={
-            "review_id": str(review.id),
-            "product_id": str(product.pk),
-            "user_id": user_id,
-            "rating": rating,
-            "title": title,
-        },
-    )
+    publish("catalog.review.created", subject=str(review.id), data=events.review_created(review))
     return review
 
 

@@ -359,7 +359,7 @@ def test_an_unsupported_method_is_a_405_envelope_naming_the_allowed_ones(staff_c
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
-    assert response["Allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
+    assert response["Allow"] == "GET, PATCH, DELETE, HEAD, OPTIONS"
 
 
 def test_reads_still_work_when_redis_is_down(api_client, settings):

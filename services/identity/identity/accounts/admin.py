@@ -3,16 +3,13 @@ publishes the same events and revokes the same tokens as the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from identity.accounts import services
 from identity.accounts.models import Role, User, normalize_email
@@ -20,6 +17,7 @@ from identity.logins import lockout
 from identity.logins.services import account_unlock
 from identity.tokens.models import RevocationReason
 from identity.tokens.services import user_tokens_revoke_all
+from servicekit.admin import ServiceModelAdmin, adopt
 from servicekit.envelope.errors import ApplicationError
 
 
@@ -94,22 +92,11 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(roles__contains=[self.value()]) if self.value() else queryset
 
 
-def _for_each(
-    request: HttpRequest, users: QuerySet[User], operation: Callable[[User], Any], done: str
-) -> None:
-    succeeded = 0
-    for user in users:
-        try:
-            operation(user)
-            succeeded += 1
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, f"{user.email}: {getattr(exc, 'message', exc)}")
-    if succeeded:
-        messages.success(request, f"{done}: {succeeded} account(s).")
-
-
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
+    """Accounts are created, changed and signed out through the account services; they are
+    deactivated, never deleted (other services keep their ids)."""
+
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     change_password_form = PasswordSetAdminForm
@@ -168,10 +155,7 @@ class UserAdmin(DjangoUserAdmin):
                 last_name=form.cleaned_data["last_name"],
                 roles=form.cleaned_data["roles"],
             )
-            # The admin goes on with `obj` (related fields, log entry, redirect): make it the new row.
-            obj.pk = created.pk
-            obj.refresh_from_db()
-            obj._state.adding = False
+            adopt(obj, created)
             return
         changes = {
             field: form.cleaned_data[field]
@@ -183,28 +167,31 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Activate selected accounts", permissions=["change"])
     def activate(self, request, queryset):
-        _for_each(
-            request, queryset, lambda user: services.user_activate(user=user, actor=request.user), "Activated"
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda user: services.user_activate(user=user, actor=request.user),
+            done="Activated",
         )
 
     @admin.action(description="Deactivate selected accounts (signs them out)", permissions=["change"])
     def deactivate(self, request, queryset):
-        _for_each(
+        self.apply_to_each(
             request,
             queryset,
             lambda user: services.user_deactivate(user=user, actor=request.user),
-            "Deactivated",
+            done="Deactivated",
         )
 
     @admin.action(description="Unlock selected accounts (failed sign-ins)", permissions=["change"])
     def unlock(self, request, queryset):
-        _for_each(request, queryset, lambda user: account_unlock(user=user), "Unlocked")
+        self.apply_to_each(request, queryset, lambda user: account_unlock(user=user), done="Unlocked")
 
     @admin.action(description="Sign selected accounts out everywhere", permissions=["change"])
     def sign_out_everywhere(self, request, queryset):
-        _for_each(
+        self.apply_to_each(
             request,
             queryset,
             lambda user: user_tokens_revoke_all(user=user, reason=RevocationReason.STAFF),
-            "Signed out",
+            done="Signed out",
         )

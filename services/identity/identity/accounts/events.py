@@ -1,8 +1,8 @@
-"""The account events identity publishes (schemas in contracts/events/identity.user.*.v1.json).
+"""The ``data`` of every account event identity publishes (schemas in
+contracts/events/identity.user.*.v1.json).
 
-Called from services inside their transaction, so an event exists exactly when its change
-was committed. Events carry no password material; the only secrets are the one-time
-links messaging has to email, which is what those events are for.
+Events carry no password material; the only secrets are the one-time links messaging has to
+email, which is what those events are for.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from identity.accounts.models import User
 from identity.accounts.onetime import IssuedLink
-from servicekit.events import publish
 
 
 def user_data(user: User) -> dict[str, Any]:
@@ -35,47 +34,27 @@ def _link(prefix: str, link: IssuedLink | None) -> dict[str, Any]:
     }
 
 
-def user_registered(user: User, *, verification: IssuedLink | None) -> None:
-    publish(
-        "identity.user.registered",
-        subject=str(user.pk),
-        data={**user_data(user), **_link("verification", verification)},
-    )
+def user_registered(user: User, *, verification: IssuedLink | None) -> dict[str, Any]:
+    return {**user_data(user), **_link("verification", verification)}
 
 
-def email_verification_requested(user: User, *, verification: IssuedLink) -> None:
-    publish(
-        "identity.user.email_verification_requested",
-        subject=str(user.pk),
-        data={**user_data(user), **_link("verification", verification)},
-    )
+def email_verification_requested(user: User, *, verification: IssuedLink) -> dict[str, Any]:
+    return {**user_data(user), **_link("verification", verification)}
 
 
-def user_updated(user: User, *, changed: Iterable[str]) -> None:
-    publish(
-        "identity.user.updated",
-        subject=str(user.pk),
-        data={**user_data(user), "changed": sorted(changed)},
-    )
+def user_updated(user: User, *, changed: Iterable[str]) -> dict[str, Any]:
+    return {**user_data(user), "changed": sorted(changed)}
 
 
-def user_deactivated(user: User, *, api_key_prefixes: list[str]) -> None:
+def user_deactivated(user: User, *, api_key_prefixes: list[str]) -> dict[str, Any]:
     # The prefixes let consumers drop cached API-key answers of this user at once.
-    publish(
-        "identity.user.deactivated",
-        subject=str(user.pk),
-        data={"user_id": str(user.pk), "email": user.email, "api_key_prefixes": api_key_prefixes},
-    )
+    return {"user_id": str(user.pk), "email": user.email, "api_key_prefixes": api_key_prefixes}
 
 
-def password_reset_requested(user: User, *, reset: IssuedLink) -> None:
-    publish(
-        "identity.user.password_reset_requested",
-        subject=str(user.pk),
-        data={
-            "user_id": str(user.pk),
-            "email": user.email,
-            "first_name": user.first_name,
-            **_link("reset", reset),
-        },
-    )
+def password_reset_requested(user: User, *, reset: IssuedLink) -> dict[str, Any]:
+    return {
+        "user_id": str(user.pk),
+        "email": user.email,
+        "first_name": user.first_name,
+        **_link("reset", reset),
+    }

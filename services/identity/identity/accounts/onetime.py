@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from identity.accounts.errors import AccountErrorCode
 from identity.accounts.models import OneTimeToken, User
 from servicekit.envelope.errors import ApplicationError
 
@@ -30,7 +31,7 @@ def token_hash(raw: str) -> str:
 
 
 def invalid_link() -> ApplicationError:
-    return ApplicationError("This link is invalid or has expired.", code="invalid_token")
+    return ApplicationError("This link is invalid or has expired.", code=AccountErrorCode.INVALID_LINK)
 
 
 def one_time_token_issue(

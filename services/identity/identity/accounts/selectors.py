@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import AuthenticationFailed
 
+from identity.accounts.errors import AccountErrorCode
 from identity.accounts.models import User
 from servicekit.auth import Principal
 from servicekit.envelope.errors import NotFound
@@ -21,7 +22,7 @@ def user_get(*, user_id: UUID | str) -> User:
 
 
 # What user_for_principal answers with, for the error_codes of the views that call it.
-CALLER_ERROR_CODES = {401: ["account_inactive"]}
+CALLER_ERROR_CODES = {401: [AccountErrorCode.ACCOUNT_INACTIVE]}
 
 
 def user_for_principal(principal: Principal) -> User:
@@ -30,7 +31,7 @@ def user_for_principal(principal: Principal) -> User:
     user = User.objects.filter(pk=principal.id, is_active=True).first()
     if user is None:
         raise AuthenticationFailed(
-            "This account no longer exists or is deactivated.", code="account_inactive"
+            "This account no longer exists or is deactivated.", code=AccountErrorCode.ACCOUNT_INACTIVE
         )
     return user
 

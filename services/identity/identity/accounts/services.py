@@ -13,13 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from identity.accounts import events
+from identity.accounts.errors import AccountErrorCode
 from identity.accounts.models import OneTimeToken, Role, User, normalize_email
-from identity.accounts.onetime import IssuedLink, one_time_token_consume, one_time_token_issue
+from identity.accounts.onetime import IssuedLink, invalid_link, one_time_token_consume, one_time_token_issue
 from identity.apikeys.selectors import api_key_active_prefixes
 from identity.logins import lockout
 from identity.tokens.models import RevocationReason
 from identity.tokens.services import user_tokens_revoke_all
 from servicekit.envelope.errors import ApplicationError, Conflict
+from servicekit.events import publish
 
 STAFF_EDITABLE_FIELDS = frozenset({"first_name", "last_name", "roles", "is_active", "email_verified"})
 PROFILE_FIELDS = frozenset({"first_name", "last_name"})
@@ -87,12 +89,17 @@ def user_create(
             user.save(force_insert=True)
     except IntegrityError:
         raise _email_taken() from None
-    events.user_registered(user, verification=None if email_verified else _verification_link(user))
+    verification = None if email_verified else _verification_link(user)
+    publish(
+        "identity.user.registered",
+        subject=str(user.pk),
+        data=events.user_registered(user, verification=verification),
+    )
     return user
 
 
 def _email_taken() -> Conflict:
-    return Conflict("An account with this email already exists.", code="email_taken")
+    return Conflict("An account with this email already exists.", code=AccountErrorCode.EMAIL_TAKEN)
 
 
 @transaction.atomic
@@ -102,7 +109,11 @@ def email_verification_resend(*, email: str) -> None:
     user = User.objects.filter(email=email, is_active=True, email_verified=False).first()
     if user is None or not _cooldown_acquire("verification", email):
         return
-    events.email_verification_requested(user, verification=_verification_link(user))
+    publish(
+        "identity.user.email_verification_requested",
+        subject=str(user.pk),
+        data=events.email_verification_requested(user, verification=_verification_link(user)),
+    )
 
 
 @transaction.atomic
@@ -111,7 +122,11 @@ def email_verify(*, token: str) -> User:
     if not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified", "updated_at"])
-        events.user_updated(user, changed=["email_verified"])
+        publish(
+            "identity.user.updated",
+            subject=str(user.pk),
+            data=events.user_updated(user, changed=["email_verified"]),
+        )
     return user
 
 
@@ -138,7 +153,11 @@ def user_update(*, user: User, actor: User | None, **changes: Any) -> User:
     user = _apply(user, changes)
     if was_active and not user.is_active:
         user_tokens_revoke_all(user=user, reason=RevocationReason.DEACTIVATED)
-        events.user_deactivated(user, api_key_prefixes=api_key_active_prefixes(user=user))
+        publish(
+            "identity.user.deactivated",
+            subject=str(user.pk),
+            data=events.user_deactivated(user, api_key_prefixes=api_key_active_prefixes(user=user)),
+        )
     return user
 
 
@@ -161,7 +180,9 @@ def user_update_check(*, user: User, actor: User | None, changes: dict[str, Any]
     if actor is None:
         return
     if not actor.is_staff:
-        raise ApplicationError("This requires a staff account.", code="permission_denied", status_code=403)
+        raise ApplicationError(
+            "This requires a staff account.", code=AccountErrorCode.NOT_ALLOWED, status_code=403
+        )
     changes_access = any(
         field in changes and changes[field] != getattr(user, field) for field in ("roles", "is_active")
     )
@@ -169,14 +190,14 @@ def user_update_check(*, user: User, actor: User | None, changes: dict[str, Any]
         # Nobody locks themselves out or promotes themselves by accident.
         raise ApplicationError(
             "You cannot change your own roles or deactivate yourself.",
-            code="permission_denied",
+            code=AccountErrorCode.NOT_ALLOWED,
             status_code=403,
         )
     touches_admin = Role.ADMIN in user.roles or Role.ADMIN in changes.get("roles", [])
     if changes_access and touches_admin and not actor.is_superuser:
         raise ApplicationError(
             "Only an admin can change an admin or grant the admin role.",
-            code="permission_denied",
+            code=AccountErrorCode.NOT_ALLOWED,
             status_code=403,
         )
 
@@ -188,7 +209,7 @@ def _apply(user: User, changes: dict[str, Any]) -> User:
     for field in changed:
         setattr(user, field, changes[field])
     user.save(update_fields=[*changed, "updated_at"])
-    events.user_updated(user, changed=changed)
+    publish("identity.user.updated", subject=str(user.pk), data=events.user_updated(user, changed=changed))
     return user
 
 
@@ -229,14 +250,18 @@ def password_reset_request(*, email: str) -> None:
         lifetime_seconds=settings.IDENTITY["PASSWORD_RESET_SECONDS"],
         url_template=settings.IDENTITY["PASSWORD_RESET_URL"],
     )
-    events.password_reset_requested(user, reset=link)
+    publish(
+        "identity.user.password_reset_requested",
+        subject=str(user.pk),
+        data=events.password_reset_requested(user, reset=link),
+    )
 
 
 @transaction.atomic
 def password_reset_confirm(*, token: str, new_password: str) -> User:
     user = one_time_token_consume(raw=token, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
     if not user.is_active:
-        raise ApplicationError("This link is invalid or has expired.", code="invalid_token")
+        raise invalid_link()
     user = user_password_set(
         user=user, password=new_password, reason=RevocationReason.PASSWORD_RESET, field="new_password"
     )

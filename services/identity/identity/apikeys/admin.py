@@ -1,7 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from identity.apikeys.models import ApiKey
 from identity.apikeys.services import api_key_revoke
+from servicekit.admin import ReadOnlyModelAdmin
 
 
 class UsableFilter(admin.SimpleListFilter):
@@ -20,8 +21,9 @@ class UsableFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are created by their owners (the secret is shown to them once); staff can revoke."""
+class ApiKeyAdmin(ReadOnlyModelAdmin):
+    """Keys are created by their owners (the secret is shown to them once); staff can revoke
+    them, which tells every service (deleting a row would not)."""
 
     list_display = (
         "prefix",
@@ -37,15 +39,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ("=prefix", "name", "user__email")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in ApiKey._meta.fields if field.name != "secret_hash"]
     exclude = ("secret_hash",)
     actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    @admin.action(description="Revoke selected API keys", permissions=["service"])
     def revoke(self, request, queryset):
-        for api_key in queryset.filter(revoked_at__isnull=True):
-            api_key_revoke(api_key=api_key)  # publishes identity.api_key.revoked for each
-        messages.success(request, "Revoked the selected API keys.")
+        self.apply_to_each(  # publishes identity.api_key.revoked for each
+            request,
+            queryset.filter(revoked_at__isnull=True),
+            lambda api_key: api_key_revoke(api_key=api_key),
+            done="Revoked",
+        )

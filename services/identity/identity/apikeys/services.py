@@ -11,6 +11,7 @@ from identity.accounts.models import User
 from identity.apikeys import events, hashing
 from identity.apikeys.models import ApiKey
 from identity.apikeys.scopes import scopes_not_allowed
+from servicekit.events import publish
 
 PREFIX_ATTEMPTS = 3
 
@@ -45,7 +46,7 @@ def api_key_create(
         except IntegrityError:
             if attempt == PREFIX_ATTEMPTS - 1:
                 raise
-    events.api_key_created(api_key)
+    publish("identity.api_key.created", subject=str(api_key.pk), data=events.api_key_created(api_key))
     return api_key, raw_key
 
 
@@ -56,7 +57,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        events.api_key_revoked(api_key)
+        publish("identity.api_key.revoked", subject=str(api_key.pk), data=events.api_key_revoked(api_key))
     return api_key
 
 

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from identity.accounts.models import normalize_email
+from identity.logins.errors import LoginErrorCode
 from servicekit.envelope.errors import ApplicationError
 
 logger = logging.getLogger("identity.lockout")
@@ -79,7 +80,7 @@ def seconds_until(until: float, now: float | None = None) -> int:
 def rate_limited(retry_after: int) -> ApplicationError:
     return ApplicationError(
         "Too many failed sign-in attempts from this address; try again later.",
-        code="rate_limited",
+        code=LoginErrorCode.RATE_LIMITED,
         status_code=429,
         details={"retry_after": retry_after},
         headers={"Retry-After": str(retry_after)},
@@ -89,7 +90,7 @@ def rate_limited(retry_after: int) -> ApplicationError:
 def account_locked(retry_after: int) -> ApplicationError:
     return ApplicationError(
         "This account is temporarily locked after too many failed sign-in attempts.",
-        code="account_locked",
+        code=LoginErrorCode.ACCOUNT_LOCKED,
         status_code=429,
         details={"retry_after": retry_after},
         headers={"Retry-After": str(retry_after)},

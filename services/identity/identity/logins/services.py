@@ -11,8 +11,10 @@ from django.utils import timezone
 from identity.accounts.models import User, normalize_email
 from identity.http import user_agent
 from identity.logins import events, lockout
+from identity.logins.errors import LoginErrorCode
 from identity.logins.models import LoginAttempt, Outcome
 from servicekit.envelope.errors import ApplicationError
+from servicekit.events import publish
 from servicekit.observability.middleware import client_ip
 
 
@@ -29,7 +31,9 @@ class LoginContext:
 
 def invalid_credentials() -> ApplicationError:
     # One message for "no such account" and "wrong password": no account enumeration.
-    return ApplicationError("Email or password is incorrect.", code="invalid_credentials", status_code=401)
+    return ApplicationError(
+        "Email or password is incorrect.", code=LoginErrorCode.INVALID_CREDENTIALS, status_code=401
+    )
 
 
 @transaction.atomic
@@ -82,16 +86,20 @@ def login_authenticate(
 
     if not user.is_active:
         login_attempt_record(email=email, user=user, outcome=Outcome.ACCOUNT_INACTIVE, context=context)
-        raise ApplicationError("This account is deactivated.", code="account_inactive", status_code=403)
+        raise ApplicationError(
+            "This account is deactivated.", code=LoginErrorCode.ACCOUNT_INACTIVE, status_code=403
+        )
     if require_staff and not user.is_staff:
         login_attempt_record(email=email, user=user, outcome=Outcome.NOT_STAFF, context=context)
-        raise ApplicationError("This requires a staff account.", code="not_staff", status_code=403)
+        raise ApplicationError(
+            "This requires a staff account.", code=LoginErrorCode.NOT_STAFF, status_code=403
+        )
 
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
         attempt = login_attempt_record(email=email, user=user, outcome=Outcome.SUCCEEDED, context=context)
-        events.user_logged_in(attempt)
+        publish("identity.user.logged_in", subject=str(attempt.user_id), data=events.user_logged_in(attempt))
     return user
 
 

@@ -24,8 +24,10 @@ from django.utils import timezone
 
 from identity.accounts.models import User
 from identity.tokens import events
+from identity.tokens.errors import TokenErrorCode
 from identity.tokens.models import RefreshToken, RevocationReason
 from identity.tokens.signing import access_token_sign, refresh_token_decode, refresh_token_sign, token_error
+from servicekit.events import publish
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _locked_row(claims: dict[str, Any]) -> RefreshToken:
         .first()
     )
     if row is None:
-        raise token_error("Refresh token is invalid.", "token_invalid")
+        raise token_error("Refresh token is invalid.", TokenErrorCode.TOKEN_INVALID)
     return row
 
 
@@ -94,11 +96,11 @@ def token_refresh(*, refresh: str) -> TokenPair:
     if reused:
         raise token_error(
             "Refresh token was already used; every session of this account has been signed out.",
-            "token_reused",
+            TokenErrorCode.TOKEN_REUSED,
         )
     if not row.user.is_active:
-        raise token_error("This account is deactivated.", "account_inactive")
-    raise token_error("Refresh token has been revoked.", "token_revoked")
+        raise token_error("This account is deactivated.", TokenErrorCode.ACCOUNT_INACTIVE)
+    raise token_error("Refresh token has been revoked.", TokenErrorCode.TOKEN_REVOKED)
 
 
 @transaction.atomic
@@ -130,7 +132,11 @@ def user_tokens_revoke_all(*, user: User, reason: str) -> int:
     count = RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=now, revoked_reason=reason
     )
-    events.tokens_revoked(user, reason=reason, revoked_count=count, revoked_at=now)
+    publish(
+        "identity.user.tokens_revoked",
+        subject=str(user.pk),
+        data=events.tokens_revoked(user, reason=reason, revoked_count=count, revoked_at=now),
+    )
     return count
 
 

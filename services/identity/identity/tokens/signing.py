@@ -19,6 +19,7 @@ from django.utils import timezone
 from jwt.exceptions import ExpiredSignatureError, InvalidTokenError
 
 from identity.accounts.models import User
+from identity.tokens.errors import TokenErrorCode
 from identity.tokens.keys import ALGORITHM, current_keyring
 from servicekit.envelope.errors import ApplicationError
 
@@ -33,7 +34,7 @@ class SignedToken:
     expires_at: datetime
 
 
-def token_error(message: str, code: str) -> ApplicationError:
+def token_error(message: str, code: TokenErrorCode) -> ApplicationError:
     return ApplicationError(message, code=code, status_code=401)
 
 
@@ -100,9 +101,9 @@ def refresh_token_decode(token: str) -> dict[str, Any]:
             options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
         )
     except ExpiredSignatureError:
-        raise token_error("Refresh token has expired.", "token_expired") from None
+        raise token_error("Refresh token has expired.", TokenErrorCode.TOKEN_EXPIRED) from None
     except InvalidTokenError:
-        raise token_error("Refresh token is invalid.", "token_invalid") from None
+        raise token_error("Refresh token is invalid.", TokenErrorCode.TOKEN_INVALID) from None
     if claims.get("token_type") != REFRESH:
-        raise token_error("Not a refresh token.", "token_invalid")
+        raise token_error("Not a refresh token.", TokenErrorCode.TOKEN_INVALID)
     return claims

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
 from orders.carts.models import Cart, CartLine
+from servicekit.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 
 
-class CartLineInline(admin.TabularInline):
+class CartLineInline(ReadOnlyTabularInline):
     model = CartLine
-    extra = 0
-    raw_id_fields = ["product"]
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(ReadOnlyModelAdmin):
+    """Carts are their owners' (through the API): staff look, for support."""
+
     list_display = ["user_id", "created_at", "updated_at"]
     search_fields = ["user_id"]
     inlines = [CartLineInline]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from orders.money import money_str
 from orders.ordering.models import Order, OrderLine
+from servicekit.money import format_amount
 
 
 def _lines(order: Order) -> list[dict[str, Any]]:
@@ -26,12 +26,12 @@ def order_placed(order: Order, lines: Iterable[OrderLine]) -> dict[str, Any]:
                 "sku": line.sku,
                 "name": line.name,
                 "quantity": line.quantity,
-                "unit_price": money_str(line.unit_price),
+                "unit_price": format_amount(line.unit_price, order.currency),
                 "currency": order.currency,
             }
             for line in lines
         ],
-        "total": money_str(order.total),
+        "total": format_amount(order.total, order.currency),
         "currency": order.currency,
         "placed_at": order.placed_at.isoformat(),
     }
@@ -40,7 +40,7 @@ def order_placed(order: Order, lines: Iterable[OrderLine]) -> dict[str, Any]:
 def order_confirmed(order: Order) -> dict[str, Any]:
     return {
         **_base(order),
-        "total": money_str(order.total),
+        "total": format_amount(order.total, order.currency),
         "currency": order.currency,
         "payment_due_at": order.payment_due_at.isoformat() if order.payment_due_at else None,
     }
@@ -62,7 +62,7 @@ def order_cancelled(order: Order, *, previous_status: str) -> dict[str, Any]:
 def order_paid(order: Order, *, payment_id: str) -> dict[str, Any]:
     return {
         **_base(order),
-        "amount": money_str(order.total),
+        "amount": format_amount(order.total, order.currency),
         "currency": order.currency,
         "payment_id": payment_id,
         "lines": _lines(order),

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from servicekit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
 
 class OrderStatus(models.TextChoices):
@@ -46,7 +46,7 @@ class Order(models.Model):
     user_id = models.UUIDField()
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     currency = models.CharField(max_length=3)
-    total = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    total = models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
     shipping_address = models.JSONField()
 
     # Why the order is where it is, in words the customer can read (rejections, cancellations).
@@ -96,9 +96,9 @@ class OrderLine(models.Model):
     product_id = models.UUIDField()
     sku = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=255)
-    unit_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    unit_price = models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
     quantity = models.PositiveIntegerField()
-    line_total = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    line_total = models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
 
     class Meta:
         ordering = ["id"]

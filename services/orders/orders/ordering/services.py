@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from orders.carts.models import Cart
 from orders.carts.selectors import cart_lines
-from orders.money import MAX_AMOUNT, money_str
 from orders.ordering import events
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import (
@@ -36,8 +35,10 @@ from orders.ordering.models import (
     OrderStatus,
     OrderStatusChange,
 )
+from orders.payments.refunds import payment_refund_for_cancelled_order
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
+from servicekit.money import format_amount, max_amount
 
 logger = logging.getLogger(__name__)
 
@@ -166,17 +167,18 @@ def _place_order(*, user_id: uuid.UUID, shipping_address: Mapping[str, Any]) -> 
         )
 
     total = sum((line.product.price * line.quantity for line in lines), Decimal("0"))
-    if total > MAX_AMOUNT:  # every line total is at most the total (prices are not negative)
+    currency = currencies[0]
+    if total > max_amount(currency):  # every line total is at most the total (prices are not negative)
         raise ApplicationError(
-            f"An order's total may be at most {money_str(MAX_AMOUNT)} {currencies[0]}; lower the quantities.",
+            f"An order's total may be at most {max_amount(currency)} {currency}; lower the quantities.",
             code=OrderErrorCode.AMOUNT_TOO_LARGE,
-            details={"total": [money_str(total)]},
+            details={"total": [format_amount(total, currency)]},
         )
 
     order = Order.objects.create(
         user_id=user_id,
         status=OrderStatus.PENDING,
-        currency=currencies[0],
+        currency=currency,
         total=total,
         shipping_address=dict(shipping_address),
     )
@@ -323,9 +325,6 @@ def order_cancel(
         data=events.order_cancelled(order, previous_status=previous),
     )
     if previous == OrderStatus.PAID:
-        # Imported here: payments builds on ordering (it marks orders paid), not the reverse.
-        from orders.payments.services import payment_refund_for_cancelled_order
-
         payment_refund_for_cancelled_order(order=order)
     return order
 

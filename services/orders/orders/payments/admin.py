@@ -1,37 +1,36 @@
+"""Money records, read-only: they change only through the payment services."""
+
 from django.contrib import admin, messages
 
 from orders.payments.models import Payment, Refund, WebhookEvent
-from orders.payments.services import refund_retry
+from orders.payments.refunds import refund_retry
+from servicekit.admin import ReadOnlyModelAdmin, amount_column
 from servicekit.envelope.errors import Conflict
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through the payment services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "order", "status", "amount", "currency", "provider", "card_last4", "created_at"]
+class PaymentAdmin(ReadOnlyModelAdmin):
+    list_display = [
+        "id",
+        "order",
+        "status",
+        amount_column("amount"),
+        "currency",
+        "provider",
+        "card_last4",
+        "created_at",
+    ]
     list_filter = ["status", "provider"]
     search_fields = ["id", "order__id", "user_id", "provider_payment_id"]
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyModelAdmin):
     list_display = [
         "id",
         "payment",
         "status",
-        "amount",
+        amount_column("amount"),
         "currency",
         "reason",
         "attempts",
@@ -65,7 +64,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
+class WebhookEventAdmin(ReadOnlyModelAdmin):
     list_display = ["provider", "event_id", "event_type", "outcome", "received_at"]
     list_filter = ["provider", "event_type", "outcome"]
     search_fields = ["event_id"]

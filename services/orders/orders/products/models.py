@@ -7,7 +7,7 @@ catalog's internal export with ``manage.py products_rebuild``. Never written by 
 from django.db import models
 from django.db.models import Q
 
-from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from servicekit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
 
 class Product(models.Model):
@@ -15,7 +15,7 @@ class Product(models.Model):
     id = models.UUIDField(primary_key=True)
     sku = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=255)
-    price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    price = models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
     currency = models.CharField(max_length=3)
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders.products.models import Product
+from servicekit.money import parse_amount
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +33,17 @@ class ProductData:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ProductData:
+        currency = str(payload["currency"]).upper()
         try:
-            price = Decimal(str(payload["price"]))
-        except InvalidOperation as exc:
-            raise ValueError(f"product price {payload['price']!r} is not a decimal") from exc
+            price = parse_amount(payload["price"], currency, field="price")
+        except ValidationError as exc:  # catalog never sends it: a bug there, not a price here
+            raise ValueError(f"product price {payload['price']!r} {currency}: {exc.messages}") from exc
         return cls(
             product_id=uuid.UUID(str(payload["product_id"])),
             sku=str(payload.get("sku") or ""),
             name=str(payload["name"]),
             price=price,
-            currency=str(payload["currency"]).upper(),
+            currency=currency,
             is_active=bool(payload["is_active"]),
         )
 

@@ -237,7 +237,7 @@ def test_concurrent_checkouts_with_different_keys_order_the_cart_once(user_id):
 
 @pytest.mark.django_db
 def test_a_total_too_large_to_store_blocks_checkout_instead_of_failing(user_id, captured_events):
-    """Prices go up to 9999999999.9999 (catalog's column too): two of those overflow the total."""
+    """Prices go up to 9999999999.99 USD (catalog's column too): two of those overflow the total."""
     _cart_with(user_id, (ProductFactory(price=Decimal("9999999999.0000")), 2))
 
     with pytest.raises(ApplicationError) as error:
@@ -251,8 +251,8 @@ def test_a_total_too_large_to_store_blocks_checkout_instead_of_failing(user_id, 
 
 @pytest.mark.django_db
 def test_the_largest_storable_total_checks_out(user_id):
-    _cart_with(user_id, (ProductFactory(price=Decimal("4999999999.9999")), 2))
+    _cart_with(user_id, (ProductFactory(price=Decimal("4999999999.99")), 2))
 
     result = _checkout(user_id)
 
-    assert result.order.total == Decimal("9999999999.9998")
+    assert result.order.total == Decimal("9999999999.98")

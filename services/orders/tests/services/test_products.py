@@ -32,11 +32,16 @@ def _data(product_id: uuid.UUID, **overrides) -> ProductData:
 def test_upsert_creates_the_copy_with_decimal_price():
     product_id = uuid.uuid4()
 
-    product_upsert(data=_data(product_id, price="7.1234"), changed_at=timezone.now())
+    product_upsert(data=_data(product_id, price="7.12"), changed_at=timezone.now())
 
     product = Product.objects.get(id=product_id)
     assert (product.name, product.sku, product.currency, product.is_active) == ("Mug", "MUG-1", "USD", True)
-    assert product.price == Decimal("7.1234")
+    assert product.price == Decimal("7.12")
+
+
+@pytest.mark.parametrize(("price", "currency"), [("1200", "JPY"), ("1.250", "BHD"), ("7.1234", "CLF")])
+def test_prices_keep_every_minor_unit_of_their_currency(price, currency):
+    assert _data(uuid.uuid4(), price=price, currency=currency).price == Decimal(price)
 
 
 def test_upsert_applies_a_newer_change():
@@ -110,9 +115,21 @@ def test_rebuild_upserts_every_exported_product_and_deletes_the_missing_ones():
     assert gone.deleted_at is not None
 
 
-def test_invalid_price_is_refused():
+@pytest.mark.parametrize(
+    ("price", "currency"),
+    [
+        ("twelve", "USD"),
+        ("7.1234", "USD"),
+        ("1200.5", "JPY"),
+        ("-1.00", "USD"),
+        (12.5, "USD"),
+        ("1.00", "XXX"),
+    ],
+)
+def test_invalid_price_is_refused(price, currency):
+    """Never rounded nor guessed: catalog sends only valid prices, anything else is a fault to look at."""
     with pytest.raises(ValueError):
-        _data(uuid.uuid4(), price="twelve")
+        _data(uuid.uuid4(), price=price, currency=currency)
 
 
 # -- deletion and re-creation ------------------------------------------------------------------

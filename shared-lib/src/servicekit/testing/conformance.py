@@ -9,13 +9,20 @@ class TestPlatform(PlatformConformance):
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from servicekit.testing.openapi import committed_document_path, generate_document
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+# Routes that belong to a domain app (the platform's own, health, metrics, schema and admin, don't).
+APP_ROUTE_PREFIXES = ("api/v1/", "internal/", ".well-known/")
+ROUTE_NAME = re.compile(r"^(internal-)?(?P<app>[a-z0-9_]+)-[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @pytest.mark.django_db
@@ -123,8 +130,61 @@ class PlatformConformance:
         assert response.status_code == 200
         assert b"csrfmiddlewaretoken" in response.content
 
+    def test_admin_names_its_service_and_signs_staff_in_by_email(self, client, settings):
+        response = client.get(f"/admin/{settings.SERVICE_NAME}/login/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f"<title>Log in | {settings.SERVICE_NAME} administration</title>" in html
+        assert f'<a href="/admin/{settings.SERVICE_NAME}/">{settings.SERVICE_NAME} administration</a>' in html
+        assert response.context["form"]["username"].label == "Email"
+        assert ">Email:</label>" in html and "Username" not in html
 
-def _operations(document):
+    def test_admin_index_names_its_service_and_views_the_gateway_docs(self, admin_client, settings):
+        response = admin_client.get(f"/admin/{settings.SERVICE_NAME}/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f"<h1>{settings.SERVICE_NAME} administration</h1>" in html
+        assert '<a href="/api/docs">View site</a>' in html
+
+    def test_app_routes_follow_the_url_conventions(self, settings):
+        """Named ``[internal-]<app>-<resource>-list|detail|<action>`` after the app whose views
+        serve them (docs/development.md), and no view is defined inside a urls.py."""
+        problems = []
+        for route, pattern in _routes(get_resolver()):
+            if not route.startswith(APP_ROUTE_PREFIXES):
+                continue
+            modules = {view.__module__ for view in _views_of(pattern.callback)}
+            apps = {
+                module.split(".")[1] for module in modules if module.startswith(f"{settings.SERVICE_NAME}.")
+            }
+            match = ROUTE_NAME.match(pattern.name or "")
+            if any(module.endswith(".urls") for module in modules):
+                problems.append(f"{route}: the view is defined in a urls.py")
+            if match is None or apps != {match["app"]}:
+                problems.append(f"{route}: named {pattern.name!r}, served by {sorted(modules)}")
+            elif route.startswith("internal/") != bool(match.group(1)):
+                problems.append(f"{route}: 'internal-' names exactly the /internal/ routes")
+        assert not problems, "\n".join(problems)
+
+
+def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern, route)
+        else:
+            yield route, pattern
+
+
+def _views_of(callback: Any) -> list[Any]:
+    """The view classes (or function) behind a URL: each operation's for servicekit.api.operations()."""
+    operations = getattr(callback, "initkwargs", {}).get("operations")
+    if operations:
+        return list(operations.values())
+    return [getattr(callback, "cls", callback)]
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method in HTTP_METHODS:

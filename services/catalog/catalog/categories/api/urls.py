@@ -1,6 +1,7 @@
+"""Routes under /api/v1/catalog/categories/ (catalog/urls.py)."""
+
 from django.urls import path
 
-from catalog.api import operations
 from catalog.categories.api.views import (
     CategoryCreateApi,
     CategoryDeleteApi,
@@ -9,13 +10,14 @@ from catalog.categories.api.views import (
     CategoryTreeApi,
     CategoryUpdateApi,
 )
+from servicekit.api import operations
 
 urlpatterns = [
-    path("categories/", operations(get=CategoryListApi, post=CategoryCreateApi), name="category-list"),
-    path("categories/tree/", CategoryTreeApi.as_view(), name="category-tree"),
+    path("", operations(get=CategoryListApi, post=CategoryCreateApi), name="categories-category-list"),
+    path("tree/", CategoryTreeApi.as_view(), name="categories-category-tree"),
     path(
-        "categories/<uuid:category_id>/",
+        "<uuid:category_id>/",
         operations(get=CategoryDetailApi, patch=CategoryUpdateApi, delete=CategoryDeleteApi),
-        name="category-detail",
+        name="categories-category-detail",
     ),
 ]

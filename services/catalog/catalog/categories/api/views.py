@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload
 from catalog.cache import cached
+from catalog.categories.errors import CategoryErrorCode
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
 from catalog.categories.services import category_create, category_delete, category_update
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
+from servicekit.api import enveloped, paginated_payload
 from servicekit.auth.permissions import IsStaff
 from servicekit.openapi import error_codes
 from servicekit.params import present_params
@@ -182,7 +183,7 @@ class CategoryDeleteApi(APIView):
         reassign_to = serializers.UUIDField(required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses={204: None})
-    @error_codes({409: ["category_not_empty"]})
+    @error_codes({409: [CategoryErrorCode.NOT_EMPTY]})
     def delete(self, request: Request, category_id: str) -> Response:
         category = category_get(category_id=category_id)
         params = self.FilterSerializer(data=present_params(request))  # ?reassign_to= is no target

@@ -7,9 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from catalog.products.events import product_core_data
 from catalog.products.models import Product, ProductImage
-from catalog.products.money import format_amount
-from catalog.products.services import product_core_data
+from servicekit.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, MoneyField, format_amount
 
 
 class AmountField(serializers.DecimalField):
@@ -18,8 +18,8 @@ class AmountField(serializers.DecimalField):
     default_error_messages = {"float": 'Send amounts as strings, e.g. "12.50", never as floats.'}
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("max_digits", AMOUNT_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", AMOUNT_DECIMAL_PLACES)
         super().__init__(coerce_to_string=True, **kwargs)
 
     def to_internal_value(self, data: Any):
@@ -99,7 +99,9 @@ class ProductOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     slug = serializers.SlugField()
     description = serializers.CharField()
-    price = serializers.CharField(help_text='Decimal string in the currency\'s minor units, e.g. "12.50".')
+    price = MoneyField(
+        help_text='Decimal string with exactly the currency\'s minor units: "12.50", "1200" (JPY).'
+    )
     currency = serializers.CharField(help_text="ISO 4217 code.")
     stock = serializers.IntegerField(help_text="Units on hand.")
     reserved = serializers.IntegerField(help_text="Units held for pending orders.")

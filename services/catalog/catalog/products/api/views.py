@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import enveloped, paginated_payload
 from catalog.cache import audience_of, cached
 from catalog.categories.selectors import category_get_by_id_or_slug
 from catalog.limits import MAX_INT
@@ -22,6 +21,7 @@ from catalog.products.api.serializers import (
     ProductOutputSerializer,
     product_export_row,
 )
+from catalog.products.errors import ProductErrorCode
 from catalog.products.images import ALLOWED_CONTENT_TYPES
 from catalog.products.models import SKU_PATTERN
 from catalog.products.selectors import (
@@ -39,8 +39,8 @@ from catalog.products.services import (
     product_image_delete,
     product_update,
 )
-from servicekit.auth.permissions import HasInternalToken, HasRole, principal_of
-from servicekit.envelope.renderers import ENVELOPED_ATTR
+from servicekit.api import InternalApi, enveloped, paginated_payload
+from servicekit.auth.permissions import HasRole, principal_of
 from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
@@ -231,7 +231,7 @@ class ProductDeleteApi(APIView):
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})
-    @error_codes({409: ["product_has_reservations"]})
+    @error_codes({409: [ProductErrorCode.HAS_RESERVATIONS]})
     def delete(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         product_delete(product=product)
@@ -282,15 +282,12 @@ class ProductImageDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProductExportApi(APIView):
+class ProductExportApi(InternalApi):
     """``GET /internal/products/export/?after=<id>&page_size=N``: every product, inactive ones
     too, ordered by id, in keyset pages (one query each; a product deleted or created during
     the read never shifts a row out of the pages). For services rebuilding a read model of
     the catalog (orders' ``products_rebuild``), which follow ``meta.pagination.next``.
     """
-
-    authentication_classes: list[type] = []
-    permission_classes = [HasInternalToken]
 
     class FilterSerializer(serializers.Serializer):
         after = serializers.UUIDField(required=False)
@@ -310,8 +307,4 @@ class ProductExportApi(APIView):
             query = urlencode({"after": str(page[-1].pk), "page_size": size})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         pagination = {"page_size": size, "next": next_url, "previous": None}
-        response = Response(
-            {"data": [product_export_row(p) for p in page], "meta": {"pagination": pagination}}
-        )
-        setattr(response, ENVELOPED_ATTR, True)
-        return response
+        return enveloped({"data": [product_export_row(p) for p in page], "meta": {"pagination": pagination}})

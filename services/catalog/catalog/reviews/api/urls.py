@@ -1,26 +1,16 @@
+"""Routes under /api/v1/catalog/reviews/ (catalog/urls.py)."""
+
 from django.urls import path
 
-from catalog.api import operations
-from catalog.reviews.api.views import (
-    ProductReviewListApi,
-    ReviewCreateApi,
-    ReviewDeleteApi,
-    ReviewHideApi,
-    ReviewUnhideApi,
-    ReviewUpdateApi,
-)
+from catalog.reviews.api.views import ReviewDeleteApi, ReviewHideApi, ReviewUnhideApi, ReviewUpdateApi
+from servicekit.api import operations
 
 urlpatterns = [
     path(
-        "products/<uuid:product_id>/reviews/",
-        operations(get=ProductReviewListApi, post=ReviewCreateApi),
-        name="product-reviews",
-    ),
-    path(
-        "reviews/<uuid:review_id>/",
+        "<uuid:review_id>/",
         operations(patch=ReviewUpdateApi, delete=ReviewDeleteApi),
-        name="review-detail",
+        name="reviews-review-detail",
     ),
-    path("reviews/<uuid:review_id>/hide/", ReviewHideApi.as_view(), name="review-hide"),
-    path("reviews/<uuid:review_id>/unhide/", ReviewUnhideApi.as_view(), name="review-unhide"),
+    path("<uuid:review_id>/hide/", ReviewHideApi.as_view(), name="reviews-review-hide"),
+    path("<uuid:review_id>/unhide/", ReviewUnhideApi.as_view(), name="reviews-review-unhide"),
 ]

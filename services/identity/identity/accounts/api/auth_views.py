@@ -1,4 +1,7 @@
-"""/api/v1/auth/: registration, email verification, the caller's profile, passwords."""
+"""/api/v1/auth/: registration, email verification, the caller's profile, passwords.
+
+(Signing in and out are in ``session_views``; both are routed by ``accounts/api/urls.py``.)
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from rest_framework.views import APIView
 
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
+from identity.accounts.errors import AccountErrorCode
 from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
-from identity.apibase import PublicApi, StrictSerializer, UserSessionApi
+from identity.apibase import UserSessionApi
+from servicekit.api import PublicApi, StrictSerializer
 from servicekit.openapi import error_codes
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
@@ -29,7 +34,7 @@ class RegisterApi(PublicApi):
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, auth=[])
-    @error_codes({409: ["email_taken"]})
+    @error_codes({409: [AccountErrorCode.EMAIL_TAKEN]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -52,7 +57,7 @@ class EmailVerifyApi(PublicApi):
         email_verified = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
-    @error_codes({400: ["invalid_token"]})
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,25 +80,29 @@ class EmailVerificationResendApi(PublicApi):
         return Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED)
 
 
-class MeApi(APIView):
-    """The caller's own account (token or API key). Roles, flags and email are not theirs to change."""
-
-    class UpdateInputSerializer(StrictSerializer):
-        class Meta:
-            ref_name = "MeUpdateInput"
-
-        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+class MeDetailApi(APIView):
+    """The caller's own account (token or API key)."""
 
     @extend_schema(responses={200: UserOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         return Response(UserOutputSerializer(user_for_principal(request.user)).data)
 
-    @extend_schema(request=UpdateInputSerializer, responses={200: UserOutputSerializer})
+
+class MeUpdateApi(APIView):
+    """Change the caller's own name (token or API key). Roles, flags and email are not theirs to change."""
+
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "MeUpdateInput"
+
+        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def patch(self, request):
-        serializer = self.UpdateInputSerializer(data=request.data, partial=True)
+        serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_profile_update(
             user=user_for_principal(request.user), **serializer.validated_data
@@ -143,7 +152,7 @@ class PasswordResetConfirmApi(PublicApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None}, auth=[])
-    @error_codes({400: ["invalid_token"]})
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

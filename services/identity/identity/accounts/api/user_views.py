@@ -1,11 +1,11 @@
-"""/api/v1/users/: staff administration of accounts."""
+"""/api/v1/users/: staff administration of accounts, their sign-in history and lockouts."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +20,10 @@ from identity.accounts.selectors import (
     user_get,
     user_list,
 )
+from identity.logins.api.serializers import LoginAttemptOutputSerializer, OwnLoginFilterSerializer
+from identity.logins.models import Outcome
+from identity.logins.selectors import login_attempt_list
+from identity.logins.services import account_unlock
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
@@ -94,3 +98,27 @@ class UserRolesApi(StaffApi):
             roles=serializer.validated_data["roles"],
         )
         return Response(UserOutputSerializer(user).data)
+
+
+class StaffLoginHistoryApi(StaffApi):
+    """Every sign-in attempt on the platform (staff)."""
+
+    class FilterSerializer(OwnLoginFilterSerializer):
+        user_id = serializers.UUIDField(required=False)
+        email = serializers.CharField(required=False, max_length=254)
+        ip = serializers.IPAddressField(required=False)
+        outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)})
+    def get(self, request):
+        attempts = login_attempt_list(filters=query_filters(self.FilterSerializer, request))
+        return paginated_response(
+            queryset=attempts, serializer_class=LoginAttemptOutputSerializer, request=request, view=self
+        )
+
+
+class UserUnlockApi(StaffApi):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, user_id: UUID):
+        account_unlock(user=user_get(user_id=user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

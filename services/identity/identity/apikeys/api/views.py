@@ -10,10 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
-from identity.apibase import InternalApi, UserSessionApi
+from identity.apibase import UserSessionApi
 from identity.apikeys.models import ApiKey
 from identity.apikeys.selectors import api_key_get, api_key_list
 from identity.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
+from servicekit.api import InternalApi
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
 
@@ -45,26 +46,8 @@ class ApiKeyOutputSerializer(serializers.ModelSerializer):
         return api_key.is_usable()
 
 
-class ApiKeysApi(UserSessionApi):
-    """List and create the caller's keys (with a user's access token: keys cannot mint keys)."""
-
-    class CreateInputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ApiKeyCreateInput"
-
-        name = serializers.CharField(max_length=100)
-        scopes = serializers.ListField(
-            child=serializers.RegexField(SCOPE_PATTERN, max_length=64), max_length=MAX_SCOPES, default=list
-        )
-        expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-    class CreateOutputSerializer(ApiKeyOutputSerializer):
-        key = serializers.CharField(help_text="The full key. Shown once: store it now.")
-
-        class Meta(ApiKeyOutputSerializer.Meta):
-            ref_name = "ApiKeyCreateOutput"
-            fields = [*ApiKeyOutputSerializer.Meta.fields, "key"]
-            read_only_fields = fields
+class ApiKeyListApi(UserSessionApi):
+    """The caller's keys (with a user's access token)."""
 
     @extend_schema(responses={200: ApiKeyOutputSerializer(many=True)})
     @error_codes(CALLER_ERROR_CODES)
@@ -74,14 +57,36 @@ class ApiKeysApi(UserSessionApi):
             queryset=keys, serializer_class=ApiKeyOutputSerializer, request=request, view=self
         )
 
-    @extend_schema(request=CreateInputSerializer, responses={201: CreateOutputSerializer})
+
+class ApiKeyCreateApi(UserSessionApi):
+    """Create a key (with a user's access token: keys cannot mint keys)."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ApiKeyCreateInput"
+
+        name = serializers.CharField(max_length=100)
+        scopes = serializers.ListField(
+            child=serializers.RegexField(SCOPE_PATTERN, max_length=64), max_length=MAX_SCOPES, default=list
+        )
+        expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    class OutputSerializer(ApiKeyOutputSerializer):
+        key = serializers.CharField(help_text="The full key. Shown once: store it now.")
+
+        class Meta(ApiKeyOutputSerializer.Meta):
+            ref_name = "ApiKeyCreateOutput"
+            fields = [*ApiKeyOutputSerializer.Meta.fields, "key"]
+            read_only_fields = fields
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
-        serializer = self.CreateInputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, raw_key = api_key_create(user=user_for_principal(request.user), **serializer.validated_data)
         api_key.key = raw_key  # only on this response
-        return Response(self.CreateOutputSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        return Response(self.OutputSerializer(api_key).data, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyDetailApi(UserSessionApi):
@@ -92,6 +97,10 @@ class ApiKeyDetailApi(UserSessionApi):
     def get(self, request, api_key_id: UUID):
         api_key = api_key_get(user=user_for_principal(request.user), api_key_id=api_key_id)
         return Response(ApiKeyOutputSerializer(api_key).data)
+
+
+class ApiKeyRevokeApi(UserSessionApi):
+    """Revoke one of the caller's keys; someone else's answers 404."""
 
     @extend_schema(responses={204: None})
     @error_codes(CALLER_ERROR_CODES)

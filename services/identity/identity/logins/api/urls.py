@@ -1,16 +1,9 @@
+"""Routes under /internal/auth/ (identity/urls.py); between services only."""
+
 from django.urls import path
 
-from identity.logins.api import views
-
-auth_urlpatterns = [
-    path("login-history/", views.LoginHistoryApi.as_view(), name="auth-login-history"),
-]
-
-users_urlpatterns = [
-    path("login-history/", views.StaffLoginHistoryApi.as_view(), name="user-login-history"),
-    path("<uuid:user_id>/unlock/", views.UserUnlockApi.as_view(), name="user-unlock"),
-]
+from identity.logins.api.views import StaffLoginApi
 
 internal_urlpatterns = [
-    path("auth/staff-login/", views.StaffLoginApi.as_view(), name="internal-staff-login"),
+    path("staff-login/", StaffLoginApi.as_view(), name="internal-logins-staff-login"),
 ]

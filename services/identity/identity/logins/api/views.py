@@ -1,91 +1,18 @@
-"""Login history, staff unlock and the internal staff sign-in used by every service's admin."""
+"""The internal staff sign-in every service's Django admin uses.
+
+(Login histories and the staff unlock are served by ``identity.accounts.api``, which owns
+``/api/v1/auth/`` and ``/api/v1/users/``.)
+"""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from identity.accounts.permissions import IsCurrentStaff
-from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal, user_get
-from identity.apibase import InternalApi
-from identity.logins.models import LoginAttempt, Outcome
-from identity.logins.selectors import login_attempt_list
-from identity.logins.services import LoginContext, account_unlock, login_authenticate
-from servicekit.envelope.pagination import paginated_response
+from identity.logins.services import LoginContext, login_authenticate
+from servicekit.api import InternalApi
 from servicekit.observability.middleware import client_ip_from
-from servicekit.openapi import error_codes
-from servicekit.params import query_filters
-
-
-class LoginAttemptOutputSerializer(serializers.ModelSerializer):
-    user_id = serializers.UUIDField(allow_null=True)
-    succeeded = serializers.BooleanField()
-
-    class Meta:
-        model = LoginAttempt
-        fields = [
-            "id",
-            "user_id",
-            "email",
-            "outcome",
-            "succeeded",
-            "ip",
-            "user_agent",
-            "channel",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class OwnFilterSerializer(serializers.Serializer):
-    succeeded = serializers.BooleanField(required=False)
-    since = serializers.DateTimeField(required=False)
-
-
-class LoginHistoryApi(APIView):
-    """The caller's own sign-in attempts, newest first."""
-
-    @extend_schema(parameters=[OwnFilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)})
-    @error_codes(CALLER_ERROR_CODES)
-    def get(self, request):
-        attempts = login_attempt_list(
-            user=user_for_principal(request.user), filters=query_filters(OwnFilterSerializer, request)
-        )
-        return paginated_response(
-            queryset=attempts, serializer_class=LoginAttemptOutputSerializer, request=request, view=self
-        )
-
-
-class StaffLoginHistoryApi(APIView):
-    """Every sign-in attempt on the platform (staff)."""
-
-    permission_classes = [IsCurrentStaff]
-
-    class FilterSerializer(OwnFilterSerializer):
-        user_id = serializers.UUIDField(required=False)
-        email = serializers.CharField(required=False, max_length=254)
-        ip = serializers.IPAddressField(required=False)
-        outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
-
-    @extend_schema(parameters=[FilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)})
-    def get(self, request):
-        attempts = login_attempt_list(filters=query_filters(self.FilterSerializer, request))
-        return paginated_response(
-            queryset=attempts, serializer_class=LoginAttemptOutputSerializer, request=request, view=self
-        )
-
-
-class UserUnlockApi(APIView):
-    permission_classes = [IsCurrentStaff]
-
-    @extend_schema(request=None, responses={204: None})
-    def post(self, request, user_id: UUID):
-        account_unlock(user=user_get(user_id=user_id))
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StaffLoginApi(InternalApi):

@@ -11,7 +11,7 @@ from orders.api import CALLER_ERROR_CODES, user_id_of
 from orders.carts.errors import CartErrorCode
 from orders.carts.selectors import cart_get
 from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
-from orders.money import MoneyField
+from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 
 
@@ -48,7 +48,7 @@ def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
 
 
 class CartDetailApi(APIView):
-    OutputSerializer = CartOutputSerializer
+    """The caller's cart."""
 
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
     @error_codes(CALLER_ERROR_CODES)
@@ -57,7 +57,7 @@ class CartDetailApi(APIView):
 
 
 class CartClearApi(APIView):
-    OutputSerializer = CartOutputSerializer
+    """Empty the cart."""
 
     @extend_schema(operation_id="cart_clear", responses={200: CartOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
@@ -71,8 +71,6 @@ class CartItemAddApi(APIView):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
         quantity = serializers.IntegerField(default=1)
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(
         operation_id="cart_item_add",
@@ -100,11 +98,11 @@ class CartItemAddApi(APIView):
 
 
 class CartItemUpdateApi(APIView):
+    """Change a line's quantity."""
+
     @extend_schema_serializer(component_name="CartItemUpdateInput")
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
     @error_codes(CALLER_ERROR_CODES, {400: [CartErrorCode.QUANTITY_OUT_OF_RANGE]})
@@ -118,19 +116,10 @@ class CartItemUpdateApi(APIView):
 
 
 class CartItemRemoveApi(APIView):
-    OutputSerializer = CartOutputSerializer
+    """Remove a line from the cart."""
 
     @extend_schema(operation_id="cart_item_remove", responses={200: CartOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def delete(self, request, product_id):
         cart_remove_item(user_id=user_id_of(request), product_id=product_id)
         return _cart_response(request)
-
-
-# Two operations share each of these URLs; each class above still handles exactly one.
-class CartApi(CartDetailApi, CartClearApi):
-    """GET the cart, DELETE to empty it."""
-
-
-class CartItemApi(CartItemUpdateApi, CartItemRemoveApi):
-    """PATCH a line's quantity, DELETE the line."""

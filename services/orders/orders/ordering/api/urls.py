@@ -1,19 +1,21 @@
+"""Routes under /api/v1/orders/ (orders/urls.py)."""
+
 from django.urls import path
 
 from orders.ordering.api.views import (
     OrderCancelApi,
-    OrderCollectionApi,
+    OrderCheckoutApi,
     OrderCompleteApi,
     OrderDetailApi,
+    OrderListApi,
     OrderShipApi,
 )
-
-app_name = "ordering"
+from servicekit.api import operations
 
 urlpatterns = [
-    path("", OrderCollectionApi.as_view(), name="collection"),
-    path("<uuid:order_id>/", OrderDetailApi.as_view(), name="detail"),
-    path("<uuid:order_id>/cancel/", OrderCancelApi.as_view(), name="cancel"),
-    path("<uuid:order_id>/ship/", OrderShipApi.as_view(), name="ship"),
-    path("<uuid:order_id>/complete/", OrderCompleteApi.as_view(), name="complete"),
+    path("", operations(get=OrderListApi, post=OrderCheckoutApi), name="ordering-order-list"),
+    path("<uuid:order_id>/", OrderDetailApi.as_view(), name="ordering-order-detail"),
+    path("<uuid:order_id>/cancel/", OrderCancelApi.as_view(), name="ordering-order-cancel"),
+    path("<uuid:order_id>/ship/", OrderShipApi.as_view(), name="ordering-order-ship"),
+    path("<uuid:order_id>/complete/", OrderCompleteApi.as_view(), name="ordering-order-complete"),
 ]

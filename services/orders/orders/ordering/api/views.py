@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import CALLER_ERROR_CODES, lister_of, principal_of, user_id_of
-from orders.money import MoneyField
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.selectors import order_get, order_list
@@ -25,6 +24,7 @@ from orders.ordering.services import (
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
@@ -55,9 +55,9 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         product_id = serializers.UUIDField()
         sku = serializers.CharField()
         name = serializers.CharField()
-        unit_price = MoneyField()
+        unit_price = MoneyField(currency="order.currency")
         quantity = serializers.IntegerField()
-        line_total = MoneyField()
+        line_total = MoneyField(currency="order.currency")
 
     total = MoneyField()
     lines = LineSerializer(many=True)
@@ -179,8 +179,6 @@ class OrderCheckoutApi(APIView):
     class InputSerializer(serializers.Serializer):
         shipping_address = AddressSerializer()
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(
         operation_id="orders_checkout",
         request=InputSerializer,
@@ -238,7 +236,7 @@ class OrderCheckoutApi(APIView):
             fingerprint=checkout_fingerprint(request.data),
             shipping_address=serializer.validated_data["shipping_address"],
         )
-        headers = {"Location": reverse("ordering:detail", args=[result.order.id])}
+        headers = {"Location": reverse("ordering-order-detail", args=[result.order.id])}
         if result.is_replay:
             headers["Idempotent-Replayed"] = "true"
         return Response(_detail(result.order.id), status=status.HTTP_201_CREATED, headers=headers)
@@ -258,7 +256,6 @@ class OrderDetailApi(APIView):
 class OrderCancelApi(APIView):
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_cancel",
@@ -290,8 +287,6 @@ class OrderShipApi(APIView):
         carrier = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         tracking_number = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(operation_id="orders_ship", request=InputSerializer, responses=OrderDetailOutputSerializer)
     @error_codes(CALLER_ERROR_CODES, {409: [OrderErrorCode.ILLEGAL_TRANSITION]})
     def post(self, request, order_id):
@@ -303,7 +298,6 @@ class OrderShipApi(APIView):
 
 class OrderCompleteApi(APIView):
     permission_classes = [IsStaff]
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_complete",
@@ -315,7 +309,3 @@ class OrderCompleteApi(APIView):
     def post(self, request, order_id):
         order_complete(order_id=order_id, actor_id=user_id_of(request))
         return Response(_detail(order_id))
-
-
-class OrderCollectionApi(OrderListApi, OrderCheckoutApi):
-    """GET lists orders, POST checks out: two operations (each its own class) at one URL."""

@@ -6,19 +6,20 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import CALLER_ERROR_CODES, lister_of, user_id_of
-from orders.money import MoneyField
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
+from orders.payments.refunds import refund_retry
 from orders.payments.selectors import payment_get, payment_list
-from orders.payments.services import payment_create, payment_webhook_receive, refund_retry
+from orders.payments.services import payment_create, payment_webhook_receive
+from servicekit.api import PublicApi
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
@@ -119,6 +120,8 @@ class PaymentCreateApi(APIView):
 
 
 class PaymentListApi(APIView):
+    """Your payments, newest first; staff see every customer's."""
+
     class FilterSerializer(serializers.Serializer):
         order_id = serializers.UUIDField(required=False)
         status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
@@ -179,11 +182,8 @@ class PaymentRefundRetryApi(APIView):
         return Response(PaymentRefundRetryApi.OutputSerializer(payment).data, status=status.HTTP_202_ACCEPTED)
 
 
-class PaymentWebhookApi(APIView):
+class PaymentWebhookApi(PublicApi):
     """Public: the provider authenticates by signing the raw body (HMAC-SHA256)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
 
     @extend_schema_serializer(component_name="PaymentWebhookReceipt")
     class OutputSerializer(serializers.Serializer):
@@ -197,7 +197,3 @@ class PaymentWebhookApi(APIView):
     def post(self, request, provider):
         receipt = payment_webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
         return Response(PaymentWebhookApi.OutputSerializer(receipt).data)
-
-
-class PaymentCollectionApi(PaymentListApi, PaymentCreateApi):
-    """GET lists payments, POST pays an order: two operations (each its own class) at one URL."""

@@ -1,0 +1,67 @@
+"""What a build token may do, per operation of the protocol (the layer above calls these
+before the matching service or selector; each raises ``TokenInsufficient``).
+
+- create a build: subject ``build``, scope ``build``, the repository, the app id's prefix;
+- read a build: ``build/<id>`` with ``build`` or ``upload``; missing objects, uploads, refs and
+  extra ids: ``upload``; commit, checks and purge: ``build``; publish: ``publish`` — each also
+  needs the build's repository and app id (whose name a token without it does not learn);
+- a ref's id must be within the token's prefixes or apps;
+- jobs: subject ``build`` with ``jobs``; reviewing a check: ``build`` with ``reviewcheck``;
+  managing tokens: subject ``""`` with ``tokenmanagement``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from builds.builds.models import Build
+from builds.builds.refs import APP, RUNTIME, Ref
+from builds.tokens.claims import (
+    Claims,
+    Scope,
+    TokenInsufficient,
+    id_allowed,
+    require,
+    require_id,
+    require_repo,
+)
+
+
+class BuildOperation(Enum):
+    READ = (Scope.BUILD, Scope.UPLOAD)
+    UPLOAD = (Scope.UPLOAD,)
+    COMMIT = (Scope.BUILD,)
+    CHECKS = (Scope.BUILD,)
+    PURGE = (Scope.BUILD,)
+    PUBLISH = (Scope.PUBLISH,)
+
+
+def authorize_build_create(claims: Claims, *, repository: str, app_id: str | None) -> None:
+    require(claims, sub="build", scopes=[Scope.BUILD])
+    require_repo(claims, repository)
+    if app_id is not None:
+        require_id(claims, app_id)
+
+
+def authorize_build(claims: Claims, build: Build, operation: BuildOperation) -> None:
+    require(claims, sub=f"build/{build.id}", scopes=operation.value)
+    require_repo(claims, build.repository.name)
+    if build.app_id and not id_allowed(claims, build.app_id):
+        raise TokenInsufficient("Build's app ID not matching prefix in token")
+
+
+def authorize_ref(claims: Claims, ref: Ref) -> None:
+    if ref.kind in (APP, RUNTIME):
+        require_id(claims, ref.id)
+
+
+def authorize_jobs(claims: Claims) -> None:
+    require(claims, sub="build", scopes=[Scope.JOBS])
+
+
+def authorize_check_review(claims: Claims) -> None:
+    require(claims, sub="build", scopes=[Scope.REVIEW_CHECK])
+
+
+def authorize_token_management(claims: Claims) -> None:
+    require(claims, sub="", scopes=[Scope.TOKEN_MANAGEMENT])

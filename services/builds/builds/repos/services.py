@@ -1,0 +1,110 @@
+"""Repository writes: create (with its main repository on disk) and update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from builds.repos.errors import RepositoryErrorCode
+from builds.repos.hooks import InvalidHook, parse_check_hooks, parse_publish_hook
+from builds.repos.models import Repository
+from builds.storage import tools
+from builds.storage.layout import REPOSITORY_NAME, Storage
+from builds.validation import BRANCH, COLLECTION_ID, invalid, matches
+from servicekit.envelope.errors import Conflict
+
+MAX_RETENTION = 1000
+UPDATABLE = ("title", "default_branch", "is_public", "retention_count", "check_hooks", "publish_hook")
+# Changing these changes what build-update-repo writes into the summary.
+SUMMARY_FIELDS = frozenset({"title", "default_branch"})
+
+
+@transaction.atomic
+def repository_create(
+    *,
+    name: str,
+    title: str = "",
+    default_branch: str = "stable",
+    collection_id: str = "",
+    is_public: bool = True,
+    retention_count: int = 3,
+    check_hooks: Any = None,
+    publish_hook: Any = None,
+) -> Repository:
+    """A repository and its empty, pullable main repository (``repos/<name>/``)."""
+    if not matches(REPOSITORY_NAME, name):
+        raise invalid("name", "1 to 64 letters, digits, _ and -, starting with a letter or digit.")
+    if collection_id and not matches(COLLECTION_ID, collection_id):
+        raise invalid("collection_id", "A reverse-DNS id such as org.example.Repo.")
+    values = _validated(
+        {
+            "title": title,
+            "default_branch": default_branch,
+            "is_public": is_public,
+            "retention_count": retention_count,
+            "check_hooks": check_hooks,
+            "publish_hook": publish_hook,
+        }
+    )
+    try:
+        with transaction.atomic():
+            repository = Repository.objects.create(name=name, collection_id=collection_id or "", **values)
+    except IntegrityError:
+        raise Conflict(
+            f"A repository named {name} exists.",
+            code=RepositoryErrorCode.NAME_TAKEN,
+            details={"name": [name]},
+        ) from None
+    path = Storage.configured().repository(name)
+    tools.init_repo(path, collection_id=repository.collection_id or None)
+    tools.update_repo(
+        path,
+        title=repository.title,
+        default_branch=repository.default_branch,
+        collection_id=repository.collection_id or None,
+    )
+    return repository
+
+
+@transaction.atomic
+def repository_update(*, repository: Repository, **changes: Any) -> Repository:
+    """Change any of ``UPDATABLE`` (the name and collection id are fixed at creation); a new
+    title or default branch reaches the summary through an update-repo job."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise invalid(unknown[0], "This field cannot be changed.")
+    repository = Repository.objects.select_for_update().get(pk=repository.pk)
+    changed = {key: value for key, value in _validated(changes).items() if getattr(repository, key) != value}
+    for key, value in changed.items():
+        setattr(repository, key, value)
+    if changed:
+        repository.save(update_fields=[*changed, "updated_at"])
+    if SUMMARY_FIELDS & set(changed):
+        from builds.jobs.services import update_repo_job_schedule
+
+        update_repo_job_schedule(repository=repository)
+    return repository
+
+
+def _validated(values: dict[str, Any]) -> dict[str, Any]:
+    clean = dict(values)
+    if "title" in values and (not isinstance(values["title"], str) or len(values["title"]) > 255):
+        raise invalid("title", "At most 255 characters.")
+    if "default_branch" in values and not matches(BRANCH, values["default_branch"]):
+        raise invalid("default_branch", "A branch name such as stable.")
+    if "is_public" in values and not isinstance(values["is_public"], bool):
+        raise invalid("is_public", "true or false.")
+    if "retention_count" in values:
+        count = values["retention_count"]
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RETENTION:
+            raise invalid("retention_count", f"A whole number from 1 to {MAX_RETENTION}.")
+    try:
+        if "check_hooks" in values:
+            clean["check_hooks"] = [hook.as_json() for hook in parse_check_hooks(values["check_hooks"])]
+        if "publish_hook" in values:
+            hook = parse_publish_hook(values["publish_hook"])
+            clean["publish_hook"] = hook.as_json() if hook else None
+    except InvalidHook as error:
+        raise invalid(error.field, str(error)) from None
+    return clean
