@@ -12,9 +12,12 @@ from rest_framework.views import APIView
 
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.errors import AccountErrorCode
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
+from identity.logins.errors import LoginErrorCode
 from servicekit.api import PublicApi, StrictSerializer
+from servicekit.openapi import error_codes
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
 RESET_SENT = "If an account exists for this email, we have sent a link to it."
@@ -57,6 +60,7 @@ class EmailVerifyApi(PublicApi):
         email_verified = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -85,6 +89,7 @@ class MeDetailApi(APIView):
     api_key_scope = "account:read"
 
     @extend_schema(responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         return Response(UserOutputSerializer(user_for_principal(request.user)).data)
 
@@ -102,6 +107,7 @@ class MeUpdateApi(APIView):
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def patch(self, request):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -120,6 +126,7 @@ class PasswordChangeApi(UserSessionApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None})
+    @error_codes(CALLER_ERROR_CODES, {429: [LoginErrorCode.ACCOUNT_LOCKED, LoginErrorCode.LOGIN_THROTTLED]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -152,6 +159,7 @@ class PasswordResetConfirmApi(PublicApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None}, auth=[])
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
