@@ -5,6 +5,10 @@ DRF's operators::
 
     permission_classes = [HasRole("staff", "vendor")]
     permission_classes = [HasScope("orders:read") | IsStaff]
+
+API keys need no permission class for their scopes: every API class names the one a key needs
+in ``api_key_scope``, which the API-key authentication enforces (``servicekit.auth.scopes``).
+``HasScope`` checks the ``scope`` claim of a token itself.
 """
 
 from __future__ import annotations
