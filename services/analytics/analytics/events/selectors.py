@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -18,15 +19,16 @@ def events_list(
     until: datetime | None = None,
 ) -> QuerySet[StoredEvent]:
     """Stored events, newest first; ``since`` inclusive, ``until`` exclusive."""
-    events = StoredEvent.objects.all()
-    if type is not None:
-        events = events.filter(type=type)
-    if producer is not None:
-        events = events.filter(producer=producer)
-    if subject is not None:
-        events = events.filter(subject=subject)
-    if since is not None:
-        events = events.filter(occurred_at__gte=since)
-    if until is not None:
-        events = events.filter(occurred_at__lt=until)
-    return events.order_by("-occurred_at", "-event_id")
+    lookups = {
+        "type": type,
+        "producer": producer,
+        "subject": subject,
+        "occurred_at__gte": since,
+        "occurred_at__lt": until,
+    }
+    return StoredEvent.objects.filter(**given(lookups)).order_by("-occurred_at", "-event_id")
+
+
+def given(lookups: dict[str, Any]) -> dict[str, Any]:
+    """The filters that were given (None: not filtered on)."""
+    return {name: value for name, value in lookups.items() if value is not None}

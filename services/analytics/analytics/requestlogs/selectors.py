@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from analytics.events.selectors import given
 from analytics.requestlogs.models import RequestLog
 
 
@@ -23,21 +24,15 @@ def request_logs_list(
 ) -> QuerySet[RequestLog]:
     """Request logs, newest first. ``status_class`` 5 means 500-599; ``since`` inclusive,
     ``until`` exclusive."""
-    logs = RequestLog.objects.all()
-    if user_id is not None:
-        logs = logs.filter(user_id=user_id)
-    if service is not None:
-        logs = logs.filter(service=service)
-    if route is not None:
-        logs = logs.filter(route=route)
-    if method is not None:
-        logs = logs.filter(method=method.upper())
-    if status is not None:
-        logs = logs.filter(status=status)
-    if status_class is not None:
-        logs = logs.filter(status__gte=status_class * 100, status__lt=(status_class + 1) * 100)
-    if since is not None:
-        logs = logs.filter(occurred_at__gte=since)
-    if until is not None:
-        logs = logs.filter(occurred_at__lt=until)
-    return logs.order_by("-occurred_at", "-id")
+    lookups = {
+        "user_id": user_id,
+        "service": service,
+        "route": route,
+        "method": method and method.upper(),
+        "status": status,
+        "status__gte": status_class and status_class * 100,
+        "status__lt": status_class and (status_class + 1) * 100,
+        "occurred_at__gte": since,
+        "occurred_at__lt": until,
+    }
+    return RequestLog.objects.filter(**given(lookups)).order_by("-occurred_at", "-id")
