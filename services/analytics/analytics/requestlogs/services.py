@@ -84,7 +84,7 @@ def request_logs_ingest(*, client: Any, stream: str, max_entries: int) -> Ingest
             )
         # Entries up to the cursor are in Postgres now; trim them (keeping the cursor's own is
         # harmless: XREAD starts after it).
-        transaction.on_commit(lambda: client.xtrim(stream, minid=last_id))
+        transaction.on_commit(lambda: client.xtrim(stream, minid=last_id, approximate=False))
     if skipped:
         logger.warning("skipped %d request log records that were not well formed", skipped)
     return IngestResult(len(entries), len(rows), skipped, last_id)

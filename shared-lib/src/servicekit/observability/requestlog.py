@@ -135,7 +135,7 @@ class Shipper:
                 try:
                     self._client.xadd(
                         self.conf.stream,
-                        {"v": FORMAT_VERSION, "records": json.dumps(batch, separators=(",", ":"))},
+                        encode_entry(batch),
                         maxlen=self.conf.stream_maxlen,
                         approximate=True,
                     )
@@ -225,6 +225,11 @@ def error_code_of(response) -> str | None:
     error = body.get("error") if isinstance(body, dict) else None
     code = error.get("code") if isinstance(error, dict) else None
     return code if isinstance(code, str) else None
+
+
+def encode_entry(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The fields of the stream entry carrying ``records``."""
+    return {"v": FORMAT_VERSION, "records": json.dumps(records, separators=(",", ":"))}
 
 
 def decode_entry(fields_: dict[bytes, bytes]) -> list[dict[str, Any]]:
