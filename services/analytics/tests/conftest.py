@@ -24,6 +24,18 @@ def forget_known_partitions():
 
 
 @pytest.fixture
+def committed_partitions(transactional_db):
+    """Partitions committed by a test that really commits (threads): dropped afterwards."""
+    from datetime import date
+
+    from analytics.partitions import drop_before
+
+    yield
+    for table in TABLES:
+        drop_before(table, cutoff=date.max)
+
+
+@pytest.fixture
 def ingest(db) -> Callable[[Iterable[Any]], list[Any]]:
     """Hand events to the registry as the consumer does: batches, one transaction each, inbox."""
     from servicekit.events.inbox import handle_events

@@ -35,11 +35,25 @@ from analytics.usage.rules import (
 from servicekit.events import Event
 
 USAGE_LOCK = zlib.crc32(b"analytics.usage")
+# The increments take the shared lock in their own statement (one round trip less per event):
+# the one-row subquery is evaluated, and the lock granted, before the row is written.
+_SHARED_LOCK = f"(SELECT pg_advisory_xact_lock_shared({USAGE_LOCK})) AS usage_lock"
 _COUNTERS = ", ".join(ACTIVITY_COUNTERS)
 _ACTIVITY_UPSERT = (
     f"INSERT INTO analytics_usage_activity (user_id, day, {_COUNTERS}) "
-    f"VALUES (%s, %s, {', '.join(['%s'] * len(ACTIVITY_COUNTERS))}) ON CONFLICT (user_id, day) DO UPDATE SET "
+    f"SELECT %s, %s, {', '.join(['%s'] * len(ACTIVITY_COUNTERS))} FROM {_SHARED_LOCK} "
+    "ON CONFLICT (user_id, day) DO UPDATE SET "
     + ", ".join(f"{c} = analytics_usage_activity.{c} + EXCLUDED.{c}" for c in ACTIVITY_COUNTERS)
+)
+_REVENUE_UPSERT = (
+    f"INSERT INTO analytics_usage_revenue (user_id, day, currency, amount) SELECT %s, %s, %s, %s FROM {_SHARED_LOCK} "
+    "ON CONFLICT (user_id, day, currency) DO UPDATE SET amount = analytics_usage_revenue.amount + EXCLUDED.amount"
+)
+_REQUESTS_UPSERT = (
+    "INSERT INTO analytics_usage_requests (user_id, day, api_requests) "
+    f"SELECT counts.* FROM unnest(%s::uuid[], %s::date[], %s::integer[]) AS counts, {_SHARED_LOCK} "
+    "ON CONFLICT (user_id, day) DO UPDATE "
+    "SET api_requests = analytics_usage_requests.api_requests + EXCLUDED.api_requests"
 )
 
 
@@ -51,9 +65,6 @@ def usage_record_event(*, event: Event) -> None:
         return
     day = utc_day(occurred_at_of(event))
     money = money_of(event.data) if rule.revenue_sign else None
-    if rule.counter is None and money is None:
-        return
-    _hold_usage_lock(shared=True)
     with connection.cursor() as cursor:
         if rule.counter:
             increments = {counter: 0 for counter in ACTIVITY_COUNTERS}
@@ -63,26 +74,17 @@ def usage_record_event(*, event: Event) -> None:
             cursor.execute(_ACTIVITY_UPSERT, [user_id, day, *increments.values()])
         if money is not None:
             amount, currency = money
-            cursor.execute(
-                "INSERT INTO analytics_usage_revenue (user_id, day, currency, amount) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (user_id, day, currency) DO UPDATE "
-                "SET amount = analytics_usage_revenue.amount + EXCLUDED.amount",
-                [user_id, day, currency, rule.revenue_sign * amount],
-            )
+            cursor.execute(_REVENUE_UPSERT, [user_id, day, currency, rule.revenue_sign * amount])
 
 
 def usage_record_requests(*, counts: Mapping[tuple[str, date], int]) -> None:
     """Add API requests per (user id, day) (in the caller's transaction, the ingester's)."""
     if not counts:
         return
-    _hold_usage_lock(shared=True)
     keys = sorted(counts)  # one order for every writer: no deadlock between two of them
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO analytics_usage_requests (user_id, day, api_requests) "
-            "SELECT * FROM unnest(%s::uuid[], %s::date[], %s::integer[]) "
-            "ON CONFLICT (user_id, day) DO UPDATE "
-            "SET api_requests = analytics_usage_requests.api_requests + EXCLUDED.api_requests",
+            _REQUESTS_UPSERT,
             [[user for user, _ in keys], [day for _, day in keys], [counts[key] for key in keys]],
         )
 
@@ -101,7 +103,8 @@ def usage_rollup(*, since: date | None = None, until: date | None = None) -> Rol
     """Rebuild daily usage exactly from the raw rows, for the days from ``since`` to ``until``
     (inclusive; default: all) that still have raw rows: a day whose partition retention dropped
     keeps the numbers it has."""
-    _hold_usage_lock(shared=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [USAGE_LOCK])  # waits for the increments
     event_days = _days_with_partitions(EVENTS, since, until)
     request_log_days = _days_with_partitions(REQUEST_LOGS, since, until)
     with connection.cursor() as cursor:
@@ -128,14 +131,6 @@ def _rebuild(cursor, table: str, days: list[date], select_sql: str) -> int:
         {"days": days, "start": day_start(days[0]), "end": day_start(days[-1] + timedelta(days=1))},
     )
     return cursor.rowcount
-
-
-def _hold_usage_lock(*, shared: bool) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)",
-            [USAGE_LOCK],
-        )
 
 
 # --- the rollup's SQL, generated from the rules -------------------------------------------------

@@ -3,11 +3,10 @@
 import threading
 import time
 import uuid
-from datetime import date
 
 import pytest
 
-from analytics.partitions import REQUEST_LOGS, TABLES, drop_before, partition_days
+from analytics.partitions import REQUEST_LOGS, partition_days
 from analytics.requestlogs.models import RequestLog, StreamCursor
 from analytics.usage.models import DailyRequests
 from tests.conftest import request, utc
@@ -138,14 +137,6 @@ def test_a_request_through_the_middleware_reaches_the_table(request_log_stream, 
         caller.user_id,
         "through-the-stack",
     )
-
-
-@pytest.fixture
-def committed_partitions(transactional_db):
-    """Partitions committed by a test that really commits: drop them afterwards."""
-    yield
-    for table in TABLES:
-        drop_before(table, cutoff=date.max)
 
 
 def test_two_ingester_processes_at_once_store_each_record_once(request_log_stream, committed_partitions):
