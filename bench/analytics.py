@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Benchmark of the analytics data core (prints figures; asserts nothing).
 
+0. Request logging's cost per request, in-process: CPU time of ``record_request`` (the
+   middleware's call) over 100,000 requests, the shipping thread's work and the final flush
+   to Redis included, less the same loop with logging off; then the ingester moving those
+   100,000 records from the stream into Postgres.
 1. Ingestion of 100,000 events (a mix of orders, payments, messages, sign-ups, builds):
    a. in-process through the consumer's handler path: batches of EVENTS_PREFETCH handed to
       ``handle_events`` (inbox rows, the event store insert, the usage counts, one transaction
@@ -12,7 +16,7 @@
    table (``--request-logs``): load time, table size, then each metric query, warm (the median
    of three runs after one untimed).
 
-Uses a throwaway database (``bench_analytics``) and removes it at the end (``--keep`` keeps it).
+Uses a throwaway database (``bench_analytics_<run>``) and removes it at the end (``--keep`` keeps it).
 ``python bench/analytics.py [--events 100000] [--rows 10000000] [--request-logs 2000000]``
 """
 
@@ -32,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "services" / "analytics"
 RUN = uuid.uuid4().hex[:6]
-DATABASE = "bench_analytics"
+DATABASE = f"bench_analytics_{RUN}"  # two runs side by side do not meet
 ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 os.environ.update(
     {
@@ -49,6 +53,9 @@ os.environ.update(
 )
 sys.path.insert(0, str(SERVICE))
 START = datetime(2031, 1, 1, tzinfo=UTC)
+REQUEST_LOG_STREAM = f"bench:{RUN}:request-logs"
+# CPU per request of a read endpoint (catalog's product list), docs/benchmarks.md runs 1-6.
+READ_ENDPOINT_CPU_MS = (4.4, 9.6)
 
 
 def fresh_database() -> None:
@@ -70,6 +77,60 @@ def drop_database() -> None:
 
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+# --- 0. request logging -------------------------------------------------------------------------
+
+
+def request_logging_cost(count: int) -> tuple[float, float]:
+    """CPU seconds per request with logging on and off (the loop alone)."""
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from servicekit.auth.principal import Principal
+    from servicekit.observability import requestlog
+
+    request = RequestFactory().get("/api/v1/orders/0b4e.../", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    request.user = Principal(id=str(uuid.uuid4()), roles=frozenset({"customer"}))
+    response = HttpResponse(b"{}", status=200, content_type="application/json")
+    route = "/api/v1/orders/<uuid:pk>/"
+
+    def loop() -> float:
+        requestlog.reset()
+        started = time.process_time()  # every thread of the process: the shipper's work counts
+        for _ in range(count):
+            requestlog.record_request(request, response, route=route, duration=0.004, client_ip="203.0.113.9")
+        shipper = requestlog.shipper()
+        if shipper is not None:
+            shipper.flush()
+        return (time.process_time() - started) / count
+
+    settings.SERVICEKIT_REQUEST_LOG = {"enabled": False}
+    off = loop()
+    settings.SERVICEKIT_REQUEST_LOG = {"enabled": True, "stream": REQUEST_LOG_STREAM, "buffer_size": count}
+    on = loop()
+    settings.SERVICEKIT_REQUEST_LOG = {"enabled": False}
+    requestlog.reset()
+    return on, off
+
+
+def ingest_request_logs() -> tuple[int, float]:
+    import redis
+
+    from analytics.requestlogs.services import request_logs_ingest
+    from servicekit.observability.requestlog import request_log_conf
+
+    client = redis.Redis.from_url(request_log_conf().redis_url)
+    stored, started = 0, time.perf_counter()
+    try:
+        while (
+            result := request_logs_ingest(client=client, stream=REQUEST_LOG_STREAM, max_entries=20)
+        ).entries:
+            stored += result.stored
+        return stored, time.perf_counter() - started
+    finally:
+        client.delete(REQUEST_LOG_STREAM)
 
 
 # --- 1. ingestion -------------------------------------------------------------------------------
@@ -331,6 +392,18 @@ def main() -> None:
     try:
         for table in (EVENTS, REQUEST_LOGS):  # as the beat task would have
             create_ahead(table, today=START.date(), days_ahead=args.days)
+
+        on, off = request_logging_cost(100_000)
+        cost = on - off
+        print(
+            f"0. request logging: {cost * 1e6:.1f} µs of CPU per request (loop alone {off * 1e6:.1f} µs), "
+            f"{cost * 1e3 / READ_ENDPOINT_CPU_MS[1]:.2%}-{cost * 1e3 / READ_ENDPOINT_CPU_MS[0]:.2%} of a read "
+            f"endpoint's {READ_ENDPOINT_CPU_MS[0]}-{READ_ENDPOINT_CPU_MS[1]} ms"
+        )
+        stored, seconds = ingest_request_logs()
+        print(
+            f"   ingester: {stored:,} request logs into Postgres in {seconds:.1f} s = {stored / seconds:,.0f}/s"
+        )
 
         batch = events_conf().prefetch  # what the consumer hands over at once
         events = sample_events(args.events, days=10, seed=1)

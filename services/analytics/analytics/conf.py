@@ -22,10 +22,14 @@ def analytics_settings(env: environ.Env) -> dict[str, Any]:
         "PARTITIONS_AHEAD_DAYS": env.int("ANALYTICS_PARTITIONS_AHEAD_DAYS", default=7),
         # The request-log ingester takes at most this many stream entries (batches) at a time.
         "REQUEST_LOG_INGEST_ENTRIES": env.int("ANALYTICS_REQUEST_LOG_INGEST_ENTRIES", default=20),
+        # A metric query may take this long, and sort and hash in this much memory (MB) before
+        # spilling to disk: a funnel over millions of events joins millions of subjects.
+        "QUERY_TIMEOUT_SECONDS": env.float("ANALYTICS_QUERY_TIMEOUT_SECONDS", default=60.0),
+        "QUERY_WORK_MEM_MB": env.int("ANALYTICS_QUERY_WORK_MEM_MB", default=128),
     }
     for name, value in settings.items():
-        if value < 1:
-            raise environ.ImproperlyConfigured(f"ANALYTICS_{name} must be at least 1, not {value}")
+        if value <= 0:
+            raise environ.ImproperlyConfigured(f"ANALYTICS_{name} must be more than 0, not {value}")
     return settings
 
 

@@ -13,10 +13,14 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from psycopg.errors import QueryCanceled
 
+from analytics.metrics.errors import MetricsErrorCode
 from analytics.metrics.period import GRANULARITIES, Period
 from analytics.usage.rules import SQL_IS_VALID_MONEY_EVENT, SQL_SIGNED_AMOUNT
+from servicekit.envelope import ApplicationError
 
 SIGNED_UP = "identity.user.registered"
 ORDER_PLACED = "orders.order.placed"
@@ -205,9 +209,24 @@ def _params(period: Period) -> dict[str, Any]:
 
 
 def _fetch(sql: str, params: dict[str, Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    """Run a metric query with the memory it needs and no longer than it may take."""
+    limits = settings.ANALYTICS
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('statement_timeout', %s, true)",
+                [f"{limits['QUERY_WORK_MEM_MB']}MB", f"{round(limits['QUERY_TIMEOUT_SECONDS'] * 1000)}ms"],
+            )
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except OperationalError as exc:
+        if not isinstance(exc.__cause__, QueryCanceled):
+            raise
+        raise ApplicationError(
+            f"The query took longer than {limits['QUERY_TIMEOUT_SECONDS']:g} s: ask for a shorter period.",
+            code=MetricsErrorCode.QUERY_TIMEOUT,
+            status_code=503,
+        ) from exc
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -188,3 +188,41 @@ def test_a_bad_period_is_a_validation_error_naming_the_field(start, end, granula
 
 def test_the_longest_period_allowed_is_fine():
     assert Period(MON, MON + timedelta(hours=5000), "hour").granularity == "hour"
+
+
+def test_a_query_past_its_time_is_a_503_query_timeout_and_the_limits_stay_local(settings):
+    import threading
+
+    from django.db import connection, transaction
+
+    settings.ANALYTICS = {**settings.ANALYTICS, "QUERY_TIMEOUT_SECONDS": 0.2, "QUERY_WORK_MEM_MB": 64}
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_table():  # a migration, a partition being made: the query waits for it
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE analytics_event IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout'), current_setting('work_mem')")
+        before = cursor.fetchone()
+    holder = threading.Thread(target=hold_the_table)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with pytest.raises(ApplicationError) as raised:
+            metrics.signups(period=DAYS)
+    finally:
+        release.set()
+        holder.join(10)
+
+    assert (raised.value.code, raised.value.status_code) == ("query_timeout", 503)
+    assert "0.2 s" in raised.value.message
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout'), current_setting('work_mem')")
+        assert cursor.fetchone() == before
+    assert _rows(metrics.signups(period=DAYS), "signups") == [(MON, 0), (TUE, 0), (WED, 0)]
