@@ -80,10 +80,10 @@ def ensure_partitions(table: PartitionedTable, days: Iterable[date]) -> list[dat
         missing = sorted(wanted - set(partition_days(table)))
         with _lock_timeout(), connection.cursor() as cursor:
             for day in missing:
+                # DDL takes no bind parameters: the bounds are literals made from dates.
                 cursor.execute(
                     f"CREATE TABLE {_quote(table.partition_name(day))} PARTITION OF {_quote(table.name)} "
-                    "FOR VALUES FROM (%s) TO (%s)",
-                    [day_start(day), day_start(day + timedelta(days=1))],
+                    f"FOR VALUES FROM ('{day.isoformat()} 00:00:00+00') TO ('{day + timedelta(days=1)} 00:00:00+00')"
                 )
                 made.append(day)
     # Only after commit: a partition made in a transaction that rolls back does not exist.
