@@ -61,7 +61,7 @@ class RequestLogConf:
     flush_seconds: float = 1.0
     batch_size: int = 500
     buffer_size: int = 20000
-    stream_maxlen: int = 100000  # entries, each a batch of up to batch_size records
+    stream_maxlen: int = 20000  # entries, each a batch of up to batch_size records
 
 
 def request_log_conf() -> RequestLogConf:
