@@ -74,9 +74,10 @@ def test_a_locked_out_login_has_one_retry_after(platform):
             timeout=10,
         )
         # The gateway's own 429 (auth zone; no details) only paces us: wait_for asks again.
-        return response if response.status_code == 429 and response.json()["error"]["details"] else None
+        # (In a list: a Response with a 4xx status is falsy.)
+        return [response] if response.status_code == 429 and response.json()["error"]["details"] else None
 
-    response = wait_for(refused_by_identity, timeout=30, interval=0.3)
+    [response] = wait_for(refused_by_identity, timeout=30, interval=0.3)
     # requests joins repeated headers with ", ": the gateway's "1" used to follow identity's value.
     retry_after = response.headers["Retry-After"]
     assert retry_after.isdigit(), retry_after
