@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,8 @@ class EnvelopePagination(PageNumberPagination):
         if not raw.strip():
             return self.page_size
         text = _positive_integer(raw, self.page_size_query_param, "A page size is a positive integer.")
-        return min(int(text), self.max_page_size) if len(text) <= 18 else self.max_page_size
+        size = int(text) if len(text) <= 18 else sys.maxsize  # a huge one: the cap
+        return size if self.max_page_size is None else min(size, self.max_page_size)
 
     def get_paginated_response(self, data) -> Response:
         page = self.page

@@ -23,7 +23,10 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         charset = parse_header_parameters(media_type or "")[1].get("charset")
         if charset is not None:
-            parsers.get_encoding({"encoding": charset})  # ParseError unless a known text encoding
+            try:
+                "".encode(charset)  # unlike codecs.lookup(), refuses bytes codecs (bz2_codec: a zip bomb)
+            except (LookupError, UnicodeError):
+                raise ParseError(f'Unsupported charset "{charset}" in request Content-Type header.') from None
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
