@@ -62,31 +62,6 @@ class EnvelopePagination(PageNumberPagination):
         setattr(response, ENVELOPED_ATTR, True)
         return response
 
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["data", "meta"],
-            "properties": {
-                "data": schema,
-                "meta": {
-                    "type": "object",
-                    "properties": {
-                        "request_id": {"type": "string"},
-                        "pagination": {
-                            "type": "object",
-                            "properties": {
-                                "page": {"type": "integer"},
-                                "page_size": {"type": "integer"},
-                                "count": {"type": "integer"},
-                                "next": {"type": "string", "nullable": True, "format": "uri"},
-                                "previous": {"type": "string", "nullable": True, "format": "uri"},
-                            },
-                        },
-                    },
-                },
-            },
-        }
-
 
 def _positive_integer(value: Any, parameter: str, message: str) -> str:
     """``value`` as the digits of a positive integer (ASCII only), else a 400 naming ``parameter``."""
