@@ -46,7 +46,9 @@ def web_interface() -> str:
     entrypoint.sh exports it, so every way of starting it agrees)."""
     value = os.environ.get("WEB_INTERFACE", "").strip() or "wsgi"
     if value not in WEB_INTERFACES:
-        raise SystemExit(f"[entrypoint] WEB_INTERFACE must be one of {', '.join(WEB_INTERFACES)}, not {value!r}")
+        raise SystemExit(
+            f"[entrypoint] WEB_INTERFACE must be one of {', '.join(WEB_INTERFACES)}, not {value!r}"
+        )
     return value
 
 

@@ -61,7 +61,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_
 # WEB_INTERFACE=asgi (servicekit.entrypoint) serves <service>.asgi with uvicorn's worker: async
 # views hold no worker while they wait (a followed log), sync views run in its thread pool.
 _asgi = (os.environ.get("WEB_INTERFACE") or "").strip() == "asgi"
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or ("servicekit.asgi_worker.ServiceUvicornWorker" if _asgi else "sync")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or (
+    "servicekit.asgi_worker.ServiceUvicornWorker" if _asgi else "sync"
+)
 threads = int(os.environ.get("GUNICORN_THREADS") or "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or "20")
