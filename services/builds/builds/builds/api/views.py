@@ -265,8 +265,6 @@ class BuildCommitApi(BuildsApi):
     """Queue the commit job of an uploading build (202 with the job); asked again with the same
     options it answers the same job (200)."""
 
-    permission_classes = [IsStaffOrBuildToken]
-
     class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "BuildCommitInput"
@@ -297,8 +295,6 @@ class BuildPublishApi(BuildsApi):
     """Queue the publish job of a ready build whose checks passed (202 with the job); a build
     publishing or published answers its publish job (200)."""
 
-    permission_classes = [IsStaffOrBuildToken]
-
     @extend_schema(request=None, responses={202: JobOutputSerializer, 200: JobOutputSerializer})
     def post(self, request: Request, build_id: int) -> Response:
         build = build_for_caller(request, build_id, BuildOperation.PUBLISH)
@@ -308,8 +304,6 @@ class BuildPublishApi(BuildsApi):
 
 class BuildPurgeApi(BuildsApi):
     """Delete a build's repository (a purged build answers as it is)."""
-
-    permission_classes = [IsStaffOrBuildToken]
 
     @extend_schema(request=None, responses=BuildOutputSerializer)
     def post(self, request: Request, build_id: int) -> Response:
@@ -321,8 +315,6 @@ class BuildPurgeApi(BuildsApi):
 class CheckReviewApi(BuildsApi):
     """A reviewer's verdict on a reviewable check of a validating build: staff, or a build token
     with the ``reviewcheck`` scope."""
-
-    permission_classes = [IsStaffOrBuildToken]
 
     class InputSerializer(StrictSerializer):
         class Meta:
