@@ -120,6 +120,8 @@ def test_other_callers_may_not_revoke(auth_client, token_client):
 
 def test_a_forged_build_token_is_401(api_client):
     forged = jwt.encode(
-        {"sub": "build", "exp": 2**31, "scope": ["build"]}, "not-the-secret", algorithm="HS256"
+        {"sub": "build", "exp": 2**31, "scope": ["build"]},
+        "not-the-secret-but-long-enough-for-hs256",
+        algorithm="HS256",
     )
     error_of(_bearer(forged).get("/api/v1/builds/builds/"), 401, "invalid_token")
