@@ -21,6 +21,7 @@ from catalog.products.api.serializers import (
     ProductOutputSerializer,
     product_export_row,
 )
+from catalog.products.errors import ProductErrorCode
 from catalog.products.images import ALLOWED_CONTENT_TYPES
 from catalog.products.models import SKU_PATTERN
 from catalog.products.selectors import (
@@ -40,6 +41,7 @@ from catalog.products.services import (
 )
 from servicekit.api import InternalApi, enveloped, paginated_payload
 from servicekit.auth.permissions import HasRole, principal_of
+from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
@@ -229,6 +231,7 @@ class ProductDeleteApi(APIView):
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})
+    @error_codes({409: [ProductErrorCode.HAS_RESERVATIONS]})
     def delete(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         product_delete(product=product)
