@@ -1,10 +1,12 @@
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.inventory.models import StockAdjustment, StockReservation
 from catalog.inventory.services import (
+    product_create_with_stock,
     stock_adjust,
     stock_commit_for_order,
     stock_release_for_order,
@@ -171,19 +173,56 @@ def test_payment_for_an_order_without_reservation_changes_nothing():
     assert counters(mug) == (5, 0)
 
 
-@pytest.mark.parametrize("outcome", ["committed", "rejected"])
-def test_cancelling_a_committed_or_rejected_order_changes_nothing(outcome, captured_events):
+def test_cancelling_a_rejected_order_changes_nothing(captured_events):
     mug = ProductFactory(stock_on_hand=5)
     order_id = uuid.uuid4()
-    reserve(order_id, [(mug, 3 if outcome == "committed" else 9)])
-    if outcome == "committed":
-        stock_commit_for_order(order_id=order_id)
-    before = counters(mug)
+    reserve(order_id, [(mug, 9)])
 
     stock_release_for_order(order_id=order_id, reason="customer")
 
-    assert counters(mug) == before
+    assert counters(mug) == (5, 0)
+    assert StockReservation.objects.get(order_id=order_id).status == Status.REJECTED
     assert captured_events.of_type("catalog.stock.released") == []
+
+
+def test_cancelling_a_committed_order_returns_its_units_once(captured_events):
+    mug, plate = ProductFactory(stock_on_hand=5), ProductFactory(stock_on_hand=4, reserved=1)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 3), (plate, 2)])
+    stock_commit_for_order(order_id=order_id)
+    assert counters(mug) == (2, 0) and counters(plate) == (2, 1)
+
+    returned = stock_release_for_order(order_id=order_id, reason="staff")
+    again = stock_release_for_order(order_id=order_id, reason="staff")
+
+    assert returned.status == again.status == Status.RETURNED and returned.reason == "staff"
+    assert counters(mug) == (5, 0) and counters(plate) == (4, 1)  # another order's hold untouched
+    assert captured_events.of_type("catalog.stock.released") == []
+
+
+def test_paying_a_returned_order_again_takes_nothing():
+    mug = ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 3)])
+    stock_commit_for_order(order_id=order_id)
+    stock_release_for_order(order_id=order_id, reason="customer")
+
+    stock_commit_for_order(order_id=order_id)
+
+    assert counters(mug) == (5, 0)
+
+
+def test_returning_the_units_of_a_deleted_product_skips_it():
+    mug, plate = ProductFactory(stock_on_hand=5), ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 1), (plate, 2)])
+    stock_commit_for_order(order_id=order_id)
+    Product.objects.filter(pk=mug.pk).delete()
+
+    returned = stock_release_for_order(order_id=order_id, reason="customer")
+
+    assert returned.status == Status.RETURNED
+    assert counters(plate) == (5, 0)
 
 
 def test_paying_a_released_order_changes_nothing():
@@ -258,3 +297,35 @@ def test_stock_adjust_may_fill_up_to_the_largest_integer():
     adjustment = stock_adjust(product=mug, delta=2**31 - 6, reason="count", actor_id="staff-1")
 
     assert adjustment.stock_after == 2**31 - 1
+
+
+def create_with_stock(stock):
+    return product_create_with_stock(
+        vendor_id="vendor-1",
+        sku="MUG-1",
+        name="Blue mug",
+        price=Decimal("12.50"),
+        currency="USD",
+        stock=stock,
+    )
+
+
+def test_a_product_created_with_stock_records_it_as_its_first_adjustment(captured_events):
+    product = create_with_stock(5)
+
+    assert (product.stock_on_hand, product.reserved, product.available) == (5, 0, 5)
+    assert counters(product) == (5, 0)
+    [adjustment] = StockAdjustment.objects.filter(product=product)
+    assert (adjustment.delta, adjustment.stock_before, adjustment.stock_after) == (5, 0, 5)
+    assert (adjustment.reason, adjustment.actor_id) == ("initial stock", "vendor-1")
+    captured_events.assert_published("catalog.product.created")
+
+
+@pytest.mark.parametrize("stock", [-1, 2**31])  # 2**31: beyond Postgres integer
+def test_a_product_created_with_stock_out_of_range_is_refused_without_side_effects(stock, captured_events):
+    with pytest.raises(ValidationError) as error:
+        create_with_stock(stock)
+
+    assert "stock" in error.value.message_dict
+    assert not Product.objects.exists()
+    captured_events.assert_nothing_published()

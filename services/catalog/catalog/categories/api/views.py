@@ -15,9 +15,10 @@ from catalog.cache import cached
 from catalog.categories.errors import CategoryErrorCode
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
-from catalog.categories.services import category_create, category_delete, category_update
+from catalog.categories.services import category_create, category_update
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
+from catalog.products.services import category_delete
 from servicekit.api import enveloped, paginated_payload
 from servicekit.auth.permissions import IsStaff
 from servicekit.openapi import error_codes

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from catalog.cache import audience_of, cached
 from catalog.categories.selectors import category_get_by_id_or_slug
+from catalog.inventory.services import product_create_with_stock
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import (
     AmountField,
@@ -33,7 +34,6 @@ from catalog.products.selectors import (
     product_list,
 )
 from catalog.products.services import (
-    product_create,
     product_delete,
     product_image_add,
     product_image_delete,
@@ -157,7 +157,7 @@ class ProductCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        product = product_create(
+        product = product_create_with_stock(
             vendor_id=request.user.id,
             sku=data["sku"],
             name=data["name"],
