@@ -10,7 +10,14 @@ globals().update(
     service_settings(
         "builds",
         base_dir=BASE_DIR,
-        apps=["builds.repos", "builds.tokens", "builds.jobs", "builds.builds"],
+        apps=[
+            "builds.repos",
+            "builds.tokens",
+            "builds.jobs",
+            "builds.builds",
+            "builds.console",
+            "bootstrap",  # Bootstrap's static files (django-bootstrap-static) for the console
+        ],
     )
 )
 
