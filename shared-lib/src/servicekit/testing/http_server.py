@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from servicekit.testing.local_server import LocalServer
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -35,47 +37,17 @@ class RecordedRequest:
 Responder = Callable[[RecordedRequest], tuple[int, Any]]
 
 
-class LocalHttpServer:
+class LocalHttpServer(LocalServer):
     def __init__(self, responder: Responder) -> None:
+        super().__init__()
         self.responder = responder
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> LocalHttpServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # so stop() returns quickly
-            name=type(self).__name__,
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket: later connections are refused."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> LocalHttpServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def _make_server(self) -> ThreadingHTTPServer:
+        return ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
 
     # -- inspection --------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("server is not running")
-        return self._server.server_address[1]
-
     @property
     def url(self) -> str:
         """Base URL, without a trailing slash."""

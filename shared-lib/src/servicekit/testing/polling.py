@@ -1,0 +1,25 @@
+"""Wait for a condition by polling, never by a fixed sleep::
+
+wait_until(lambda: len(server.requests) == 2)                # AssertionError after 10 s
+row = wait_until(lambda: Thing.objects.filter(...).first())  # returns the truthy value
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], *, timeout: float = 10.0, interval: float = 0.02) -> T:
+    """Call ``condition`` until it returns something truthy and return that; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout:g}s: {condition!r}")
+        time.sleep(interval)
