@@ -8,13 +8,13 @@ object does on the API), so a private repository's name is not confirmed to outs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from builds.builds.errors import BuildErrorCode
-from builds.builds.models import Build, PublishedState, RepoState
+from builds.builds.models import Build, PublishedState, RepoState, StateField, state_name
 from builds.builds.selectors import BuildExtended, build_extended, build_history, build_list
 from builds.jobs.models import Job
 from builds.jobs.selectors import job_get, jobs_of_build
@@ -44,10 +44,20 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    field: str
+    from_state: str | None  # None: the build was created
+    to_state: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BuildPage:
     extended: BuildExtended
     jobs: list[Job]
-    history: list
+    history: list[HistoryLine]
     update_repo_job_id: int | None
 
 
@@ -82,8 +92,20 @@ def console_build(*, principal: Principal, build_id: int) -> BuildPage:
     return BuildPage(
         extended=extended,
         jobs=list(jobs_of_build(build_id=build_id)),
-        history=list(build_history(build_id=build_id)),
+        history=[_history_line(change) for change in build_history(build_id=build_id)],
         update_repo_job_id=update_repo if isinstance(update_repo, int) else None,
+    )
+
+
+def _history_line(change) -> HistoryLine:
+    field = StateField(change.field)
+    return HistoryLine(
+        at=change.created_at,
+        field=field.value,
+        from_state=None if change.from_state is None else state_name(field, change.from_state),
+        to_state=state_name(field, change.to_state),
+        actor=change.actor,
+        reason=change.reason,
     )
 
 

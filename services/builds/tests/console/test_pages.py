@@ -141,3 +141,17 @@ def test_console_assets_are_served_by_the_service(client):
         response = client.get(path)
         assert response.status_code == 200, path
         assert b"".join(response.streaming_content)
+
+
+def test_build_page_tells_its_history_in_state_names(staff_console, repository):
+    from tests.conftest import new_build
+
+    build = new_build(repository)
+    staff_console.post(f"/builds/{build.id}/purge/")
+    html = staff_console.get(f"/builds/{build.id}/").content.decode()
+    assert "repo_state: new → uploading" in html
+    assert (
+        f'repo_state: uploading → purging <span class="text-muted">user:{staff_console.user_id}</span>'
+        in html
+    )
+    assert "repo_state: purging → purged" in html

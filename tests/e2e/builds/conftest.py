@@ -1,0 +1,73 @@
+"""One platform for the builds end-to-end tests: identity (sign-in), builds (web, worker,
+event processes) and the gateway, with the builds storage in the run's own directory."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import uuid
+from types import ModuleType
+
+import pytest
+
+from tests.e2e.shopping import ADMIN_PASSWORD, Api
+from tests.harness import ROOT, Platform
+
+REPORTS = ROOT / "var" / "test-reports"
+
+
+def load_test_content() -> ModuleType:
+    """The builds suite's test content helpers (an app made with the real tools, ostree pull,
+    flatpak remote-ls), loaded by path: both test trees are packages named ``tests``."""
+    path = ROOT / "services" / "builds" / "tests" / "flatpak.py"
+    spec = importlib.util.spec_from_file_location("builds_test_content", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="package")
+def builds_platform(tmp_path_factory):
+    storage = tmp_path_factory.mktemp("builds-storage")
+    env = {"BUILDS_STORAGE_DIR": str(storage), "BUILDS_UPDATE_REPO_DELAY_SECONDS": "0"}
+    with Platform(
+        services=["identity", "builds"], processes=("web", "worker", "consumer", "relay"), env=env
+    ) as running:
+        yield running
+        running.assert_alive()
+
+
+@pytest.fixture(scope="package")
+def builds_admin(builds_platform) -> Api:
+    email = f"builds-admin-{uuid.uuid4().hex[:6]}@example.com"
+    subprocess.run(
+        [
+            ROOT / "services/identity/entrypoint.sh",
+            "manage",
+            "createadmin",
+            "--email",
+            email,
+            "--password",
+            ADMIN_PASSWORD,
+        ],
+        env=builds_platform.env_for("identity"),
+        check=True,
+        capture_output=True,
+    )
+    api = Api(builds_platform, email, ADMIN_PASSWORD)
+    api.email = email
+    return api
+
+
+def builds_shell(platform: Platform, code: str) -> object:
+    """Run ``code`` in the builds service's Django shell; it prints one JSON value, returned."""
+    result = subprocess.run(
+        [ROOT / "services/builds/entrypoint.sh", "manage", "shell", "-c", code],
+        env=platform.env_for("builds"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
