@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
 
 import requests
+
+from tests.harness import ROOT
 
 ADMIN_PASSWORD = "e2e-Admin-Pass-2026!"
 CUSTOMER_PASSWORD = "e2e-Customer-Pass-2026!"
@@ -36,6 +39,28 @@ class Api:
         return requests.post(
             self.platform.url(path), json=body or {}, headers={**self.headers, **(headers or {})}, timeout=20
         )
+
+
+def create_admin(platform) -> Api:
+    """A new staff admin in identity (its `createadmin` command), signed in; ``.email`` names it."""
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
+    subprocess.run(
+        [
+            ROOT / "services/identity/entrypoint.sh",
+            "manage",
+            "createadmin",
+            "--email",
+            email,
+            "--password",
+            ADMIN_PASSWORD,
+        ],
+        env=platform.env_for("identity"),
+        check=True,
+        capture_output=True,
+    )
+    api = Api(platform, email, ADMIN_PASSWORD)
+    api.email = email
+    return api
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
-import uuid
 from types import ModuleType
 
 import pytest
 
-from tests.e2e.shopping import ADMIN_PASSWORD, Api
+from tests.e2e.shopping import Api, create_admin
 from tests.harness import ROOT, Platform
 
 REPORTS = ROOT / "var" / "test-reports"
@@ -40,24 +39,7 @@ def builds_platform(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def builds_admin(builds_platform) -> Api:
-    email = f"builds-admin-{uuid.uuid4().hex[:6]}@example.com"
-    subprocess.run(
-        [
-            ROOT / "services/identity/entrypoint.sh",
-            "manage",
-            "createadmin",
-            "--email",
-            email,
-            "--password",
-            ADMIN_PASSWORD,
-        ],
-        env=builds_platform.env_for("identity"),
-        check=True,
-        capture_output=True,
-    )
-    api = Api(builds_platform, email, ADMIN_PASSWORD)
-    api.email = email
-    return api
+    return create_admin(builds_platform)
 
 
 def builds_shell(platform: Platform, code: str) -> object:
