@@ -11,7 +11,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.builds.conftest import REPORTS, builds_shell
+from tests.e2e.builds.support import REPORTS, builds_shell
 from tests.e2e.shopping import ADMIN_PASSWORD
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

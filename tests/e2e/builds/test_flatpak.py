@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.builds.conftest import load_test_content
+from tests.e2e.builds.support import load_test_content
 
 content = load_test_content()
 CLIENT = Path(sys.executable).parent / "builds-client"
