@@ -3,5 +3,5 @@ OSTree repository the way a CI job does (create → missing objects → upload �
 commit → follow the jobs → publish → follow the jobs), resumable after an interruption.
 
 It imports nothing from the service (no Django): it speaks only the wire protocol
-(``docs/builds-client.md``), so it works against flat-manager too.
+(the protocol as ``services/builds/README.md`` sums it up), so it works against flat-manager too.
 """

@@ -1,4 +1,4 @@
-"""The flat-manager protocol's calls (see docs/builds-client.md), with its retry rule: a status
+"""The flat-manager protocol's calls (``services/builds/README.md``, "Command-line client"), with its retry rule: a status
 of 500 or more and a dropped connection are retried with backoff; any other non-200 answer
 fails at once."""
 
