@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from builds.config import BEAT_SCHEDULE, builds_settings
-from servicekit.settings import service_settings
+from builds.config import BEAT_SCHEDULE, builds_settings, pooled
+from servicekit.settings import Env, service_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,3 +23,4 @@ globals().update(
 
 BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)  # noqa: F821 (set above)
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+DATABASES["default"] = pooled(DATABASES["default"], max_size=Env().int("DB_POOL_MAX_SIZE", default=10))  # noqa: F821
