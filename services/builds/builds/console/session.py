@@ -36,7 +36,7 @@ COOKIE_PATH = "/builds/"
 MAX_COOKIE_AGE_SECONDS = 30 * 86400
 # A rotated pair is kept this long for the browser's other requests holding the old token.
 SHARED_REFRESH_SECONDS = 30
-SHARED_REFRESH_WAIT_SECONDS = 2.0
+SHARED_REFRESH_WAIT_SECONDS = 1.0
 MAX_TOKEN_LENGTH = 8192
 
 
