@@ -24,6 +24,7 @@ from builds.builds.models import CHECK_FINISHED, CheckStatus, PublishedState, Re
 from builds.console import selectors
 from builds.console.identity import session_end
 from builds.console.session import (
+    ACCESS_COOKIE,
     REFRESH_COOKIE,
     clear_session_cookies,
     session_from_request,
@@ -52,16 +53,16 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         try:
             session = session_from_request(request)
         except ApplicationError as exc:  # identity's signing keys unreachable
-            return _error_page(request, exc.status_code, exc.message)
+            return _error_page(request, exc.status_code, exc.message, exc.code)
         if session is None:
             return _signed_out(request)
         request.console = session
         try:
             response = view(request, *args, **kwargs)
         except ApplicationError as exc:
-            response = _error_page(request, exc.status_code, exc.message)
+            response = _error_page(request, exc.status_code, exc.message, exc.code)
         except PermissionDenied:
-            response = _error_page(request, 403, "Only staff may do this.")
+            response = _error_page(request, 403, "Only staff may do this.", "permission_denied")
         if session.renewed is not None:
             set_session_cookies(response, session.renewed, secure=request.is_secure())
         return response
@@ -75,7 +76,7 @@ def _signed_out(request: HttpRequest) -> HttpResponse:
     else:
         login = reverse(LOGIN_URL_NAME)
         response = redirect(f"{login}?next={request.get_full_path()}" if request.method == "GET" else login)
-    if request.COOKIES.keys() & {REFRESH_COOKIE}:
+    if ACCESS_COOKIE in request.COOKIES or REFRESH_COOKIE in request.COOKIES:
         clear_session_cookies(response)
     return response
 
@@ -84,9 +85,9 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def _error_page(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
     if _wants_json(request):
-        return error_response(status, "not_found" if status == 404 else "error", message)
+        return error_response(status, str(code), message)
     return render(request, "console/error.html", {"status": status, "message": message}, status=status)
 
 
@@ -103,7 +104,11 @@ def _safe_next(request: HttpRequest, candidate: Any) -> str:
 @ensure_csrf_cookie
 def login_page(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.GET.get("next"))
-    if session_from_request(request) is not None:
+    try:
+        signed_in_already = session_from_request(request) is not None
+    except ApplicationError:  # identity's keys unreachable: signing in again is still offered
+        signed_in_already = False
+    if signed_in_already:
         return redirect(next_url)
     return render(request, "console/login.html", {"next": next_url})
 

@@ -193,3 +193,11 @@ def test_sign_out_revokes_the_refresh_token_and_clears_the_cookies(identity, sta
         ("/api/v1/auth/logout/", {"refresh": refresh})
     ]
     assert staff_console.get("/builds/").status_code == 302
+
+
+def test_identitys_keys_unreachable_is_a_503_page_not_a_crash(user_console, jwks_server):
+    jwks_server.available = False
+    response = user_console.get("/builds/")
+    assert response.status_code == 503
+    assert b"unavailable" in response.content
+    assert user_console.get("/builds/login/").status_code == 200  # signing in is still offered
