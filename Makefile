@@ -16,7 +16,8 @@ bootstrap:  ## install what the platform needs (venv, nginx, database roles, dev
 run: bootstrap migrate  ## start every service and the gateway on :8080 (Ctrl-C stops all)
 	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs)"
 	@# Web processes also listen on unix sockets there, and the gateway proxies to them.
-	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" $(VENV)/bin/honcho start -f Procfile
+	@# QUICK_EXIT: Ctrl-C stops every process within honcho's 5 s (servicekit/shutdown.py).
+	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" QUICK_EXIT=1 $(VENV)/bin/honcho start -f Procfile
 
 test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e)
 	@$(PY) scripts/run_tests.py
@@ -35,8 +36,11 @@ seed: bootstrap  ## fill the running platform with demo data through the gateway
 	@services/identity/entrypoint.sh manage createadmin --email "$${SEED_ADMIN_EMAIL:-admin@demo.example}" --password "$${SEED_ADMIN_PASSWORD:-demo-Admin-2026!}"
 	@$(PY) scripts/seed.py
 
-lint:  ## ruff over the whole tree
+lint:  ## ruff over the whole tree, the import rules (pyproject.toml) and mypy on servicekit
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/lint-imports --no-cache
+	@# From shared-lib/, where the django-stubs plugin finds servicekit's test settings.
+	@cd shared-lib && ../$(VENV)/bin/mypy --config-file ../pyproject.toml src/servicekit
 
 fmt:  ## format and autofix with ruff
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

@@ -31,6 +31,7 @@ ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "events_support.settings",
+        "SERVICE_NAME": "bench",
         "DJANGO_ENV": "development",
         "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}",
         "DB_SCHEMA": "bench",

@@ -248,6 +248,7 @@ class Platform:
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
             "CATALOG_INTERNAL_URL": f"http://127.0.0.1:{self.ports['catalog']}",
             "MEDIA_ROOT": str(self.workdir / "media"),
+            "QUICK_EXIT": "1",  # as make run sets it
         }
 
     def _spawn_procfile(self) -> None:

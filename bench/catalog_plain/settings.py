@@ -1,5 +1,5 @@
 """The catalog's own settings, with a URLconf that adds the plain baseline view."""
 
-from catalog.settings import *  # noqa: F403
+from catalog.settings import *
 
 ROOT_URLCONF = "catalog_plain.urls"

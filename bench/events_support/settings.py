@@ -1,10 +1,7 @@
-"""Django settings of the events benchmark: a throwaway service with only servicekit.events."""
+"""Django settings of the events benchmark: a throwaway service with only servicekit.events
+(bench/events.py sets SERVICE_NAME=bench and the EVENTS_* variables)."""
 
-from pathlib import Path
+from servicekit.settings.base import *
 
-from servicekit.settings import service_settings
-
-globals().update(service_settings("bench", base_dir=Path(__file__).resolve().parent))
-INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "bench"]  # noqa: F821
 ROOT_URLCONF = "events_support.settings"
 urlpatterns: list = []

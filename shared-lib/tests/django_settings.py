@@ -1,22 +1,21 @@
-"""A minimal service used to test servicekit itself against the real Postgres/Redis/RabbitMQ."""
+"""A minimal service used to test servicekit itself against the real Postgres/Redis/RabbitMQ.
+
+The environment is set before servicekit's base settings read it; subprocesses (relays,
+consumers, workers) inherit it.
+"""
 
 import os
 import uuid
 from pathlib import Path
 
-from servicekit.settings import service_settings
-
+os.environ.setdefault("SERVICE_NAME", "testsvc")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
 os.environ.setdefault("DB_SCHEMA", "servicekit_test")
-
-globals().update(service_settings("testsvc", base_dir=Path(__file__).resolve().parent))
-INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "testsvc"]  # noqa: F821
-INSTALLED_APPS.append("tests.testapp")
-ROOT_URLCONF = "tests.urls"
-
-# Events: a throwaway topology per test run (subprocesses inherit these through the
-# environment), so tests never touch a running platform's exchange or queues; short
-# retry delays and leases keep the fault tests fast.
+# Two runs of this suite side by side (say, while developing) need their own test database.
+os.environ.setdefault("DB_TEST_NAME", os.environ.get("SERVICEKIT_TEST_DATABASE", "test_testsvc"))
+os.environ.setdefault("CONTRACTS_DIR", str(Path(__file__).resolve().parent / "contracts"))
+# Events: a throwaway topology per test run, so tests never touch a running platform's
+# exchange or queues; short retry delays and leases keep the fault tests fast.
 EVENTS_TEST_RUN = _events_run = os.environ.setdefault("EVENTS_TEST_RUN", uuid.uuid4().hex[:8])
 os.environ.setdefault("EVENTS_EXCHANGE", f"test-{_events_run}.events")
 os.environ.setdefault("EVENTS_QUEUE", f"test-{_events_run}.testsvc.events")
@@ -26,7 +25,9 @@ os.environ.setdefault("EVENTS_RELAY_LEASE_SECONDS", "2")
 os.environ.setdefault("EVENTS_RELAY_PUBLISH_TIMEOUT_SECONDS", "1.5")
 os.environ.setdefault("EVENTS_RELAY_POLL_SECONDS", "1")
 os.environ.setdefault("EVENTS_HEARTBEAT_SECONDS", "5")
-SERVICEKIT["CONTRACTS_DIR"] = str(Path(__file__).resolve().parent / "contracts")  # noqa: F821
 
-# Two runs of this suite side by side (say, while developing) need their own test database.
-DATABASES["default"]["TEST"]["NAME"] = os.environ.get("SERVICEKIT_TEST_DATABASE", "test_testsvc")  # noqa: F821
+from servicekit.settings.base import *
+from servicekit.settings.base import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+ROOT_URLCONF = "tests.urls"

@@ -1,5 +1,5 @@
-"""servicekit.celery: reliable configuration, enqueue-after-commit, and a real worker on a
-quorum queue (results in Redis, countdown, a worker killed mid-task)."""
+"""servicekit.celery: reliable configuration, Celery's enqueue-after-commit, and a real worker
+on a quorum queue (results in Redis, countdown, a worker killed mid-task)."""
 
 import signal
 import subprocess
@@ -35,19 +35,29 @@ def test_configuration_is_the_reliable_one():
     assert isinstance(tasks.add, Task)
 
 
-def test_tasks_enqueued_in_a_transaction_wait_for_the_commit(django_capture_on_commit_callbacks, db):
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        assert tasks.add.delay(2, 3) is None  # nothing is sent before the commit
-    assert len(callbacks) == 1
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        tasks.add.delay(1, 1)
+def test_delay_on_commit_waits_for_the_commit(monkeypatch, django_capture_on_commit_callbacks, db, not_eager):
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        tasks.add.delay_on_commit(2, 3)
+        assert sent == []  # nothing is sent before the commit
+    assert len(callbacks) == 1 and len(sent) == 1
 
 
-def test_rolled_back_transactions_enqueue_nothing(monkeypatch, db):
+def test_delay_inside_a_transaction_sends_at_once(monkeypatch, db, not_eager):
+    """No silent deferral: ``delay`` means now, and returns the task's result handle."""
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a) or "async-result")
+    with transaction.atomic():
+        assert tasks.add.delay(2, 3) == "async-result"
+        assert len(sent) == 1
+
+
+def test_rolled_back_transactions_enqueue_nothing_on_commit(monkeypatch, db, not_eager):
     sent = []
     monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
     with pytest.raises(RuntimeError), transaction.atomic():
-        tasks.add.delay(2, 3)
+        tasks.add.delay_on_commit(2, 3)
         raise RuntimeError("rolled back")
     assert sent == []
 

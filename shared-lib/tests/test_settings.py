@@ -1,62 +1,153 @@
-"""Settings come from the environment; production refuses insecure defaults."""
+"""Settings come from the environment, each variable read once, in servicekit.settings.base;
+production refuses insecure defaults."""
 
+import os
+import runpy
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import ImproperlyConfiguredForProduction, service_settings
+from servicekit.settings import ImproperlyConfiguredForProduction, NonBlankEnviron, base, with_server_settings
 
-BASE = Path(__file__).parent
+# Set by tests/django_settings.py for this suite's own service; a fresh service has none.
+SUITE_VARIABLES = ("DATABASE_URL", "DB_SCHEMA", "DB_TEST_NAME", "CONTRACTS_DIR")
+
+
+def base_settings(monkeypatch, **env: str) -> dict:
+    """servicekit's base settings, as the catalog service would read them from ``env`` now."""
+    for name in SUITE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name.startswith("EVENTS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SERVICE_NAME", "catalog")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(base.__file__)
 
 
 def test_database_url_schema_and_test_name(monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("DB_SCHEMA", raising=False)
-    db = service_settings("catalog", base_dir=BASE)["DATABASES"]["default"]
+    db = base_settings(monkeypatch)["DATABASES"]["default"]
     assert db["USER"] == "catalog" and db["NAME"] == "platform"
     assert db["OPTIONS"]["options"] == "-c search_path=catalog"
     assert db["TEST"]["NAME"] == "test_catalog"
 
 
+def test_a_service_adds_postgres_settings_as_a_parameter(monkeypatch):
+    db = base_settings(monkeypatch, DB_SCHEMA="shop")["DATABASES"]["default"]
+    tuned = with_server_settings(db, {"pg_trgm.word_similarity_threshold": 0.4})
+    assert tuned["OPTIONS"] == {
+        "connect_timeout": 5,
+        "options": "-c search_path=shop -c pg_trgm.word_similarity_threshold=0.4",
+    }
+    assert db["OPTIONS"]["options"] == "-c search_path=shop"  # the base's own is left alone
+
+
+def test_the_service_is_the_project_whose_settings_load(monkeypatch):
+    """tests.django_settings here, catalog.settings in the catalog; SERVICE_NAME may say so too."""
+    settings = base_settings(monkeypatch)
+    assert settings["SERVICE_NAME"] == "catalog" and settings["ROOT_URLCONF"] == "catalog.urls"
+    monkeypatch.delenv("SERVICE_NAME")
+    settings = runpy.run_path(base.__file__)
+    assert settings["SERVICE_NAME"] == "tests" and settings["BASE_DIR"] == Path(__file__).parents[1]
+
+
+def test_each_variable_is_read_once(monkeypatch):
+    reads = Counter()
+    read = NonBlankEnviron.__getitem__
+
+    def counting(self, name):
+        reads[name] += 1
+        return read(self, name)
+
+    monkeypatch.setattr(NonBlankEnviron, "__getitem__", counting)
+    base_settings(monkeypatch, DJANGO_ENV="development")
+    twice = sorted(name for name, count in reads.items() if count > 1)
+    assert not twice, f"read more than once: {twice}"
+    assert {"BROKER_URL", "REDIS_URL", "EVENTS_PREFETCH", "SECRET_KEY"} <= set(reads)
+
+
+def test_events_variables_are_read_with_the_other_settings(monkeypatch):
+    events = base_settings(
+        monkeypatch, EVENTS_PREFETCH="7", EVENTS_RETRY_DELAYS_SECONDS="0.5,2", EVENTS_RELAY_LEASE_SECONDS="3"
+    )["SERVICEKIT"]["EVENTS"]
+    assert (events["prefetch"], events["retry_delays_seconds"], events["relay_lease_seconds"]) == (
+        7,
+        (0.5, 2.0),
+        3.0,
+    )
+    assert (events["exchange"], events["queue"]) == ("platform.events", "catalog.events")
+
+
+def test_events_conf_is_the_events_setting(settings):
+    from servicekit.events.conf import events_conf
+
+    settings.SERVICEKIT = {
+        **settings.SERVICEKIT,
+        "EVENTS": {**settings.SERVICEKIT["EVENTS"], "prefetch": 11, "retry_delays_seconds": (1, 2)},
+    }
+    conf = events_conf()
+    assert (conf.prefetch, conf.retry_delays_seconds, conf.max_attempts) == (11, (1, 2), 3)
+    assert conf.service == settings.SERVICE_NAME and conf.broker_url == settings.SERVICEKIT["BROKER_URL"]
+
+
 def test_production_refuses_default_secret_and_debug(monkeypatch):
-    monkeypatch.setenv("DJANGO_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("DEBUG", "true")
     with pytest.raises(ImproperlyConfiguredForProduction) as excinfo:
-        service_settings("catalog", base_dir=BASE)
+        base_settings(monkeypatch, DJANGO_ENV="production", DEBUG="true")
     message = str(excinfo.value)
     assert "DEBUG" in message and "SECRET_KEY" in message and "ALLOWED_HOSTS" in message
 
 
 def test_production_starts_when_configured(monkeypatch):
-    monkeypatch.setenv("DJANGO_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 50)
-    monkeypatch.setenv("DEBUG", "false")
-    monkeypatch.setenv("INTERNAL_API_TOKEN", "t" * 32)
-    monkeypatch.setenv("ALLOWED_HOSTS", "catalog,localhost")
-    settings = service_settings("catalog", base_dir=BASE)
+    settings = base_settings(
+        monkeypatch,
+        DJANGO_ENV="production",
+        SECRET_KEY="s" * 50,
+        DEBUG="false",
+        INTERNAL_API_TOKEN="t" * 32,
+        ALLOWED_HOSTS="catalog,localhost",
+    )
     assert settings["DEBUG"] is False and settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["CSRF_COOKIE_SECURE"] is True
 
 
-def test_unknown_environment_is_refused(monkeypatch):
-    monkeypatch.setenv("DJANGO_ENV", "staging-ish")
-    with pytest.raises(ImproperlyConfiguredForProduction):
-        service_settings("catalog", base_dir=BASE)
+def test_production_refuses_the_development_internal_token(monkeypatch):
+    with pytest.raises(ImproperlyConfiguredForProduction, match="INTERNAL_API_TOKEN"):
+        base_settings(
+            monkeypatch,
+            DJANGO_ENV="production",
+            SECRET_KEY="s" * 50,
+            INTERNAL_API_TOKEN="dev-insecure-internal",
+            ALLOWED_HOSTS="catalog",
+        )
 
 
-def test_append_slash_is_off():
+def test_an_unknown_environment_is_a_mistake_anywhere_not_a_production_problem(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_ENV") as excinfo:
+        base_settings(monkeypatch, DJANGO_ENV="staging-ish")
+    assert not isinstance(excinfo.value, ImproperlyConfiguredForProduction)
+
+
+def test_cookies_are_not_secure_outside_production(monkeypatch):
+    settings = base_settings(monkeypatch, DJANGO_ENV="development")
+    assert settings["SESSION_COOKIE_SECURE"] is False and settings["CSRF_COOKIE_SECURE"] is False
+
+
+def test_append_slash_is_off(monkeypatch):
     # A missing trailing slash must be a 404, never a redirect that drops a POST's body.
-    assert service_settings("catalog", base_dir=BASE)["APPEND_SLASH"] is False
+    assert base_settings(monkeypatch)["APPEND_SLASH"] is False
 
 
 def test_empty_values_count_as_unset(monkeypatch):
     # .env.example has `DB_PASSWORD=`: copied to .env it must mean "the default", not "".
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    for name in ("DB_PASSWORD", "DB_SCHEMA", "POSTGRES_HOST", "REDIS_URL", "BROKER_URL", "LOG_FORMAT"):
-        monkeypatch.setenv(name, "")
-    monkeypatch.setenv("DB_CONNECT_TIMEOUT", " ")  # a number: int("") would not even start
-    monkeypatch.setenv("CELERY_RESULT_BACKEND", "")
-    settings = service_settings("catalog", base_dir=BASE)
+    blank = {
+        name: ""
+        for name in ("DB_PASSWORD", "DB_SCHEMA", "POSTGRES_HOST", "REDIS_URL", "BROKER_URL", "LOG_FORMAT")
+    }
+    # A number: int("") would not even start.
+    settings = base_settings(monkeypatch, **blank, DB_CONNECT_TIMEOUT=" ", CELERY_RESULT_BACKEND="")
     db = settings["DATABASES"]["default"]
     assert db["PASSWORD"] == "catalog"
     assert db["HOST"] == "127.0.0.1"
@@ -69,26 +160,25 @@ def test_empty_values_count_as_unset(monkeypatch):
 
 
 def test_set_values_still_win(monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("DB_PASSWORD", "s3cret")
-    assert service_settings("catalog", base_dir=BASE)["DATABASES"]["default"]["PASSWORD"] == "s3cret"
+    db = base_settings(monkeypatch, DB_PASSWORD="s3cret")["DATABASES"]["default"]
+    assert db["PASSWORD"] == "s3cret"
 
 
 def test_production_still_refuses_an_empty_secret(monkeypatch):
-    monkeypatch.setenv("DJANGO_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "")
-    monkeypatch.setenv("INTERNAL_API_TOKEN", "")
-    monkeypatch.setenv("ALLOWED_HOSTS", "")
-    monkeypatch.setenv("DEBUG", "false")
     with pytest.raises(ImproperlyConfiguredForProduction) as excinfo:
-        service_settings("catalog", base_dir=BASE)
+        base_settings(
+            monkeypatch,
+            DJANGO_ENV="production",
+            SECRET_KEY="",
+            INTERNAL_API_TOKEN="",
+            ALLOWED_HOSTS="",
+            DEBUG="false",
+        )
     message = str(excinfo.value)
     assert "SECRET_KEY" in message and "INTERNAL_API_TOKEN" in message and "ALLOWED_HOSTS" in message
 
 
 def test_env_reports_an_empty_required_variable(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
     from servicekit.settings import Env
 
     monkeypatch.setenv("SERVICEKIT_TEST_REQUIRED", "")
@@ -98,15 +188,15 @@ def test_env_reports_an_empty_required_variable(monkeypatch):
 
 
 def test_empty_events_variables_count_as_unset(monkeypatch):
-    from servicekit.events.conf import events_conf
-
-    monkeypatch.setenv("EVENTS_PREFETCH", "")  # int("") would stop every consumer
-    monkeypatch.setenv("EVENTS_QUEUE", "")  # "" would be a server-named, throwaway queue
-    monkeypatch.setenv("EVENTS_RETRY_DELAYS_SECONDS", " ")
-    conf = events_conf()
-    assert conf.prefetch == 300
-    assert conf.queue == "testsvc.events"
-    assert conf.retry_delays_seconds == (1, 5, 30, 120, 600)
+    events = base_settings(
+        monkeypatch,
+        EVENTS_PREFETCH="",  # int("") would stop every consumer
+        EVENTS_QUEUE="",  # "" would be a server-named, throwaway queue
+        EVENTS_RETRY_DELAYS_SECONDS=" ",
+    )["SERVICEKIT"]["EVENTS"]
+    assert events["prefetch"] == 300
+    assert events["queue"] == "catalog.events"
+    assert events["retry_delays_seconds"] == (1, 5, 30, 120, 600)
 
 
 def test_empty_gunicorn_variables_count_as_unset(monkeypatch):
@@ -210,10 +300,7 @@ def test_a_socket_path_too_long_for_the_kernel_is_refused(monkeypatch, tmp_path)
         _gunicorn_config(monkeypatch, SERVICE_NAME="catalog", SERVICE_SOCKET_DIR=str(deep))
 
 
-def test_the_test_database_name_can_be_moved_aside(monkeypatch, tmp_path):
-    from servicekit.settings import service_settings
-
-    assert service_settings("svc", base_dir=tmp_path)["DATABASES"]["default"]["TEST"]["NAME"] == "test_svc"
-    monkeypatch.setenv("DB_TEST_NAME", "test_svc_second_run")
-    moved = service_settings("svc", base_dir=tmp_path)["DATABASES"]["default"]["TEST"]["NAME"]
-    assert moved == "test_svc_second_run"
+def test_the_test_database_name_can_be_moved_aside(monkeypatch):
+    assert base_settings(monkeypatch)["DATABASES"]["default"]["TEST"]["NAME"] == "test_catalog"
+    moved = base_settings(monkeypatch, DB_TEST_NAME="test_catalog_second_run")["DATABASES"]["default"]
+    assert moved["TEST"]["NAME"] == "test_catalog_second_run"

@@ -1,8 +1,6 @@
-from pathlib import Path
+"""The analytics service's settings: servicekit's base (what every service shares) plus its own apps."""
 
-from servicekit.settings import service_settings
+from servicekit.settings.base import *
+from servicekit.settings.base import INSTALLED_APPS
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-# All settings come from the environment through servicekit (see .env.example).
-globals().update(service_settings("analytics", base_dir=BASE_DIR, apps=[]))
+INSTALLED_APPS = [*INSTALLED_APPS, "analytics"]

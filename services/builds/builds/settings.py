@@ -1,26 +1,22 @@
-from pathlib import Path
+"""The builds service's settings: servicekit's base (what every service shares) plus its own apps."""
 
 from builds.config import BEAT_SCHEDULE, builds_settings, pooled
-from servicekit.settings import Env, service_settings
+from servicekit.settings.base import *
+from servicekit.settings.base import BASE_DIR, DATABASES, DJANGO_ENV, INSTALLED_APPS, env
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "builds",
+    "builds.repos",
+    "builds.tokens",
+    "builds.jobs",
+    "builds.builds",
+    "builds.console",
+    "bootstrap",  # Bootstrap's static files (django-bootstrap-static) for the console
+]
 
-# All settings come from the environment through servicekit (see .env.example).
-globals().update(
-    service_settings(
-        "builds",
-        base_dir=BASE_DIR,
-        apps=[
-            "builds.repos",
-            "builds.tokens",
-            "builds.jobs",
-            "builds.builds",
-            "builds.console",
-            "bootstrap",  # Bootstrap's static files (django-bootstrap-static) for the console
-        ],
-    )
-)
-
-BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)  # noqa: F821 (set above)
+# builds' own knobs: storage, token secret, upload limits, job timings (builds/config.py).
+BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
-DATABASES["default"] = pooled(DATABASES["default"], max_size=Env().int("DB_POOL_MAX_SIZE", default=10))  # noqa: F821
+# Under ASGI a pool of connections, not one per request thread (builds/config.py: pooled).
+DATABASES["default"] = pooled(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=10))

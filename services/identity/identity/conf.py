@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from servicekit.settings import ImproperlyConfiguredForProduction
 
@@ -34,13 +35,13 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
 
     access_seconds = env.int("JWT_ACCESS_TOKEN_SECONDS", default=MAX_ACCESS_TOKEN_SECONDS)
     if not 0 < access_seconds <= MAX_ACCESS_TOKEN_SECONDS:
-        raise ImproperlyConfiguredForProduction(
+        raise ImproperlyConfigured(
             f"JWT_ACCESS_TOKEN_SECONDS must be between 1 and {MAX_ACCESS_TOKEN_SECONDS}"
         )
 
     reuse_grace = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
     if not 0 <= reuse_grace <= MAX_REFRESH_REUSE_GRACE_SECONDS:
-        raise ImproperlyConfiguredForProduction(
+        raise ImproperlyConfigured(
             f"JWT_REFRESH_REUSE_GRACE_SECONDS must be between 0 and {MAX_REFRESH_REUSE_GRACE_SECONDS}"
         )
 

@@ -1,26 +1,20 @@
-from pathlib import Path
+"""identity's settings: servicekit's base (what every service shares) plus identity's own."""
 
 from celery.schedules import crontab
 
 from identity.conf import identity_settings
-from servicekit.settings import Env, service_settings
+from servicekit.settings.base import *
+from servicekit.settings.base import BASE_DIR, DJANGO_ENV, INSTALLED_APPS, REST_FRAMEWORK, env
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-# All settings come from the environment through servicekit (see .env.example).
-globals().update(
-    service_settings(
-        "identity",
-        base_dir=BASE_DIR,
-        apps=[
-            "django.contrib.postgres",
-            "identity.accounts",
-            "identity.tokens",
-            "identity.logins",
-            "identity.apikeys",
-        ],
-    )
-)
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "identity",
+    "django.contrib.postgres",
+    "identity.accounts",
+    "identity.tokens",
+    "identity.logins",
+    "identity.apikeys",
+]
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -28,7 +22,7 @@ AUTH_USER_MODEL = "accounts.User"
 # servicekit's classes would call identity's own JWKS and introspection endpoints over HTTP,
 # and with a few sync workers concurrent requests could then wait on each other for ever.
 REST_FRAMEWORK = {
-    **REST_FRAMEWORK,  # noqa: F821
+    **REST_FRAMEWORK,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "identity.authentication.IdentityJWTAuthentication",
         "identity.authentication.IdentityApiKeyAuthentication",
@@ -40,7 +34,7 @@ REST_FRAMEWORK = {
 AUTHENTICATION_BACKENDS = ["identity.logins.backends.IdentityAdminBackend"]
 
 # identity's own knobs: signing keys, token lifetimes, lockout, one-time links, API keys.
-IDENTITY = identity_settings(Env(), base_dir=BASE_DIR, environment=DJANGO_ENV)  # noqa: F821
+IDENTITY = identity_settings(env, base_dir=BASE_DIR, environment=DJANGO_ENV)
 
 # Celery beat (the identity-beat process): once a day, delete refresh tokens and one-time
 # links long expired (identity.tasks; `manage.py purge_expired_tokens` does the same by hand).

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from servicekit.settings import DEV_SECRET_PREFIX, ImproperlyConfiguredForProduction
 
@@ -42,7 +43,7 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
     is_production = environment == "production"
     provider = env.str("MESSAGING_PROVIDER", default="waha" if is_production else "loopback")
     if provider not in PROVIDERS:
-        raise ImproperlyConfiguredForProduction(f"MESSAGING_PROVIDER must be one of {PROVIDERS}")
+        raise ImproperlyConfigured(f"MESSAGING_PROVIDER must be one of {PROVIDERS}")
     messaging = {
         "PROVIDER": provider,
         # A WAHA-compatible HTTP API (https://waha.devlike.pro): base URL and X-Api-Key.
@@ -91,7 +92,7 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
         "LANGUAGES": LANGUAGES,
         "DEFAULT_FROM_EMAIL": env.str("DEFAULT_FROM_EMAIL", default="Platform <no-reply@platform.localhost>"),
         "MAIL_DIR": env.str("MAIL_DIR", default=str(default_mail_dir(base_dir))),
-        **_email_backend(env, is_production=is_production),
+        "EMAIL": _email_backend(env, is_production=is_production),
         "CELERY_BEAT_SCHEDULE": {
             "messaging.expire-unscanned-sessions": {
                 "task": "messaging.sessions.expire_unscanned",

@@ -1,61 +1,55 @@
-from pathlib import Path
+"""The orders service's settings: servicekit's base (what every service shares) plus its own."""
 
-from servicekit.settings import Env, ImproperlyConfiguredForProduction, service_settings
+from servicekit.settings import ImproperlyConfiguredForProduction
+from servicekit.settings.base import *
+from servicekit.settings.base import DJANGO_ENV, INSTALLED_APPS, SPECTACULAR_SETTINGS, env
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "orders",
+    "orders.products",
+    "orders.carts",
+    "orders.ordering",
+    "orders.payments",
+]
 
-# All settings come from the environment through servicekit (see .env.example).
-globals().update(
-    service_settings(
-        "orders",
-        base_dir=BASE_DIR,
-        apps=[
-            "orders.products",
-            "orders.carts",
-            "orders.ordering",
-            "orders.payments",
-        ],
-    )
-)
-
-_env = Env()
 DEV_WEBHOOK_SECRET = "dev-insecure-payment-webhook-secret"
 
 # The orders service's own knobs (documented in .env.example).
 ORDERS = {
     # Cart limits: quantity bounds per line and how many distinct products a cart may hold.
-    "CART_MAX_LINE_QUANTITY": _env.int("CART_MAX_LINE_QUANTITY", default=99),
-    "CART_MAX_LINES": _env.int("CART_MAX_LINES", default=50),
+    "CART_MAX_LINE_QUANTITY": env.int("CART_MAX_LINE_QUANTITY", default=99),
+    "CART_MAX_LINES": env.int("CART_MAX_LINES", default=50),
     # A confirmed (stock reserved) order not paid within this time is cancelled ("expired")
     # and its stock released; the sweep runs every ORDER_EXPIRY_SWEEP_SECONDS under Celery beat.
-    "PAYMENT_TIMEOUT_MINUTES": _env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30),
-    "EXPIRY_SWEEP_SECONDS": _env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60),
+    "PAYMENT_TIMEOUT_MINUTES": env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30),
+    "EXPIRY_SWEEP_SECONDS": env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60),
     # A pending order whose stock answer from catalog has not arrived this long after it was
     # placed is cancelled ("stock_timeout") by the same sweep; catalog releases anything it
     # reserves late. 0 turns this off.
-    "PENDING_TIMEOUT_SECONDS": _env.int("ORDER_PENDING_TIMEOUT_SECONDS", default=15 * 60),
+    "PENDING_TIMEOUT_SECONDS": env.int("ORDER_PENDING_TIMEOUT_SECONDS", default=15 * 60),
     # Checkout Idempotency-Keys older than this are deleted (hourly, in batches); reusing a
     # pruned key checks out again. 0 keeps them forever.
-    "IDEMPOTENCY_KEY_RETENTION_HOURS": _env.int("ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS", default=48),
+    "IDEMPOTENCY_KEY_RETENTION_HOURS": env.int("ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS", default=48),
     # After this many failed payment attempts a confirmed order is cancelled ("payment_failed").
-    "MAX_PAYMENT_ATTEMPTS": _env.int("ORDER_MAX_PAYMENT_ATTEMPTS", default=3),
+    "MAX_PAYMENT_ATTEMPTS": env.int("ORDER_MAX_PAYMENT_ATTEMPTS", default=3),
     # Payment providers that may be used, and the one used when a request names none. The
     # built-in "test" provider (test card numbers) is off in production unless listed here.
-    "PAYMENT_PROVIDERS": _env.list(
+    "PAYMENT_PROVIDERS": env.list(
         "PAYMENT_PROVIDERS",
-        default=[] if DJANGO_ENV == "production" else ["test"],  # noqa: F821 (set by service_settings)
+        default=[] if DJANGO_ENV == "production" else ["test"],
     ),
-    "PAYMENT_DEFAULT_PROVIDER": _env.str("PAYMENT_DEFAULT_PROVIDER", default="test"),
+    "PAYMENT_DEFAULT_PROVIDER": env.str("PAYMENT_DEFAULT_PROVIDER", default="test"),
     # Shared secret for provider webhooks (HMAC-SHA256) and the accepted clock skew.
-    "PAYMENT_WEBHOOK_SECRET": _env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_WEBHOOK_SECRET),
-    "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": _env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300),
+    "PAYMENT_WEBHOOK_SECRET": env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_WEBHOOK_SECRET),
+    "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300),
     # Where `manage.py products_rebuild` reads catalog's internal product export.
-    "CATALOG_INTERNAL_URL": _env.str("CATALOG_INTERNAL_URL", default="http://127.0.0.1:8002"),
+    "CATALOG_INTERNAL_URL": env.str("CATALOG_INTERNAL_URL", default="http://127.0.0.1:8002"),
 }
 
 # Name the shared enums in the OpenAPI schema (several fields reuse them).
 SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,  # noqa: F821 (set by service_settings above)
+    **SPECTACULAR_SETTINGS,
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.ordering.models.OrderStatus",
         "PaymentStatusEnum": "orders.payments.models.PaymentStatus",
@@ -79,7 +73,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-if DJANGO_ENV == "production" and ORDERS["PAYMENT_WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:  # noqa: F821
+if DJANGO_ENV == "production" and ORDERS["PAYMENT_WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:
     raise ImproperlyConfiguredForProduction(
         "refusing to start in production: PAYMENT_WEBHOOK_SECRET must be set to a real secret"
     )

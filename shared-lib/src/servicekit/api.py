@@ -83,7 +83,7 @@ class Operations(APIView):
             return error_response(
                 405, "method_not_allowed", f'Method "{request.method}" not allowed.', headers={"Allow": allow}
             )
-        response = _view_function(operation)(request, *args, **kwargs)
+        response = _view_function(operation)(request, *args, **kwargs)  # type: ignore[arg-type]  # classes hash
         if response.has_header("Allow"):
             response["Allow"] = allow  # the URL's methods, not only those of the class that answered
         return response
@@ -96,14 +96,14 @@ class Operations(APIView):
         operation = self.operations.get(name)
         if operation is None:
             raise AttributeError(name)
-        return _documented_handler(operation, name)
+        return _documented_handler(operation, name)  # type: ignore[arg-type]  # classes hash
 
     def _operation(self) -> APIView:
         """An instance of the class serving the inspected method, sharing this view's request."""
         method = (getattr(getattr(self, "request", None), "method", None) or "").lower()
         operation = self.operations.get(method) or next(iter(self.operations.values()))
         view = operation()
-        view.request = getattr(self, "request", None)
+        view.request = getattr(self, "request", None)  # type: ignore[assignment]  # None outside a request (schema generation)
         view.args, view.kwargs = getattr(self, "args", ()), getattr(self, "kwargs", {})
         view.format_kwarg = None
         return view
@@ -112,7 +112,7 @@ class Operations(APIView):
         return self._operation().get_authenticators()
 
     def get_permissions(self) -> list[Any]:
-        return self._operation().get_permissions()
+        return list(self._operation().get_permissions())
 
     def get_throttles(self) -> list[Any]:
         return self._operation().get_throttles()
@@ -184,5 +184,5 @@ def paginated_payload(
     """One page of ``queryset`` as ``{"data": [...], "meta": {"pagination": {...}}}``: a plain
     dict, so it can be cached (``enveloped(payload)`` sends it)."""
     paginator = EnvelopePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
     return paginator.get_paginated_response(serialize(page)).data

@@ -6,20 +6,19 @@
 
 Configuration comes from the ``CELERY_*`` settings built by ``servicekit.settings``
 (acks late, re-queue on worker loss, confirmed publishing, one quorum queue per service).
-Tasks subclass :class:`Task`: enqueuing one inside a transaction waits for the commit, so a
-worker never sees state that might still roll back (or a task for state that did). The
-request id travels with the task and is in the worker's logs.
+Tasks are Celery's Django tasks: enqueue one for state a transaction writes with
+``task.delay_on_commit(...)``, so a worker never sees state that might still roll back (or a
+task for state that did); ``delay``/``apply_async`` send at once. The request id travels with
+the task and is in the worker's logs.
 """
 
 from __future__ import annotations
 
 import os
-from functools import partial
 from typing import Any
 
 from celery import Celery, signals
 from celery.contrib.django.task import DjangoTask
-from django.db import transaction
 
 from servicekit.observability.context import get_request_id, request_id_scope
 
@@ -28,7 +27,7 @@ DEFAULT_CONFIRM_TIMEOUT = 5.0
 
 
 class Task(DjangoTask):
-    """Enqueued only after commit; publishing waits for the broker's confirm, with a timeout."""
+    """Publishing waits for the broker's confirm, with a timeout (kombu would wait for ever)."""
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         from django.conf import settings
@@ -36,10 +35,6 @@ class Task(DjangoTask):
         options.setdefault(
             "confirm_timeout", getattr(settings, "SERVICEKIT_CELERY_CONFIRM_TIMEOUT", DEFAULT_CONFIRM_TIMEOUT)
         )
-        if transaction.get_connection().in_atomic_block:
-            # Returns None: there is no task id until the transaction commits.
-            transaction.on_commit(partial(super().apply_async, args, kwargs, **options))
-            return None
         return super().apply_async(args, kwargs, **options)
 
 

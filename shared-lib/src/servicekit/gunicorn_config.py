@@ -103,7 +103,8 @@ def on_exit(server):
     """Remove the metrics directory servicekit.entrypoint made for this run (native runs);
     a configured one (images) is left alone, and emptied by the next start."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not directory or getattr(server, "reexec_pid", 0):  # a new master (USR2) still uses it
+    new_master_pid: int = getattr(server, "reexec_pid", 0)  # a new master (USR2) still uses it
+    if not directory or new_master_pid:
         return
     if (Path(directory) / _TEMPORARY_METRICS_DIR_MARKER).exists():
         shutil.rmtree(directory, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Liveness (/healthz) and readiness (/readyz: database, broker, cache) endpoints."""
+"""The operational endpoints: liveness (/healthz), readiness (/readyz: database, broker,
+cache) and Prometheus metrics (/metrics: HTTP requests and the event pipeline)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from urllib.parse import urlsplit
 
 import psycopg
 import redis
+from django.apps import apps
 from django.conf import settings
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from servicekit.envelope.meta import build_meta
 from servicekit.envelope.views import error_response
+from servicekit.observability.metrics import request_registry
 
 _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="readyz")
 
@@ -104,3 +108,12 @@ def readyz(request) -> JsonResponse:
             "meta": build_meta(),
         }
     )
+
+
+def metrics_view(request) -> HttpResponse:
+    body = generate_latest(request_registry())
+    if apps.is_installed("servicekit.events"):
+        from servicekit.events.metrics import events_registry
+
+        body += generate_latest(events_registry())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

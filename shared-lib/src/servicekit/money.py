@@ -125,7 +125,7 @@ class MoneyField(serializers.Field):
         self.currency_attrs = currency.split(".")
 
     def get_attribute(self, instance: Any) -> tuple[Decimal, str]:
-        return super().get_attribute(instance), get_attribute(instance, self.currency_attrs)
+        return super().get_attribute(instance), get_attribute(instance, self.currency_attrs)  # type: ignore[return-value]
 
     def to_representation(self, value: tuple[Decimal, str]) -> str:
         amount, currency = value

@@ -14,7 +14,7 @@ def present_params(request: Request) -> dict[str, str]:
     leaving those parameters out, never a validation error. A plain dict also keeps an absent
     boolean absent (DRF reads a boolean missing from a QueryDict as an unticked checkbox).
     """
-    return {key: value for key, value in request.query_params.items() if value.strip()}
+    return {key: value for key, value in request.query_params.dict().items() if value.strip()}
 
 
 def query_filters(serializer_class: type[Any], request: Request) -> dict[str, Any]:

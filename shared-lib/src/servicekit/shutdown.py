@@ -1,10 +1,10 @@
-"""A quick interpreter exit for every service process.
+"""A quick interpreter exit for ``make run`` (``QUICK_EXIT=1``, development only).
 
 At exit CPython garbage-collects the whole heap, in full collections, while it tears the
 modules down. A Django process tracks over 100,000 objects, so that costs it about 0.3 s of
 CPU for nothing: the memory goes back to the system anyway. With dozens of processes stopping
-at once (``make run``'s Ctrl-C on two cores) it adds up to more than the few seconds a process
-runner waits before it kills what is still running.
+at once (``make run``'s Ctrl-C on two cores) it adds up to more than the 5 s honcho waits
+before it kills what is still running. A deployed process stops alone and gets none of this.
 
 ``gc.freeze()`` as the last exit step moves every object to the permanent generation, which
 those collections skip. What they would have done that matters is done first: open files

@@ -7,8 +7,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.views import SpectacularAPIView
 
-from servicekit.health import healthz, readyz
-from servicekit.observability.metrics import metrics_view
+from servicekit.health import healthz, metrics_view, readyz
 
 # Django-level error views answer with the envelope too (set in each service's urls.py).
 handler400 = "servicekit.envelope.views.bad_request"

@@ -65,9 +65,9 @@ def test_problems_name_the_handler_and_the_field(settings):
 
 
 def test_the_builtin_handlers_read_only_what_identity_publishes():
-    from servicekit.settings import _find_contracts_dir
+    from servicekit.settings import find_contracts_dir
 
-    repository_contracts = _find_contracts_dir(Path(__file__).resolve())
+    repository_contracts = find_contracts_dir(Path(__file__).resolve())
     assert repository_contracts is not None
     assert_handlers_match_producer_schemas(BUILTIN_HANDLERS, repository_contracts)
 
@@ -85,11 +85,11 @@ def test_the_deactivation_handler_drops_the_users_cached_api_keys(deliver_event,
     from django.core.cache import cache
 
     from servicekit.auth.api_keys import positive_cache_key, tombstone_cache_key
-    from servicekit.settings import _find_contracts_dir
+    from servicekit.settings import find_contracts_dir
 
     settings.SERVICEKIT = {
         **settings.SERVICEKIT,
-        "CONTRACTS_DIR": str(_find_contracts_dir(Path(__file__).resolve())),
+        "CONTRACTS_DIR": str(find_contracts_dir(Path(__file__).resolve())),
     }
     prefixes = [f"skdeact{n}" for n in range(2)]
     for prefix in prefixes:

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from servicekit.events import outbox, publish
 from servicekit.events.models import OutboxEvent
+from servicekit.events.outbox_writer import notify_channel
 from servicekit.events.process import StopFlag
-from servicekit.events.publishing import notify_channel
 from servicekit.events.relay import OutboxListener, Relay
 from tests.events.conftest import publish_things, wait_until
 
@@ -281,9 +281,9 @@ def test_sensitive_events_are_those_whose_schema_says_so():
 
 def test_identitys_one_time_links_are_declared_sensitive():
     from servicekit.events.schemas import load_schema, sensitive_events
-    from servicekit.settings import _find_contracts_dir
+    from servicekit.settings import find_contracts_dir
 
-    contracts = _find_contracts_dir(Path(__file__).resolve())
+    contracts = find_contracts_dir(Path(__file__).resolve())
     carrying_a_token = {
         (type_, 1)
         for type_ in (

@@ -54,17 +54,6 @@ def category_subtree_ids(*, category_id: uuid.UUID) -> RawSQL:
     )
 
 
-def category_descendant_ids(*, category_id: uuid.UUID) -> set[uuid.UUID]:
-    """Ids strictly below ``category_id``."""
-    ids = set(
-        Category.objects.filter(id__in=category_subtree_ids(category_id=category_id)).values_list(
-            "id", flat=True
-        )
-    )
-    ids.discard(category_id)
-    return ids
-
-
 def category_tree() -> list[dict[str, Any]]:
     """The whole tree as nested dicts, siblings by position then name; one query."""
     nodes: dict[uuid.UUID, dict[str, Any]] = {}

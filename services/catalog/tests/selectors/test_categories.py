@@ -1,6 +1,7 @@
 import pytest
 
-from catalog.categories.selectors import category_descendant_ids, category_get_by_id_or_slug, category_tree
+from catalog.categories.models import Category
+from catalog.categories.selectors import category_get_by_id_or_slug, category_subtree_ids, category_tree
 from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +20,14 @@ def test_category_tree_nests_children_by_position(django_assert_num_queries):
     assert [node["category"] for node in tree[1]["children"]] == [cups, mugs]
 
 
-def test_descendants_cover_the_whole_subtree():
+def test_the_subtree_is_the_category_and_everything_below_it():
     root = CategoryFactory()
     child = CategoryFactory(parent=root)
     grandchild = CategoryFactory(parent=child)
     CategoryFactory()
 
-    assert category_descendant_ids(category_id=root.pk) == {child.pk, grandchild.pk}
+    subtree = Category.objects.filter(id__in=category_subtree_ids(category_id=root.pk))
+    assert set(subtree.values_list("id", flat=True)) == {root.pk, child.pk, grandchild.pk}
 
 
 def test_category_lookup_by_id_or_slug():

@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.inventory.models import StockAdjustment, StockReservation
-from catalog.inventory.selectors import stock_reserved_quantity
 from catalog.inventory.services import (
     stock_adjust,
     stock_commit_for_order,
@@ -15,6 +14,7 @@ from catalog.products.models import Product
 from servicekit.envelope.errors import Conflict
 from tests.events import order_placed
 from tests.factories import ProductFactory
+from tests.stock import units_in_active_reservations
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,7 @@ def test_reserved_counter_matches_the_active_reservations():
     stock_commit_for_order(order_id=second)
 
     assert counters(mug) == (7, 4)
-    assert stock_reserved_quantity(product_id=mug.pk) == 4
+    assert units_in_active_reservations(product_id=mug.pk) == 4
 
 
 def test_stock_adjust_changes_on_hand_and_records_who_and_why():

@@ -6,7 +6,6 @@ import uuid
 import pytest
 
 from catalog.inventory.models import StockReservation
-from catalog.inventory.selectors import stock_reserved_quantity
 from catalog.inventory.services import (
     stock_commit_for_order,
     stock_release_for_order,
@@ -14,6 +13,7 @@ from catalog.inventory.services import (
 )
 from tests.concurrency import run_concurrently
 from tests.factories import ProductFactory
+from tests.stock import units_in_active_reservations
 
 Status = StockReservation.Status
 THREADS = 16  # concurrent connections; Postgres is shared with other suites
@@ -49,8 +49,8 @@ def test_concurrent_reservations_never_oversell():
     assert (reserved, rejected) == (7, THREADS - 7)  # exactly as many orders as lamps
     assert (lamp.stock_on_hand, lamp.reserved) == (7, 7)
     assert (bulb.stock_on_hand, bulb.reserved) == (12, 7)
-    assert stock_reserved_quantity(product_id=lamp.pk) == lamp.reserved
-    assert stock_reserved_quantity(product_id=bulb.pk) == bulb.reserved
+    assert units_in_active_reservations(product_id=lamp.pk) == lamp.reserved
+    assert units_in_active_reservations(product_id=bulb.pk) == bulb.reserved
 
 
 @pytest.mark.django_db(transaction=True)
@@ -73,6 +73,6 @@ def test_concurrent_reserve_release_and_commit_keep_the_totals():
     newly_reserved = StockReservation.objects.filter(order_id__in=newcomers, status=Status.RESERVED).count()
     assert lamp.stock_on_hand == 20 - 5 * 2  # five paid orders of two
     assert 0 <= lamp.reserved <= lamp.stock_on_hand
-    assert lamp.reserved == stock_reserved_quantity(product_id=lamp.pk) == newly_reserved * 3
+    assert lamp.reserved == units_in_active_reservations(product_id=lamp.pk) == newly_reserved * 3
     # Only released units were ever free (10, depending on timing): never more was promised.
     assert newly_reserved * 3 <= 10

@@ -145,7 +145,7 @@ def message_send(
 
         from messaging.chat.tasks import send_message
 
-        send_message.delay(str(message.id))
+        send_message.delay_on_commit(str(message.id))
     return SendResult(message=message, created=True)
 
 
@@ -167,7 +167,7 @@ def message_probe_create(*, session: Session) -> Message:
 
         from messaging.chat.tasks import send_message
 
-        send_message.delay(str(message.id))
+        send_message.delay_on_commit(str(message.id))
     return message
 
 

@@ -156,7 +156,7 @@ def notification_request(
     if notification.status == NotificationStatus.PENDING:
         from messaging.notifications.tasks import send_notification
 
-        send_notification.delay(str(notification.id))
+        send_notification.delay_on_commit(str(notification.id))
     else:
         logger.info("%s e-mail for event %s skipped: %s", kind, event_id, notification.skip_reason)
     return notification

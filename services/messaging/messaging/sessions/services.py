@@ -69,7 +69,7 @@ def session_start(*, user_id: uuid.UUID | str) -> Session:
 
     from messaging.sessions.tasks import start_on_provider
 
-    start_on_provider.delay(str(session.id))
+    start_on_provider.delay_on_commit(str(session.id))
     return session
 
 
@@ -236,7 +236,7 @@ def _stop(session: Session, *, reason: str, logout: bool) -> Session:
 
     from messaging.sessions.tasks import stop_on_provider
 
-    stop_on_provider.delay(str(session.pk), logout=logout)
+    stop_on_provider.delay_on_commit(str(session.pk), logout=logout)
     return session
 
 

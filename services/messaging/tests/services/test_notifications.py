@@ -286,7 +286,7 @@ def test_the_development_backend_is_the_default_outside_tests_and_writes_under_m
 
     conf = messaging_settings(Env(), base_dir=settings.BASE_DIR, environment="development")
 
-    assert conf["EMAIL_BACKEND"] == EML_BACKEND
+    assert conf["EMAIL"]["EMAIL_BACKEND"] == EML_BACKEND
     assert conf["MAIL_DIR"].endswith("var/mail")
     settings.MAIL_DIR = str(tmp_path)
     assert EmlFileBackend().mail_dir == tmp_path

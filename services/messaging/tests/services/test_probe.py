@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from messaging.chat.models import Message, MessageStatus, Purpose
+from messaging.chat.probe import ProbeState, probe_result, session_probe, session_probe_start
 from messaging.chat.selectors import message_list
 from messaging.providers import get_provider
 from messaging.quotas.models import DailyUsage
 from messaging.sessions.models import SessionStatus
-from messaging.sessions.probe import ProbeState, probe_result, session_probe, session_probe_start
 from servicekit.envelope.errors import Conflict
 from tests.factories import SessionFactory
 

@@ -35,6 +35,7 @@ from orders.ordering.models import (
     OrderStatus,
     OrderStatusChange,
 )
+from orders.payments.refunds import payment_refund_for_cancelled_order
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
 from servicekit.money import format_amount, max_amount
@@ -324,9 +325,6 @@ def order_cancel(
         data=events.order_cancelled(order, previous_status=previous),
     )
     if previous == OrderStatus.PAID:
-        # Imported here: payments builds on ordering (it marks orders paid), not the reverse.
-        from orders.payments.services import payment_refund_for_cancelled_order
-
         payment_refund_for_cancelled_order(order=order)
     return order
 

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from orders.payments.models import Payment, Refund, WebhookEvent
-from orders.payments.services import refund_retry
+from orders.payments.refunds import refund_retry
 from servicekit.admin import ReadOnlyModelAdmin, amount_column
 from servicekit.envelope.errors import Conflict
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from orders.payments.providers import ProviderUnavailable
-from orders.payments.services import refund_process
+from orders.payments.refunds import refund_process
 
 
 @shared_task(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from orders.ordering.models import OrderStatus
-from orders.payments.providers.test_cards import SUCCEEDS
+from orders.payments.providers.card_numbers import SUCCEEDS
 from tests.factories import ADDRESS, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

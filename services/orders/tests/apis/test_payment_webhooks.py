@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from orders.ordering.models import Order, OrderStatus
 from orders.payments.models import Payment, PaymentStatus, WebhookEvent
 from orders.payments.providers import ProviderUnavailable, signatures
-from orders.payments.providers.test_cards import REQUIRES_3DS, SIGNATURE_HEADER, SUCCEEDS, TestCardProvider
+from orders.payments.providers.card_numbers import REQUIRES_3DS, SIGNATURE_HEADER, SUCCEEDS, TestCardProvider
 from orders.payments.services import payment_create
 from servicekit.envelope.errors import ApplicationError
 from servicekit.events.models import OutboxEvent

@@ -8,7 +8,7 @@ import pytest
 
 from orders.ordering.models import OrderStatus
 from orders.payments.models import Payment
-from orders.payments.providers.test_cards import DECLINED, REQUIRES_3DS, SUCCEEDS
+from orders.payments.providers.card_numbers import DECLINED, REQUIRES_3DS, SUCCEEDS
 from tests.factories import OrderFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db

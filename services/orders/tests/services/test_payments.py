@@ -16,14 +16,15 @@ from orders.ordering.services import order_cancel, orders_expire_unpaid
 from orders.payments import providers
 from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from orders.payments.providers import ProviderUnavailable, RefundResult
-from orders.payments.providers.test_cards import (
+from orders.payments.providers.card_numbers import (
     DECLINED,
     INSUFFICIENT_FUNDS,
     REQUIRES_3DS,
     SUCCEEDS,
     TestCardProvider,
 )
-from orders.payments.services import payment_create, payment_fail, payment_succeed, refund_process
+from orders.payments.refunds import refund_process
+from orders.payments.services import payment_create, payment_fail, payment_succeed
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from tests.factories import OrderFactory, PaymentFactory
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from orders.ordering.models import OrderStatus
-from orders.payments.providers.test_cards import REQUIRES_3DS
+from orders.payments.providers.card_numbers import REQUIRES_3DS
 from orders.payments.services import payment_create
 from tests.factories import OrderFactory
 

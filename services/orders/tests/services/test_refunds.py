@@ -13,14 +13,9 @@ from orders.ordering.models import CancellationReason, OrderStatus, OrderStatusC
 from orders.ordering.services import order_cancel
 from orders.payments.models import PaymentStatus, Refund, RefundStatus
 from orders.payments.providers import RefundResult
-from orders.payments.providers.test_cards import SUCCEEDS, TestCardProvider
-from orders.payments.services import (
-    payment_create,
-    refund_apply_result,
-    refund_process,
-    refund_reference,
-    refund_retry,
-)
+from orders.payments.providers.card_numbers import SUCCEEDS, TestCardProvider
+from orders.payments.refunds import refund_apply_result, refund_process, refund_reference, refund_retry
+from orders.payments.services import payment_create
 from servicekit.envelope.errors import Conflict, NotFound
 from tests.factories import OrderFactory, PaymentFactory
 

@@ -56,7 +56,7 @@ def form_errors_from(error: ValidationError, fields: Iterable[str]) -> Validatio
     if not hasattr(error, "error_dict"):
         return error
     return ValidationError(
-        {(field if field in known else None): messages_ for field, messages_ in error.message_dict.items()}
+        {(field if field in known else None): messages_ for field, messages_ in error.message_dict.items()}  # type: ignore[misc]  # None: a form-wide error
     )
 
 
@@ -176,7 +176,7 @@ class ServiceModelAdmin(_ServiceActionsAdmin):
         )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+        actions: dict[str, Any] = super().get_actions(request)
         if "delete_selected" in actions:
             _, name, description = actions["delete_selected"]
             actions["delete_selected"] = (_delete_selected_through_services, name, description)

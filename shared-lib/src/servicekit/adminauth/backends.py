@@ -3,13 +3,16 @@ users). Configure with ``AUTHENTICATION_BACKENDS = ["servicekit.adminauth.backen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 
 from servicekit.adminauth.client import staff_login
 from servicekit.adminauth.shadow import STAFF_ROLES, shadow_user_sync
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # django-stubs: the AUTH_USER_MODEL
 
 
 class IdentityStaffBackend(ModelBackend):
@@ -17,8 +20,12 @@ class IdentityStaffBackend(ModelBackend):
     (superuser for identity admins; groups and permissions granted locally for staff)."""
 
     def authenticate(
-        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
-    ) -> AbstractBaseUser | None:
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> _User | None:
         if not username or password is None:
             return None
         answer = staff_login(email=username, password=password, request=request)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.utils.crypto import get_random_string
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # django-stubs: the AUTH_USER_MODEL
 
 STAFF_ROLES = frozenset({"staff", "admin"})
 RANDOM_PASSWORD_CHARS = 40
@@ -48,7 +50,7 @@ def _flags(roles: Iterable[str], *, is_active: bool) -> dict[str, bool]:
 
 
 @transaction.atomic
-def shadow_user_sync(identity_user: dict[str, Any]) -> AbstractBaseUser:
+def shadow_user_sync(identity_user: dict[str, Any]) -> _User:
     """Create or refresh the shadow of a staff member identity just vouched for.
 
     Keyed by email (identity's login, immutable there); the password is unusable, so the
@@ -58,8 +60,9 @@ def shadow_user_sync(identity_user: dict[str, Any]) -> AbstractBaseUser:
     """
     user_model = get_user_model()
     email = str(identity_user["email"]).lower()
+    lookup: dict[str, Any] = {user_model.USERNAME_FIELD: email}
     user, _ = user_model._default_manager.update_or_create(
-        **{user_model.USERNAME_FIELD: email},
+        **lookup,
         defaults={
             "email": email,
             "first_name": identity_user.get("first_name") or "",

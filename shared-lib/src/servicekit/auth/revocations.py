@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -77,7 +78,8 @@ class Revocations:
 
     @staticmethod
     def _read(client: redis.Redis, key: str) -> dict[str, float]:
-        return {uid.decode(): float(at) for uid, at in client.hgetall(key).items()}
+        revoked = cast("dict[bytes, bytes]", client.hgetall(key))  # bytes: no decode_responses
+        return {uid.decode(): float(at) for uid, at in revoked.items()}
 
     def _redis(self) -> tuple[redis.Redis, str]:
         cache = settings.CACHES["default"]

@@ -10,8 +10,8 @@ from rest_framework import status
 class ApplicationError(Exception):
     """A domain rule was broken; services raise it, the exception handler renders it."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "application_error"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "application_error"
 
     def __init__(
         self,

@@ -56,10 +56,12 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
     elif isinstance(exc, exceptions.APIException):
         message, details = _message_and_details(exc)
         headers: dict[str, str] = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None) is not None:
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)  # NotAuthenticated / AuthenticationFailed
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)  # Throttled
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait))
         response = Response(
             envelope_error(_code_for(exc), message, details), status=exc.status_code, headers=headers
         )

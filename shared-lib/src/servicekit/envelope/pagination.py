@@ -15,9 +15,9 @@ from servicekit.envelope.renderers import ENVELOPED_ATTR
 class EnvelopePagination(PageNumberPagination):
     page_size_query_param = "page_size"
 
-    @property
-    def max_page_size(self) -> int:  # read lazily so tests can override settings
-        return settings.SERVICEKIT.get("MAX_PAGE_SIZE", 100)
+    def __init__(self) -> None:
+        # Per instance (one per request), so tests can override the setting.
+        self.max_page_size = settings.SERVICEKIT.get("MAX_PAGE_SIZE", 100)
 
     def get_page_number(self, request, paginator):
         """The requested page: a positive integer (or ``last``), else a 400 naming ``page``.
@@ -33,6 +33,7 @@ class EnvelopePagination(PageNumberPagination):
 
     def get_paginated_response(self, data) -> Response:
         page = self.page
+        assert page is not None, "paginate_queryset() sets the page first"
         response = Response(
             {
                 "data": data,
@@ -79,5 +80,5 @@ class EnvelopePagination(PageNumberPagination):
 def paginated_response(*, queryset: Any, serializer_class: type[Any], request: Any, view: Any) -> Response:
     """One page of ``queryset``, serialized, as the list envelope (the page and its links)."""
     paginator = EnvelopePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

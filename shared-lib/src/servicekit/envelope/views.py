@@ -30,7 +30,3 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return error_response(500, "internal_error", "An unexpected error occurred.")
-
-
-def csrf_failure(request, reason=""):
-    return error_response(403, "csrf_failed", "CSRF verification failed.", {"reason": reason})

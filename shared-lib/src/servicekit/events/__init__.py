@@ -21,7 +21,7 @@ guarantees: ``docs/events.md``.
 
 from servicekit.events.builtin import BUILTIN_HANDLERS
 from servicekit.events.envelope import Event, MalformedEvent
-from servicekit.events.publishing import PublishOutsideTransaction, current_event, publish
+from servicekit.events.outbox_writer import PublishOutsideTransaction, current_event, publish
 from servicekit.events.registry import Registry, Subscription, load_registry, subscribe
 from servicekit.events.schemas import InvalidEventPayload, UnknownEventType
 

@@ -25,7 +25,7 @@ from django.db import (
 )
 
 from servicekit.events.envelope import Event
-from servicekit.events.publishing import handling
+from servicekit.events.outbox_writer import handling
 from servicekit.events.registry import Registry, Subscription
 from servicekit.events.tables import INBOX_TABLE
 from servicekit.observability.context import request_id_scope

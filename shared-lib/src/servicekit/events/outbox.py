@@ -159,9 +159,3 @@ def seconds_until_due() -> float | None:
         )
         due = cursor.fetchone()[0]
     return None if due is None else max(float(due), 0.0)
-
-
-def pending_count() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE sent_at IS NULL")
-        return cursor.fetchone()[0]

@@ -1,11 +1,12 @@
-"""The explicit handler registry: each service lists its subscriptions in ``<service>/handlers.py``::
+"""The explicit handler registry: each service lists its subscriptions in ``<service>/handlers.py``
+(``services/orders/orders/handlers.py``)::
 
+    from orders.ordering.handlers import on_stock_reserved
     from servicekit.events import BUILTIN_HANDLERS, subscribe
-    from orders.orders import handlers
 
     HANDLERS = [
         *BUILTIN_HANDLERS,
-        subscribe("catalog.stock.reserved", handlers.confirm_order, reads=["order_id"]),
+        subscribe("catalog.stock.reserved", on_stock_reserved, reads=["order_id"]),
     ]
 
 ``reads`` lists the payload fields the handler uses (``items[].product_id`` reaches into an

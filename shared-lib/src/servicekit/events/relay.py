@@ -26,10 +26,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 
 from servicekit.events import outbox
+from servicekit.events.broker_publisher import ConfirmingPublisher, Message
 from servicekit.events.conf import EventsConf, events_conf
+from servicekit.events.outbox_writer import notify_channel
 from servicekit.events.process import StopFlag
-from servicekit.events.publisher import ConfirmingPublisher, Message
-from servicekit.events.publishing import notify_channel
 from servicekit.events.schemas import UnknownEventType, sensitive_events
 from servicekit.events.topology import connection_parameters, declare_exchange
 

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import os
 
-from django.apps import apps
-from django.http import HttpResponse
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 
 REQUESTS = Counter("http_requests_total", "HTTP requests handled", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -30,18 +20,10 @@ def observe_request(method: str, route: str, status: int, duration: float) -> No
     LATENCY.labels(method, route).observe(duration)
 
 
-def _registry() -> CollectorRegistry:
+def request_registry() -> CollectorRegistry:
+    """The HTTP metrics: this process's, or every gunicorn worker's when they share a directory."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry
     return REGISTRY
-
-
-def metrics_view(request) -> HttpResponse:
-    body = generate_latest(_registry())
-    if apps.is_installed("servicekit.events"):
-        from servicekit.events.metrics import events_registry
-
-        body += generate_latest(events_registry())
-    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -13,16 +13,16 @@ class LocalServer:
         self._server: socketserver.BaseServer | None = None
         self._thread: threading.Thread | None = None
 
-    def _make_server(self) -> socketserver.ThreadingMixIn:
+    def _make_server(self) -> socketserver.TCPServer:
         """The socketserver to run, bound to ``("127.0.0.1", 0)``."""
         raise NotImplementedError
 
     def start(self) -> Self:
         server = self._make_server()
-        server.daemon_threads = True
-        self._server = server  # type: ignore[assignment]
+        server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadingMixIn server
+        self._server = server
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
+            target=server.serve_forever,
             kwargs={"poll_interval": 0.05},  # so stop() returns quickly
             name=type(self).__name__,
             daemon=True,
@@ -47,4 +47,4 @@ class LocalServer:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("server is not running")
-        return self._server.server_address[1]  # type: ignore[attr-defined]
+        return int(self._server.server_address[1])  # type: ignore[index]

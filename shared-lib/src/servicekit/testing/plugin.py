@@ -122,7 +122,7 @@ def client_for(token_factory) -> Callable[..., Any]:
     ) -> APIClient:
         user_id = str(user_id or uuid.uuid4())
         token = token_factory.access_token(user_id, roles=roles, scopes=scopes, **claim_overrides)
-        client = APIClient()
+        client: Any = APIClient()  # carries .user_id and .token too
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         client.user_id = user_id
         client.token = token

@@ -48,8 +48,6 @@ def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
 class CartDetailApi(APIView):
     """The caller's cart."""
 
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
     def get(self, request):
         return _cart_response(request)
@@ -57,8 +55,6 @@ class CartDetailApi(APIView):
 
 class CartClearApi(APIView):
     """Empty the cart."""
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
     def delete(self, request):
@@ -71,8 +67,6 @@ class CartItemAddApi(APIView):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
         quantity = serializers.IntegerField(default=1)
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(
         operation_id="cart_item_add",
@@ -94,8 +88,6 @@ class CartItemUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField()
 
-    OutputSerializer = CartOutputSerializer
-
     @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
     def patch(self, request, product_id):
         serializer = CartItemUpdateApi.InputSerializer(data=request.data)
@@ -108,8 +100,6 @@ class CartItemUpdateApi(APIView):
 
 class CartItemRemoveApi(APIView):
     """Remove a line from the cart."""
-
-    OutputSerializer = CartOutputSerializer
 
     @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
     def delete(self, request, product_id):

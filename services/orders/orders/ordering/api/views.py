@@ -170,8 +170,6 @@ class OrderCheckoutApi(APIView):
     class InputSerializer(serializers.Serializer):
         shipping_address = AddressSerializer()
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(
         operation_id="orders_checkout",
         request=InputSerializer,
@@ -235,7 +233,6 @@ class OrderDetailApi(APIView):
 class OrderCancelApi(APIView):
     permission_classes = [IsOwnerOrStaff]
     owner_field = "user_id"
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_cancel",
@@ -266,8 +263,6 @@ class OrderShipApi(APIView):
         carrier = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
         tracking_number = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
-    OutputSerializer = OrderDetailOutputSerializer
-
     @extend_schema(operation_id="orders_ship", request=InputSerializer, responses=OrderDetailOutputSerializer)
     def post(self, request, order_id):
         serializer = OrderShipApi.InputSerializer(data=request.data)
@@ -278,7 +273,6 @@ class OrderShipApi(APIView):
 
 class OrderCompleteApi(APIView):
     permission_classes = [IsStaff]
-    OutputSerializer = OrderDetailOutputSerializer
 
     @extend_schema(
         operation_id="orders_complete",

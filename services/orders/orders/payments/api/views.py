@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from orders.api import lister_of, user_id_of
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
+from orders.payments.refunds import refund_retry
 from orders.payments.selectors import payment_get, payment_list
-from orders.payments.services import payment_create, payment_webhook_receive, refund_retry
+from orders.payments.services import payment_create, payment_webhook_receive
 from servicekit.api import PublicApi
 from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound

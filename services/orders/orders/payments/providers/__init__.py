@@ -13,7 +13,7 @@ from orders.payments.providers.base import (
     RefundResult,
     WebhookNotification,
 )
-from orders.payments.providers.test_cards import TestCardProvider
+from orders.payments.providers.card_numbers import TestCardProvider
 
 # Every provider this service knows; PAYMENT_PROVIDERS chooses which of them are enabled.
 PROVIDER_CLASSES: dict[str, type[PaymentProvider]] = {

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.payments.models import Payment
-from orders.payments.providers.test_cards import TestCardProvider
+from orders.payments.providers.card_numbers import TestCardProvider
 from orders.payments.services import payment_webhook_receive
 
 

@@ -1,7 +1,7 @@
-"""``publish()``: record an event in the outbox, in the caller's transaction.
+"""``publish()``: write an event into the outbox, in the caller's transaction.
 
-The row and the state change commit or roll back together; a relay publishes committed
-rows (see :mod:`servicekit.events.relay`). The insert also issues ``NOTIFY``, which
+The row and the state change commit or roll back together; a relay sends committed rows to
+the broker (:mod:`servicekit.events.relay`, :mod:`servicekit.events.broker_publisher`). The insert also issues ``NOTIFY``, which
 Postgres delivers only when the transaction commits, so the relay wakes at once.
 """
 

@@ -1,4 +1,5 @@
-"""Publishing batches with pipelined publisher confirms.
+"""The relay's publisher to the broker: batches with pipelined publisher confirms
+(events get into the outbox through :mod:`servicekit.events.outbox_writer`).
 
 pika's ``BlockingChannel`` waits for each confirm in turn (one round trip per message), so
 the publisher runs pika's asynchronous ``SelectConnection`` in its own thread: a batch is
@@ -25,7 +26,7 @@ from pika.spec import Basic
 from servicekit.events.conf import EventsConf
 from servicekit.events.topology import connection_parameters
 
-logger = logging.getLogger("servicekit.events.publisher")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
