@@ -104,7 +104,7 @@ def test_internal_paths_are_never_proxied(stack, path):
         ("/api/v1/orders/", "orders"),
         ("/health/orders/", "orders"),
         ("/api/v1/analytics/x", "analytics"),
-        ("/media/builds/x.zip", "builds"),
+        ("/media/orders/x.zip", "orders"),
     ],
 )
 def test_stopped_upstream_is_a_502_envelope_with_the_request_id(stack, path, service):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 
 import requests
-
-from tests.harness import ROOT
 
 ADMIN_PASSWORD = "e2e-Admin-Pass-2026!"
 CUSTOMER_PASSWORD = "e2e-Customer-Pass-2026!"
@@ -42,22 +39,9 @@ class Api:
 
 
 def create_admin(platform) -> Api:
-    """A new staff admin in identity (its `createadmin` command), signed in; ``.email`` names it."""
+    """A new staff admin in identity (``make createadmin``), signed in; ``.email`` names it."""
     email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
-    subprocess.run(
-        [
-            ROOT / "services/identity/entrypoint.sh",
-            "manage",
-            "createadmin",
-            "--email",
-            email,
-            "--password",
-            ADMIN_PASSWORD,
-        ],
-        env=platform.env_for("identity"),
-        check=True,
-        capture_output=True,
-    )
+    platform.create_admin(email, ADMIN_PASSWORD)
     api = Api(platform, email, ADMIN_PASSWORD)
     api.email = email
     return api

@@ -16,6 +16,7 @@ from django.db import connection
 
 from builds.jobs.models import Job, JobStatus
 from builds.jobs.services import job_log
+from servicekit.testing.polling import wait_until
 from tests.factories import BuildFactory, JobFactory
 
 FOLLOWERS = 20
@@ -56,15 +57,6 @@ class Follower:
         self.response.close()
 
 
-def poll(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"{what}: not within {timeout}s")
-
-
 @pytest.fixture
 def staff_headers(token_factory) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_factory.access_token(str(uuid.uuid4()), roles=['staff'])}"}
@@ -92,7 +84,7 @@ def test_followers_see_new_lines_live_and_the_api_stays_prompt(live, running_job
             assert follower.response.status_code == 200
             assert follower.response.headers["Content-Type"] == "text/event-stream"
             assert follower.response.headers["X-Accel-Buffering"] == "no"
-        poll(lambda: all(f.log() == "starting\n" for f in followers), 20, "the backlog")
+        wait_until(lambda: all(f.log() == "starting\n" for f in followers), timeout=20)
         connections_while_following = _connections_to_the_test_database()
 
         def timed_api_call(_):
@@ -107,11 +99,11 @@ def test_followers_see_new_lines_live_and_the_api_stays_prompt(live, running_job
         assert latencies[-1] < 2.0, latencies
 
         job_log(job_id=running_job.id, text="compiling\nlinking")
-        poll(lambda: all(f.log() == "starting\ncompiling\nlinking\n" for f in followers), 10, "new lines")
+        wait_until(lambda: all(f.log() == "starting\ncompiling\nlinking\n" for f in followers), timeout=10)
 
         Job.objects.filter(id=running_job.id).update(status=JobStatus.ENDED)
         job_log(job_id=running_job.id, text="done")
-        poll(lambda: all(f.events and f.events[-1]["event"] == "end" for f in followers), 10, "the end event")
+        wait_until(lambda: all(f.events and f.events[-1]["event"] == "end" for f in followers), timeout=10)
         for follower in followers:
             assert follower.log() == "starting\ncompiling\nlinking\ndone\n"
             assert follower.events[-1]["data"] == {"status": "ended", "offset": len(follower.log())}
