@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+import sys
 from types import ModuleType
 
 from tests.harness import ROOT, Platform
@@ -18,6 +19,7 @@ def load_test_content() -> ModuleType:
     path = ROOT / "services" / "builds" / "tests" / "flatpak.py"
     spec = importlib.util.spec_from_file_location("builds_test_content", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
