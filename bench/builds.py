@@ -31,11 +31,12 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# This file is bench/builds.py: its folder first on sys.path would hide the builds package.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from builds.client import local_repo  # noqa: E402
-from builds.client.protocol import FlatManager  # noqa: E402
-from builds.client.push import Pusher, PushOptions  # noqa: E402
+from builds_client import local_repo  # noqa: E402
+from builds_client.protocol import FlatManager  # noqa: E402
+from builds_client.push import Pusher, PushOptions  # noqa: E402
 from tests.e2e.builds.support import builds_shell  # noqa: E402
 from tests.e2e.shopping import create_admin  # noqa: E402
 from tests.harness import Platform, free_port  # noqa: E402

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import AuthenticationFailed
@@ -75,7 +75,8 @@ def _signed_out(request: HttpRequest) -> HttpResponse:
         response = error_response(401, "not_authenticated", "Sign in to the console first.")
     else:
         login = reverse(LOGIN_URL_NAME)
-        response = redirect(f"{login}?next={request.get_full_path()}" if request.method == "GET" else login)
+        query = urlencode({"next": request.get_full_path()})
+        response = redirect(f"{login}?{query}" if request.method == "GET" else login)
     if ACCESS_COOKIE in request.COOKIES or REFRESH_COOKIE in request.COOKIES:
         clear_session_cookies(response)
     return response
@@ -91,7 +92,8 @@ def _error_page(request: HttpRequest, status: int, message: str, code: str) -> H
     return render(request, "console/error.html", {"status": status, "message": message}, status=status)
 
 
-def _safe_next(request: HttpRequest, candidate: Any) -> str:
+def _safe_next(candidate: Any) -> str:
+    """Where to go after signing in: a console page, never another site."""
     fallback = reverse("console-dashboard")
     if not isinstance(candidate, str) or not candidate.startswith("/builds/"):
         return fallback
@@ -103,14 +105,17 @@ def _safe_next(request: HttpRequest, candidate: Any) -> str:
 @require_GET
 @ensure_csrf_cookie
 def login_page(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = _safe_next(request.GET.get("next"))
     try:
-        signed_in_already = session_from_request(request) is not None
+        session = session_from_request(request)
     except ApplicationError:  # identity's keys unreachable: signing in again is still offered
-        signed_in_already = False
-    if signed_in_already:
-        return redirect(next_url)
-    return render(request, "console/login.html", {"next": next_url})
+        session = None
+    if session is None:
+        return render(request, "console/login.html", {"next": next_url})
+    response = redirect(next_url)
+    if session.renewed is not None:
+        set_session_cookies(response, session.renewed, secure=request.is_secure())
+    return response
 
 
 @require_POST
@@ -130,7 +135,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         return error_response(exc.status_code, exc.code, exc.message)
     response = JsonResponse(
         {
-            "data": {"next": _safe_next(request, body.get("next")), "staff": session.is_staff},
+            "data": {"next": _safe_next(body.get("next")), "staff": session.is_staff},
             "meta": build_meta(),
         }
     )

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from builds.client import local_repo
-from builds.client.protocol import FlatManager, ProtocolError, RetryPolicy, job_url
-from builds.client.push import Pusher, PushFailed, PushOptions
+from builds_client import local_repo
+from builds_client.protocol import FlatManager, ProtocolError, RetryPolicy, job_url
+from builds_client.push import Pusher, PushFailed, PushOptions
 from tests.client.fake_server import FakeFlatManager
 from tests.flatpak import AppRepo, make_app, sh
 

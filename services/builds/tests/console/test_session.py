@@ -113,7 +113,7 @@ def test_anonymous_pages_redirect_to_the_login_page_and_json_is_a_401():
     client = Client()
     response = client.get("/builds/repos/")
     assert response.status_code == 302
-    assert response["Location"] == "/builds/login/?next=/builds/repos/"
+    assert response["Location"] == "/builds/login/?next=%2Fbuilds%2Frepos%2F"
     response = client.get("/builds/jobs/1/log/", HTTP_ACCEPT="application/json")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
@@ -201,3 +201,12 @@ def test_identitys_keys_unreachable_is_a_503_page_not_a_crash(user_console, jwks
     assert response.status_code == 503
     assert b"unavailable" in response.content
     assert user_console.get("/builds/login/").status_code == 200  # signing in is still offered
+
+
+def test_the_login_page_sends_a_signed_in_browser_on_with_its_rotated_cookies(identity, token_factory):
+    client = Client()
+    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity.user_id, lifetime=-3600)
+    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity.user_id)
+    response = client.get("/builds/login/?next=/builds/repos/")
+    assert response.status_code == 302 and response["Location"] == "/builds/repos/"
+    assert response.cookies[ACCESS_COOKIE].value == identity.issued[-1]

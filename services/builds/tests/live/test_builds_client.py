@@ -8,10 +8,10 @@ import io
 import pytest
 
 from builds.builds.models import Build, PublishedState, RepoState
-from builds.client.protocol import FlatManager, RetryPolicy
-from builds.client.push import Pusher, PushFailed, PushOptions
 from builds.storage.layout import Storage
 from builds.tokens.services import token_issue
+from builds_client.protocol import FlatManager, RetryPolicy
+from builds_client.push import Pusher, PushFailed, PushOptions
 from tests.flatpak import ostree_pull
 
 SCOPES = ["build", "upload", "publish", "jobs"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 
-from builds.client.local_repo import LocalObject
+from builds_client.local_repo import LocalObject
 
 
 class MultipartBody:

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
-logger = logging.getLogger("builds.client")
+logger = logging.getLogger("builds_client")
 
 MAX_WANTED_PER_REQUEST = 2000  # the protocol's limit on one missing_objects question
 CONNECT_TIMEOUT = 10.0

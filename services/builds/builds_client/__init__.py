@@ -2,6 +2,7 @@
 OSTree repository the way a CI job does (create → missing objects → upload → build refs →
 commit → follow the jobs → publish → follow the jobs), resumable after an interruption.
 
-It imports nothing from the service (no Django): it speaks only the wire protocol
+A package of its own beside ``builds`` (in the same distribution): importing it loads no
+Django and no Celery, and it speaks only the wire protocol
 (the protocol as ``services/builds/README.md`` sums it up), so it works against flat-manager too.
 """

@@ -16,9 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from builds.client.local_repo import LocalRepoError
-from builds.client.protocol import FlatManager, ProtocolError, RetryPolicy
-from builds.client.push import Pusher, PushFailed, PushOptions
+from builds_client.local_repo import LocalRepoError
+from builds_client.protocol import FlatManager, ProtocolError, RetryPolicy
+from builds_client.push import Pusher, PushFailed, PushOptions
 
 
 def _parser() -> argparse.ArgumentParser:

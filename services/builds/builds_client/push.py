@@ -20,9 +20,9 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from builds.client import local_repo
-from builds.client.multipart import MultipartBody, batches
-from builds.client.protocol import FlatManager, ProtocolError, job_url
+from builds_client import local_repo
+from builds_client.multipart import MultipartBody, batches
+from builds_client.protocol import FlatManager, ProtocolError, job_url
 
 UPLOAD_BATCH_BYTES = 4 * 1024 * 1024
 UPLOADING, COMMITTING, READY, FAILED, VALIDATING = 0, 1, 2, 3, 6
