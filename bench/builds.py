@@ -78,7 +78,9 @@ def nginx_download_rate(repo: Path, names: list[str], workdir: Path) -> float:
     prefix = workdir / "nginx-disk"
     (prefix / "tmp").mkdir(parents=True)
     (prefix / "nginx.conf").write_text(
-        "worker_processes 1; pid nginx.pid; error_log stderr warn; daemon off;\n"
+        # As root, nginx's workers would run as nobody and not read the run's private folder.
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + "worker_processes 1; pid nginx.pid; error_log stderr warn; daemon off;\n"
         "events { worker_connections 64; }\n"
         f"http {{ access_log off; sendfile on; client_body_temp_path tmp; proxy_temp_path tmp;\n"
         f"  fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;\n"
