@@ -124,6 +124,8 @@ DEFAULTED = {
     "BUILDS_UPDATE_REPO_DELAY_SECONDS": "tuning",
     "BUILDS_HOOK_TIMEOUT_SECONDS": "tuning",
     "BUILDS_JOB_TIME_LIMIT_SECONDS": "tuning",
+    "DB_POOL_MAX_SIZE": "tuning (builds' web process shares a pool of connections under ASGI)",
+    "WEB_INTERFACE": "each service's entrypoint.sh sets it (builds: asgi)",
     # messaging
     "MESSAGING_PROVIDER": "loopback outside production, waha in production",
     "WAHA_TIMEOUT_SECONDS": "tuning",
@@ -158,6 +160,7 @@ DEFAULTED = {
     "GATEWAY_BURST_AUTH": "the gateway's tuned default",
     "GATEWAY_MAX_BODY": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_BUILDS": "the gateway's tuned default",
+    "BUILDS_AUTH_CACHE_SECONDS": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_UPLOADS": "the gateway's tuned default",
     "GATEWAY_PROXY_CONNECT_TIMEOUT": "the gateway's tuned default",
     "GATEWAY_PROXY_READ_TIMEOUT": "the gateway's tuned default",

@@ -59,6 +59,8 @@ def builds_settings(*, base_dir: Path, environment: str) -> dict[str, Any]:
         "HOOK_TIMEOUT_SECONDS": env.int("BUILDS_HOOK_TIMEOUT_SECONDS", default=1800),
         # Hard limit of one job (commit, publish, update-repo of a large repository take a while).
         "JOB_TIME_LIMIT_SECONDS": env.int("BUILDS_JOB_TIME_LIMIT_SECONDS", default=3 * 3600),
+        # Database connections a web process's threads share (see pooled()).
+        "DB_POOL_MAX_SIZE": env.int("DB_POOL_MAX_SIZE", default=10),
     }
 
 

@@ -2,7 +2,7 @@
 
 from builds.config import BEAT_SCHEDULE, builds_settings, pooled
 from servicekit.settings.base import *
-from servicekit.settings.base import BASE_DIR, DATABASES, DJANGO_ENV, INSTALLED_APPS, env
+from servicekit.settings.base import BASE_DIR, DATABASES, DJANGO_ENV, INSTALLED_APPS
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,
@@ -18,5 +18,5 @@ INSTALLED_APPS = [
 # builds' own knobs: storage, token secret, upload limits, job timings (builds/config.py).
 BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
-# Under ASGI a pool of connections, not one per request thread (builds/config.py: pooled).
-DATABASES["default"] = pooled(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=10))
+# The web process runs under ASGI: its threads share a pool of connections (builds/config.py).
+DATABASES = {"default": pooled(DATABASES["default"], max_size=BUILDS["DB_POOL_MAX_SIZE"])}

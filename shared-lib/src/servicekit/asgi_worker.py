@@ -3,7 +3,7 @@ access log (the service's AccessLogMiddleware writes one JSON line per request a
 without the lifespan protocol Django does not speak. Imported only by such services, which
 depend on ``uvicorn-worker`` themselves."""
 
-from uvicorn_worker import UvicornWorker
+from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]
 
 
 class ServiceUvicornWorker(UvicornWorker):

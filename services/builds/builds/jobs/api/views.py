@@ -95,6 +95,9 @@ class JobLogApi(BuildsApi):
         offset = serializers.IntegerField(min_value=0, required=False, default=0)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "JobLogOutput"
+
         log = serializers.CharField()
         offset = serializers.IntegerField()
         status = serializers.CharField()

@@ -100,6 +100,9 @@ class TokenIssueApi(StaffApi):
         duration = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_SECONDS)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "BuildTokenIssueOutput"
+
         token = serializers.CharField()
         jti = serializers.CharField()
         expires_at = serializers.DateTimeField()
@@ -128,6 +131,9 @@ class TokenRevokeApi(BuildsApi):
     permission_classes = [IsStaffOrBuildToken]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "BuildTokenRevokeOutput"
+
         jti = serializers.CharField()
         revoked = serializers.IntegerField(help_text="Tokens revoked by this request.")
 
