@@ -153,8 +153,9 @@ def test_a_100mb_upload_not_allowed_is_refused_before_its_body_is_read(
     assert answer == status
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body)["error-type"] == error_type
-    # The service was only asked whether to accept it; the upload itself never reached it.
-    assert service_paths(platform, request_id) == ["/internal/builds/uploads/authorize"]
+    # The service was at most asked whether to accept it (the answer may be cached); the upload
+    # itself never reached it.
+    assert set(service_paths(platform, request_id)) <= {"/internal/builds/uploads/authorize"}
     upload_area = platform.storage / "builds" / str(build_id) / "upload" / "objects"
     assert not upload_area.exists() or not any(upload_area.iterdir())
 

@@ -218,7 +218,9 @@ def test_errors_have_the_protocols_shape(client, live, app):
 
 def test_publish_retried_answers_its_job_and_purge_in_use_has_flat_managers_words(client, app):
     build_url = _push(client, app)
-    client.commit(build_url)
+    _, committed = client.commit(build_url)
+    _, commit_retried = client.commit(build_url)  # the answer to the first was lost
+    assert commit_retried["id"] == committed["id"]
     _, first = client.publish(build_url)
 
     _, again = client.publish(build_url)
