@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.builds.support import REPORTS, builds_shell
-from tests.e2e.shopping import ADMIN_PASSWORD
+from tests.e2e.shopping import ADMIN_PASSWORD, wait_for
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = (
@@ -86,6 +86,11 @@ def test_a_staff_member_signs_in_opens_a_build_and_watches_its_log(builds_platfo
     )
     wait.until(lambda driver: "Writing objects: 2 of 2" in log.text)
     assert log.text.count("Writing objects: 1 of 2") == 1  # each line once: the follower's offset
+
+    # They came by the job's event stream (still open, so in the service's log, not yet the
+    # gateway's, which writes a request once it has ended), not by polling.
+    wait_for(lambda: f"GET /builds/jobs/{job_id}/events/" in builds_platform.log("builds-web"), timeout=10)
+    assert f"/builds/jobs/{job_id}/log/" not in builds_platform.log("builds-web")
 
     REPORTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(REPORTS / "builds-console-build.png"))

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:build_id>/purge/", views.build_purge, name="console-build-purge"),
     path("<int:build_id>/checks/<str:name>/review/", views.check_review, name="console-check-review"),
     path("jobs/<int:job_id>/log/", views.job_log, name="console-job-log"),
+    path("jobs/<int:job_id>/events/", views.job_events, name="console-job-events"),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from builds.console.session import (
     set_session_cookies,
 )
 from builds.jobs.selectors import job_log_since
+from builds.jobs.streams import follow_log
 from servicekit.envelope.errors import ApplicationError
 from servicekit.envelope.meta import build_meta
 from servicekit.envelope.views import error_response
@@ -209,15 +211,19 @@ def _with_log(job) -> dict[str, Any]:
     return {"job": job, "log": text[-MAX_LOG_CHARS:], "offset": len(text)}
 
 
+def _offset(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
+
+
 @require_GET
 @signed_in
 def job_log(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The job's log after ``?offset=`` (characters), for the build page's follower."""
+    """The job's log after ``?offset=`` (characters), for the page's follower when it polls."""
     job = selectors.console_job(principal=_principal(request), job_id=job_id)
     raw = request.GET.get("offset", "0")
-    if not raw.isdigit() or len(raw) > 15:
+    offset = _offset(raw)
+    if offset is None:
         return error_response(400, "validation_error", "offset: a non-negative integer.", {"offset": [raw]})
-    offset = int(raw)
     text = job_log_since(job_id=job.id, offset=offset)[:MAX_LOG_CHARS]
     data = {
         "log": text,
@@ -226,6 +232,21 @@ def job_log(request: HttpRequest, job_id: int) -> HttpResponse:
         "finished": job.is_finished and offset + len(text) >= job.log_length,
     }
     return JsonResponse({"data": data, "meta": build_meta()})
+
+
+@require_GET
+@signed_in
+def job_events(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's log as a Server-Sent-Events stream (the API's, ``builds.jobs.streams``) for the
+    page's EventSource, which reconnects with ``Last-Event-ID`` (the offset it has)."""
+    job = selectors.console_job(principal=_principal(request), job_id=job_id)
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("offset", "0")
+    offset = _offset(raw)
+    if offset is None:
+        return error_response(400, "validation_error", "offset: a non-negative integer.", {"offset": [raw]})
+    # The stream reads through its own async connections: this request's goes back now.
+    connection.close()
+    return follow_log(job_id=job.id, offset=offset)
 
 
 # -- staff actions -------------------------------------------------------------------------

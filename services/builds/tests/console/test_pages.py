@@ -81,7 +81,10 @@ def test_build_page_shows_refs_checks_jobs_and_their_logs(user_console, public_r
     assert "app/org.example.Hello/x86_64/stable" in html and "cccccccccccc" in html
     assert "lint" in html and "review_required" not in html
     assert "Importing app/org.example.Hello/x86_64/stable\n&lt;script&gt;" in html
-    assert f'data-log-url="/builds/jobs/{commit.id}/log/" data-offset="72" data-finished="true"' in html
+    assert (
+        f'data-log-url="/builds/jobs/{commit.id}/log/" data-events-url="/builds/jobs/{commit.id}/events/" '
+        'data-offset="72" data-finished="true"'
+    ) in html
 
 
 def test_non_staff_see_no_staff_buttons(user_console, staff_console, public_repo):

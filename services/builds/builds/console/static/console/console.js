@@ -49,16 +49,59 @@
     });
   }
 
-  // Follow a job's log: ask for what came after the offset until the job has finished.
+  // Follow a job's log live: the job's event stream (EventSource reconnects by itself, telling
+  // the server the offset it has), or, where that fails, asking for what came after the offset.
   function follow(pre, onFinished) {
-    let offset = Number(pre.dataset.offset || 0);
-    let delay = POLL_MS;
-    const badge = pre.closest(".job") && pre.closest(".job").querySelector("[data-job-status]");
+    const state = { offset: Number(pre.dataset.offset || 0), done: false };
+    const job = pre.closest(".job");
+    const badge = job && job.querySelector("[data-job-status]");
     pre.scrollTop = pre.scrollHeight;
 
-    async function poll() {
+    function append(text) {
+      if (!text) return;
+      const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+      pre.append(document.createTextNode(text));
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
+    function setStatus(status) {
+      if (!badge) return;
+      badge.textContent = status;
+      badge.className = `badge state state-${status}`;
+    }
+    function finish(status) {
+      if (state.done) return;
+      state.done = true;
+      setStatus(status);
+      pre.dataset.finished = "true";
+      onFinished();
+    }
+
+    if (window.EventSource && pre.dataset.eventsUrl) {
+      const source = new EventSource(`${pre.dataset.eventsUrl}?offset=${state.offset}`);
+      source.addEventListener("log", (event) => {
+        const data = JSON.parse(event.data);
+        append(data.log);
+        state.offset = data.offset;
+        pre.dataset.offset = String(state.offset);
+      });
+      source.addEventListener("end", (event) => {
+        source.close();
+        finish(JSON.parse(event.data).status);
+      });
+      source.addEventListener("error", () => {
+        // CLOSED: the stream was refused (signed out, an error page): poll instead.
+        if (source.readyState === EventSource.CLOSED && !state.done) poll(state, append, setStatus, finish, pre);
+      });
+      return;
+    }
+    poll(state, append, setStatus, finish, pre);
+  }
+
+  function poll(state, append, setStatus, finish, pre) {
+    let delay = POLL_MS;
+    async function ask() {
       try {
-        const response = await fetch(`${pre.dataset.logUrl}?offset=${offset}`, {
+        const response = await fetch(`${pre.dataset.logUrl}?offset=${state.offset}`, {
           credentials: "same-origin",
           headers: { Accept: "application/json" },
         });
@@ -68,29 +111,21 @@
         }
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const { data } = await response.json();
-        if (data.log) {
-          const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
-          pre.append(document.createTextNode(data.log));
-          if (atBottom) pre.scrollTop = pre.scrollHeight;
-        }
-        offset = data.offset;
-        pre.dataset.offset = String(offset);
-        if (badge) {
-          badge.textContent = data.status;
-          badge.className = `badge state state-${data.status}`;
-        }
+        append(data.log);
+        state.offset = data.offset;
+        pre.dataset.offset = String(state.offset);
+        setStatus(data.status);
         delay = POLL_MS;
         if (data.finished) {
-          pre.dataset.finished = "true";
-          onFinished();
+          finish(data.status);
           return;
         }
       } catch (exc) {
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       }
-      window.setTimeout(poll, delay);
+      window.setTimeout(ask, delay);
     }
-    window.setTimeout(poll, POLL_MS);
+    window.setTimeout(ask, POLL_MS);
   }
 
   function setUpFollowers() {
