@@ -11,11 +11,28 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
 from builds.builds.creators import Actor
+from builds.builds.errors import BuildErrorCode
 from builds.tokens.authentication import BuildTokenAuthentication, claims_of
+from builds.tokens.errors import TokenErrorCode
 from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication
 from servicekit.auth.permissions import IsStaff, principal_of
 
-__all__ = ["BuildsApi", "IsStaff", "IsStaffOrBuildToken", "StaffApi", "actor_of", "claims_of", "iso"]
+__all__ = [
+    "CHANGE_REFUSED",
+    "TOKEN_REFUSED",
+    "BuildsApi",
+    "IsStaff",
+    "IsStaffOrBuildToken",
+    "StaffApi",
+    "actor_of",
+    "claims_of",
+    "iso",
+]
+
+# The refusals of servicekit.openapi's error_codes() every builds API may answer: a build
+# token's claims not covering the call; a signed-in user who is not staff changing a build.
+TOKEN_REFUSED = {403: [TokenErrorCode.TOKEN_INSUFFICIENT]}
+CHANGE_REFUSED = {403: [BuildErrorCode.PERMISSION_DENIED, TokenErrorCode.TOKEN_INSUFFICIENT]}
 
 
 class IsStaffOrBuildToken(BasePermission):

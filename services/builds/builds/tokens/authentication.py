@@ -18,6 +18,7 @@ from rest_framework.request import Request
 
 from builds.tokens.claims import Claims
 from builds.tokens.codec import ALGORITHM
+from builds.tokens.errors import TokenErrorCode
 from builds.tokens.selectors import token_verify
 from servicekit.auth.authentication import credentials_for
 
@@ -52,6 +53,7 @@ def is_build_token(token: str) -> bool:
 
 class BuildTokenAuthentication(BaseAuthentication):
     scheme = "Bearer"
+    error_codes = {401: (TokenErrorCode.INVALID_TOKEN,)}  # documented by servicekit.openapi
 
     def authenticate(self, request: Request) -> tuple[TokenHolder, Claims] | None:
         token = credentials_for(request, self.scheme)

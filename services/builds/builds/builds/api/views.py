@@ -16,7 +16,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from builds.apibase import BuildsApi, IsStaffOrBuildToken, actor_of, claims_of, is_staff, iso
+from builds.apibase import (
+    CHANGE_REFUSED,
+    TOKEN_REFUSED,
+    BuildsApi,
+    IsStaffOrBuildToken,
+    actor_of,
+    claims_of,
+    is_staff,
+    iso,
+)
 from builds.builds.access import (
     BuildOperation,
     authorize_build_create,
@@ -24,6 +33,7 @@ from builds.builds.access import (
     authorize_check_review,
 )
 from builds.builds.creators import creator_of
+from builds.builds.errors import BuildErrorCode
 from builds.builds.models import Build, BuildRef, Check, CheckStatus, PublishedState, RepoState
 from builds.builds.selectors import build_extended, build_get, build_list, builds_visible
 from builds.builds.services import build_commit, build_create, build_publish, build_purge, check_review
@@ -34,6 +44,7 @@ from builds.repos.selectors import repository_get, repository_visible
 from servicekit.api import StrictSerializer
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 
@@ -214,6 +225,7 @@ class BuildCreateApi(BuildsApi):
 
     OutputSerializer = BuildOutputSerializer
 
+    @error_codes(TOKEN_REFUSED, {404: [BuildErrorCode.NOT_FOUND]})
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -255,6 +267,7 @@ class BuildDetailApi(BuildsApi):
                 "jobs": [job_representation(job) for job in jobs_of_build(build_id=instance.id)],
             }
 
+    @error_codes(TOKEN_REFUSED)
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, build_id: int) -> Response:
         build = build_for_caller(request, build_id, BuildOperation.READ)
@@ -275,6 +288,7 @@ class BuildCommitApi(BuildsApi):
         )
         token_type = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
 
+    @error_codes(CHANGE_REFUSED, {400: [BuildErrorCode.NO_REFS], 409: [BuildErrorCode.WRONG_STATE]})
     @extend_schema(request=InputSerializer, responses={202: JobOutputSerializer, 200: JobOutputSerializer})
     def post(self, request: Request, build_id: int) -> Response:
         build = build_for_caller(request, build_id, BuildOperation.COMMIT)
@@ -295,6 +309,7 @@ class BuildPublishApi(BuildsApi):
     """Queue the publish job of a ready build whose checks passed (202 with the job); a build
     publishing or published answers its publish job (200)."""
 
+    @error_codes(CHANGE_REFUSED, {409: [BuildErrorCode.WRONG_STATE, BuildErrorCode.CHECKS_NOT_PASSED]})
     @extend_schema(request=None, responses={202: JobOutputSerializer, 200: JobOutputSerializer})
     def post(self, request: Request, build_id: int) -> Response:
         build = build_for_caller(request, build_id, BuildOperation.PUBLISH)
@@ -305,6 +320,7 @@ class BuildPublishApi(BuildsApi):
 class BuildPurgeApi(BuildsApi):
     """Delete a build's repository (a purged build answers as it is)."""
 
+    @error_codes(CHANGE_REFUSED, {409: [BuildErrorCode.WRONG_STATE]})
     @extend_schema(request=None, responses=BuildOutputSerializer)
     def post(self, request: Request, build_id: int) -> Response:
         build = build_for_caller(request, build_id, BuildOperation.PURGE)
@@ -323,6 +339,7 @@ class CheckReviewApi(BuildsApi):
         status = serializers.ChoiceField(choices=["passed", "passed_with_warnings", "failed"])
         results = serializers.JSONField(required=False, allow_null=True, default=None)
 
+    @error_codes(CHANGE_REFUSED, {409: [BuildErrorCode.WRONG_STATE, BuildErrorCode.CHECK_NOT_REVIEWABLE]})
     @extend_schema(request=InputSerializer, responses=CheckOutputSerializer)
     def post(self, request: Request, build_id: int, name: str) -> Response:
         claims = claims_of(request)

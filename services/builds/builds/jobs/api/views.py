@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from builds.apibase import BuildsApi, claims_of, is_staff, iso
+from builds.apibase import TOKEN_REFUSED, BuildsApi, claims_of, is_staff, iso
 from builds.builds.access import authorize_jobs, user_may_read
 from builds.builds.selectors import build_get
 from builds.jobs.models import Job
@@ -24,6 +24,7 @@ from builds.jobs.selectors import job_get, job_log_since
 from builds.jobs.streams import EVENT_STREAM, follow_log
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.errors import ApplicationError, NotFound
+from servicekit.openapi import error_codes
 
 
 def job_representation(job: Job) -> dict[str, Any]:
@@ -80,6 +81,7 @@ def job_for_caller(request: Request, job_id: int) -> Job:
 class JobDetailApi(BuildsApi):
     OutputSerializer = JobOutputSerializer
 
+    @error_codes(TOKEN_REFUSED)
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, job_id: int) -> Response:
         return Response(self.OutputSerializer(job_for_caller(request, job_id)).data)
@@ -103,6 +105,7 @@ class JobLogApi(BuildsApi):
         status = serializers.CharField()
         finished = serializers.BooleanField()
 
+    @error_codes(TOKEN_REFUSED)
     @extend_schema(
         parameters=[FilterSerializer],
         responses={200: OpenApiResponse(OutputSerializer, description="JSON, or text/event-stream")},

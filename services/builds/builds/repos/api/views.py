@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from builds.apibase import BuildsApi, StaffApi, claims_of, is_staff, iso
+from builds.repos.errors import RepositoryErrorCode
 from builds.repos.models import Repository
 from builds.repos.selectors import (
     repositories_visible,
@@ -22,6 +23,7 @@ from builds.repos.selectors import (
 from builds.repos.services import repository_create, repository_update
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 
 
 def repository_representation(repository: Repository) -> dict[str, Any]:
@@ -92,6 +94,7 @@ class RepositoryCreateApi(StaffApi):
 
     OutputSerializer = RepositoryOutputSerializer
 
+    @error_codes({409: [RepositoryErrorCode.NAME_TAKEN]})
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)

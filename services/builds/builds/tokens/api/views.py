@@ -10,14 +10,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from builds.apibase import BuildsApi, IsStaffOrBuildToken, StaffApi, actor_of, claims_of, iso
+from builds.apibase import TOKEN_REFUSED, BuildsApi, IsStaffOrBuildToken, StaffApi, actor_of, claims_of, iso
 from builds.builds.access import authorize_token_management
 from builds.tokens.claims import SCOPES
+from builds.tokens.errors import TokenErrorCode
 from builds.tokens.models import BuildToken
 from builds.tokens.selectors import token_get, token_list
 from builds.tokens.services import MAX_DURATION_SECONDS, token_issue, token_revoke
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 
 
 def _strings(max_length: int, **kwargs: Any) -> serializers.ListField:
@@ -137,6 +139,7 @@ class TokenRevokeApi(BuildsApi):
         jti = serializers.CharField()
         revoked = serializers.IntegerField(help_text="Tokens revoked by this request.")
 
+    @error_codes(TOKEN_REFUSED, {400: [TokenErrorCode.VALIDATION_ERROR]})
     @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request: Request, jti: str) -> Response:
         claims = claims_of(request)
