@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--wait-update-repo", action="store_true", help="also follow the repository update")
     push.add_argument("--state-file", type=Path, help="resume state (default: <local_repo>.push-state.json)")
     push.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    push.add_argument("--upload-concurrency", type=int, default=2, help="upload batches in flight at once")
 
     follow = commands.add_parser("follow", help="print a job's log until it ends")
     follow.add_argument("job_url")
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                     state_file=args.state_file
                     or args.local_repo.with_name(args.local_repo.name + ".push-state.json"),
                     progress=args.progress,
+                    upload_concurrency=args.upload_concurrency,
                     poll_interval=args.poll_interval,
                 )
             )

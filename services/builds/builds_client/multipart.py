@@ -20,6 +20,7 @@ class MultipartBody:
         self._length = sum(len(head) + item.size + 2 for head, item in self._heads()) + len(self._tail())
         self._chunks = self._generate()
         self._buffer = b""
+        self._position = 0
 
     @property
     def content_type(self) -> str:
@@ -51,16 +52,20 @@ class MultipartBody:
         yield self._tail()
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
+        """Up to ``size`` bytes (all that is left for -1). The sender asks for small blocks, so
+        a block is cut from the current chunk without copying the rest of it."""
+        if size is None or size < 0:
+            rest = self._buffer[self._position :] + b"".join(self._chunks)
+            self._buffer, self._position = b"", 0
+            return rest
+        while self._position >= len(self._buffer):
             chunk = next(self._chunks, None)
             if chunk is None:
-                break
-            self._buffer += chunk
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+                return b""
+            self._buffer, self._position = chunk, 0
+        block = self._buffer[self._position : self._position + size]
+        self._position += len(block)
+        return block
 
 
 def batches(objects: list[LocalObject], limit: int) -> Iterator[list[LocalObject]]:

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -52,6 +53,7 @@ class PushOptions:
     progress: bool | None = None  # None: only on a terminal
     poll_interval: float = 1.0
     batch_bytes: int = UPLOAD_BATCH_BYTES
+    upload_concurrency: int = 2  # batches in flight at once
 
 
 class Pusher:
@@ -106,7 +108,7 @@ class Pusher:
         todo = [item for item in objects if item.name in missing]  # metadata first, as asked
         total = sum(item.size for item in todo)
         self.say(f"uploading {len(todo)} of {len(by_name)} objects ({total} bytes)")
-        with tqdm(
+        progress = tqdm(
             total=total,
             unit="B",
             unit_scale=True,
@@ -114,21 +116,35 @@ class Pusher:
             desc="upload",
             disable=None if options.progress is None else not options.progress,
             file=sys.stderr,
-        ) as bar:
-            for batch in batches(todo, options.batch_bytes):
-                sent = {"bytes": 0}
+        )
+        # A few batches at once: the server parses and stores each on its own worker.
+        pool = ThreadPoolExecutor(max_workers=max(1, options.upload_concurrency))
+        with progress as bar, pool:
+            pending = [
+                pool.submit(self._upload_batch, build_url, batch, bar)
+                for batch in batches(todo, options.batch_bytes)
+            ]
+            try:
+                for done in as_completed(pending):
+                    done.result()
+            finally:
+                for future in pending:  # after a failure, start no further batch
+                    future.cancel()
 
-                def body(batch=batch, sent=sent) -> MultipartBody:
-                    bar.update(-sent["bytes"])  # a retried batch starts over
-                    sent["bytes"] = 0
+    def _upload_batch(self, build_url: str, batch: list[local_repo.LocalObject], bar: tqdm) -> None:
+        sent = {"bytes": 0}
 
-                    def count(n: int) -> None:
-                        sent["bytes"] += n
-                        bar.update(n)
+        def body() -> MultipartBody:
+            bar.update(-sent["bytes"])  # a retried batch starts over
+            sent["bytes"] = 0
 
-                    return MultipartBody(batch, on_bytes=count)
+            def count(n: int) -> None:
+                sent["bytes"] += n
+                bar.update(n)
 
-                self.client.upload(build_url, body, len(batch))
+            return MultipartBody(batch, on_bytes=count)
+
+        self.client.upload(build_url, body, len(batch))
 
     # -- commit, checks, publish ----------------------------------------------------------
 
