@@ -65,6 +65,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GATEWAY_BURST_GENERAL": ("100", _COUNT),
     "GATEWAY_RATE_AUTH": ("5r/s", _RATE),
     "GATEWAY_BURST_AUTH": ("10", _COUNT),
+    # Downloads of builds' repositories: a pull asks for every object of an app, hundreds a second.
+    "GATEWAY_RATE_DOWNLOADS": ("500r/s", _RATE),
+    "GATEWAY_BURST_DOWNLOADS": ("2000", _COUNT),
     "GATEWAY_MAX_BODY": ("1m", _SIZE),
     "GATEWAY_MAX_BODY_UPLOADS": ("10m", _SIZE),
     # Body limit of the flat-manager upload route (the only builds route with large bodies).

@@ -28,7 +28,6 @@ from tests.e2e.shopping import ADMIN_PASSWORD, Api, new_customer  # noqa: E402
 from tests.harness import ADMIN_URL, Platform  # noqa: E402
 
 MB = 1024 * 1024
-OBJECT = "ab" + "c" * 62 + ".filez"
 
 
 @pytest.fixture(scope="module")
@@ -160,21 +159,24 @@ def test_a_100mb_upload_not_allowed_is_refused_before_its_body_is_read(
     assert not upload_area.exists() or not any(upload_area.iterdir())
 
 
-def test_an_accepted_upload_streams_through_to_the_service(platform, setup):
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_accepted_upload_streams_through_to_the_service(platform, setup, chunked):
     build_id = setup["builds"]["apps"]
+    name = f"{uuid.uuid4().hex * 2}.filez"
     content = bytes(range(256)) * (12 * MB // 256)  # larger than every other route accepts
-    body = upload_body([(OBJECT, content)])
+    body = upload_body([(name, content)])
 
     response = requests.post(
         platform.url(f"/flat-manager/api/v1/build/{build_id}/upload"),
-        data=body,
+        # A generator is sent with Transfer-Encoding: chunked, as a client may.
+        data=(body[i : i + MB] for i in range(0, len(body), MB)) if chunked else body,
         headers={**bearer(setup["uploader"]), "Content-Type": "multipart/mixed; boundary=gw-boundary"},
         timeout=60,
     )
 
     assert response.status_code == 200, response.text
-    assert response.json() == [OBJECT]
-    stored = platform.storage / "builds" / str(build_id) / "upload" / "objects" / OBJECT[:2] / OBJECT[2:]
+    assert response.json() == [name]
+    stored = platform.storage / "builds" / str(build_id) / "upload" / "objects" / name[:2] / name[2:]
     assert stored.read_bytes() == content
 
 

@@ -68,7 +68,8 @@ def test_one_merged_schema_documents_every_service(stack, path):
             assert {m: sorted(op["responses"]) for m, op in item.items()} == {
                 m: sorted(op["responses"]) for m, op in document["paths"][path].items()
             }, path
-    assert document["components"]["securitySchemes"].keys() == {"bearerAuth", "apiKeyAuth"}
+    # identity's tokens and API keys everywhere; builds also takes its build tokens.
+    assert document["components"]["securitySchemes"].keys() == {"bearerAuth", "apiKeyAuth", "buildTokenAuth"}
 
 
 def test_media_is_routed_to_the_service_that_stored_it(stack):

@@ -175,6 +175,8 @@ DEFAULTED = {
     "GATEWAY_MAX_BODY": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_BUILDS": "the gateway's tuned default",
     "BUILDS_AUTH_CACHE_SECONDS": "the gateway's tuned default",
+    "GATEWAY_RATE_DOWNLOADS": "the gateway's tuned default",
+    "GATEWAY_BURST_DOWNLOADS": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_UPLOADS": "the gateway's tuned default",
     "GATEWAY_PROXY_CONNECT_TIMEOUT": "the gateway's tuned default",
     "GATEWAY_PROXY_READ_TIMEOUT": "the gateway's tuned default",

@@ -153,6 +153,8 @@ def create_build(request: HttpRequest, claims: Claims) -> HttpResponse:
     repository_name, app_id = body.get("repo"), body.get("app-id")
     if not isinstance(repository_name, str):
         raise ProtocolError("repo is required")
+    if app_id is not None and not isinstance(app_id, str):
+        raise ProtocolError("app-id must be a string")
     authorize_build_create(claims, repository=repository_name, app_id=app_id)
     build = build_create(
         repository=repository_get(name=repository_name),
@@ -293,8 +295,8 @@ def get_job(request: HttpRequest, claims: Claims, job_id: int) -> HttpResponse:
 def create_token_subset(request: HttpRequest, claims: Claims) -> HttpResponse:
     body = json_body(request)
     name, sub, scope, duration = body.get("name"), body.get("sub"), body.get("scope"), body.get("duration")
-    if not isinstance(name, str) or not isinstance(sub, str) or not isinstance(scope, list):
-        raise ProtocolError("name, sub and scope are required")
+    if not isinstance(name, str) or not isinstance(sub, str) or not _strings(scope):
+        raise ProtocolError("name, sub and scope (a list of strings) are required")
     issued = token_subset(
         parent=claims,
         name=name,
@@ -312,9 +314,13 @@ def _optional_strings(body: dict[str, Any], key: str) -> list[str] | None:
     value = body.get(key)
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if not _strings(value):
         raise ProtocolError(f"{key} must be a list of strings")
     return value
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 @csrf_exempt

@@ -293,3 +293,23 @@ def test_missing_objects_accepts_a_plain_body_and_refuses_bad_names(client):
         "GET", f"{build_url}/missing_objects", data=b"not gzip", headers={"Content-Encoding": "gzip"}
     )
     assert garbage.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        ("api/v1/build", {"repo": "apps", "app-id": 12}),
+        ("api/v1/build", {"repo": ["apps"]}),
+        ("api/v1/token_subset", {"name": "x", "sub": "build", "scope": [{"build": 1}], "duration": 60}),
+        ("api/v1/token_subset", {"name": "x", "sub": "build", "scope": ["build"], "duration": "forever"}),
+        (
+            "api/v1/token_subset",
+            {"name": "x", "sub": "build", "scope": ["build"], "duration": 60, "apps": "a"},
+        ),
+    ],
+)
+def test_malformed_bodies_are_generic_errors_not_crashes(client, call, body):
+    response = client.request("POST", urljoin(client.base, call), body=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error-type"] == "generic-error"
+    assert not Build.objects.exists()
