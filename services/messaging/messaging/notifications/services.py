@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -104,6 +105,17 @@ def notification_opt_out(*, user_id: uuid.UUID | str, kind: str) -> OptOut:
 def notification_opt_in(*, user_id: uuid.UUID | str, kind: str) -> None:
     kind = _optional_kind(kind)
     OptOut.objects.filter(user_id=user_id, kind=kind).delete()
+
+
+@transaction.atomic
+def notification_preferences_update(*, user_id: uuid.UUID | str, changes: Mapping[str, bool]) -> None:
+    """Turn kinds of e-mail on (``True``) or off (``False``), all or none. Security mail is
+    always on: asking for it is a no-op, turning it off is refused."""
+    for kind, is_enabled in changes.items():
+        if not is_enabled:
+            notification_opt_out(user_id=user_id, kind=kind)
+        elif kind not in SECURITY_KINDS:
+            notification_opt_in(user_id=user_id, kind=kind)
 
 
 def _optional_kind(kind: str) -> str:
