@@ -144,9 +144,11 @@ def notification_request(
     context: dict[str, Any],
     user_id: uuid.UUID | str | None = None,
     email: str | None = None,
+    language: str | None = None,
 ) -> Notification:
     """The e-mail ``kind`` the event ``event_id`` calls for, queued for sending (or recorded as
-    skipped, with why). Asking again for the same (event, kind) returns the first row."""
+    skipped, with why). Asking again for the same (event, kind) returns the first row.
+    ``language``, when the event says it, wins over the local copy of the user's."""
     existing = Notification.objects.filter(event_id=event_id, kind=kind).first()
     if existing is not None:
         return existing
@@ -157,7 +159,7 @@ def notification_request(
         kind=kind,
         user_id=user_id,
         to_email=email or (recipient.email if recipient else ""),
-        language=supported_language(recipient.language if recipient else None),
+        language=supported_language(language or (recipient.language if recipient else None)),
         context={**context, "name": (recipient.display_name if recipient else "") or context.get("name", "")},
     )
     notification.skip_reason = _skip_reason(notification, recipient)
