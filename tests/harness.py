@@ -144,6 +144,17 @@ class Platform:
             _rabbitmqctl("delete_vhost", self.vhost)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def stop_process(self, name: str) -> None:
+        """Stop one process this platform started (``"messaging-worker"``), as stop() would."""
+        child = self.children[name]
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=30)
+
+    def start_process(self, service: str, process: str) -> None:
+        """Start (again) one process of a service, named ``<service>-<process>``."""
+        self._spawn(f"{service}-{process}", service, process)
+
     def assert_alive(self) -> None:
         """Raise if a process died after start-up (a crashed relay would only show as stuck orders)."""
         dead = {name: child.returncode for name, child in self.children.items() if child.poll() is not None}
