@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := identity catalog orders builds messaging analytics
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap run test test-% migrate createadmin seed lint fmt bench clean
+.PHONY: help bootstrap run test test-% migrate createadmin seed openapi lint fmt bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ createadmin: bootstrap  ## create or update a staff admin in identity: make crea
 seed: bootstrap  ## fill the running platform with demo data through the gateway (idempotent)
 	@services/identity/entrypoint.sh manage createadmin --email "$${SEED_ADMIN_EMAIL:-admin@demo.example}" --password "$${SEED_ADMIN_PASSWORD:-demo-Admin-2026!}"
 	@$(PY) scripts/seed.py
+
+openapi: bootstrap  ## regenerate contracts/openapi/<service>.json from the code (the gateway merges them)
+	@for s in $(SERVICES); do \
+	  (cd services/$$s && DJANGO_ENV=development ../../$(PY) manage.py spectacular --validate --fail-on-warn \
+	    --format openapi-json --file ../../contracts/openapi/$$s.json) || exit 1; \
+	done; echo "contracts/openapi: $(SERVICES)"
 
 lint:  ## ruff over the whole tree, the import rules (pyproject.toml) and mypy on servicekit
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

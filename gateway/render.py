@@ -6,7 +6,8 @@
 The same templates serve native runs, docker compose and Kubernetes; only environment
 variables differ (defaults are the native ones, see SETTINGS). The output directory holds
 everything nginx needs to run unprivileged with ``nginx -p DIR/ -c DIR/nginx.conf``:
-the config, its snippets, the /api/docs page with its Swagger UI assets, logs/ and tmp/.
+the config, its snippets, the /api/docs page with its Swagger UI assets, the platform's
+OpenAPI document for /api/schema/ (every service's, merged), logs/ and tmp/.
 ``--check`` validates the result with ``nginx -t``. Standard library only.
 """
 
@@ -20,11 +21,16 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "nginx"
+# Each service's OpenAPI document, written by `make openapi` and kept current by the service's
+# conformance tests: the gateway serves them merged, so it needs no service to be up.
+OPENAPI_DIR = ROOT / "contracts" / "openapi"
 
 # The route table's upstreams and their native ports; the routes are in nginx.conf.template.
 SERVICES = {
@@ -121,7 +127,10 @@ def derived(values: dict[str, str]) -> dict[str, str]:
     real_ip = [f"    set_real_ip_from {p};" for p in proxies]
     if real_ip:
         real_ip += ["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"]
-    schema_urls = [{"url": f"/api/schema/{name}/?format=json", "name": name} for name in SERVICES]
+    schema_urls = [
+        {"url": "/api/schema/", "name": "platform (every service)"},
+        *({"url": f"/api/schema/{name}/?format=json", "name": name} for name in SERVICES),
+    ]
     return {
         # Started as root (a dev machine): workers keep root so they can use the prefix
         # wherever it lives. The container starts nginx as an unprivileged user instead.
@@ -159,6 +168,97 @@ def swagger_dist(env: Mapping[str, str]) -> Path:
     return path
 
 
+# --- the platform's OpenAPI document ----------------------------------------------------
+_COMPONENT_REF = re.compile(r"^#/components/(?P<kind>[A-Za-z]+)/(?P<name>[^/]+)$")
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def read_service_documents(directory: Path = OPENAPI_DIR) -> dict[str, dict[str, Any]]:
+    documents = {}
+    for name in SERVICES:
+        path = directory / f"{name}.json"
+        try:
+            documents[name] = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"{path}: cannot read the service's OpenAPI document ({exc}); run `make openapi`"
+            ) from None
+    return documents
+
+
+def platform_document(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """One OpenAPI document for the whole platform, from each service's.
+
+    The paths are the gateway's own (services mount theirs unchanged). A component several
+    services define alike (servicekit's envelope pieces, the security schemes) appears once;
+    a name that services define differently becomes ``<Service><Name>`` in each of them,
+    references included, and so does an operationId two services share (``<service>_<id>``).
+    """
+    versions = {document["openapi"] for document in documents.values()}
+    if len(versions) != 1:
+        raise ConfigError(f"the services' OpenAPI documents disagree on the version: {sorted(versions)}")
+    renamed = _clashing_components(documents)
+    operation_ids = Counter(op["operationId"] for doc in documents.values() for op in _operations(doc))
+    merged: dict[str, Any] = {
+        "openapi": versions.pop(),
+        "info": {
+            "title": "Platform API",
+            "version": "1.0.0",
+            "description": "Every service's API through the gateway; each service's own is at `/api/schema/<service>/`.",
+        },
+        "paths": {},
+        "components": {},
+    }
+    for service, document in documents.items():
+        rename = {key[1:]: name for key, name in renamed.items() if key[0] == service}
+        document = _with_refs_renamed(document, rename)
+        for kind, components in document.get("components", {}).items():
+            for name, definition in components.items():
+                merged["components"].setdefault(kind, {})[rename.get((kind, name), name)] = definition
+        for path, item in document["paths"].items():
+            if path in merged["paths"]:
+                raise ConfigError(f"two services document {path}")
+            for operation in _operations({"paths": {path: item}}):
+                if operation_ids[operation["operationId"]] > 1:
+                    operation["operationId"] = f"{service}_{operation['operationId']}"
+            merged["paths"][path] = item
+    return merged
+
+
+def _operations(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        op for item in document["paths"].values() for method, op in item.items() if method in HTTP_METHODS
+    ]
+
+
+def _clashing_components(documents: Mapping[str, dict[str, Any]]) -> dict[tuple[str, str, str], str]:
+    """``{(service, kind, name): new name}`` for the names services define differently."""
+    definitions: dict[tuple[str, str], dict[str, Any]] = {}
+    for service, document in documents.items():
+        for kind, components in document.get("components", {}).items():
+            for name, definition in components.items():
+                definitions.setdefault((kind, name), {})[service] = definition
+    renamed = {}
+    for (kind, name), by_service in definitions.items():
+        if len({json.dumps(d, sort_keys=True) for d in by_service.values()}) == 1:
+            continue
+        if kind == "securitySchemes":  # named by every operation's security, not by a $ref
+            raise ConfigError(f"services define the security scheme {name!r} differently")
+        renamed |= {(service, kind, name): f"{service.capitalize()}{name}" for service in by_service}
+    return renamed
+
+
+def _with_refs_renamed(value: Any, rename: Mapping[tuple[str, str], str]) -> Any:
+    if isinstance(value, list):
+        return [_with_refs_renamed(item, rename) for item in value]
+    if not isinstance(value, dict):
+        return value
+    ref = _COMPONENT_REF.match(value["$ref"]) if isinstance(value.get("$ref"), str) else None
+    if ref and (ref["kind"], ref["name"]) in rename:
+        return {**value, "$ref": f"#/components/{ref['kind']}/{rename[ref['kind'], ref['name']]}"}
+    return {key: _with_refs_renamed(item, rename) for key, item in value.items()}
+
+
 def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     """Write the prefix into ``out`` and return the path of its nginx.conf."""
     values = read_settings(env)
@@ -181,6 +281,10 @@ def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     write(SOURCE / "templates" / "swagger-initializer.js", docs / "swagger-initializer.js")
     for name in SWAGGER_ASSETS:
         shutil.copyfile(dist / name, docs / name)
+    schema = out / "html" / "schema"
+    schema.mkdir(parents=True, exist_ok=True)
+    merged = platform_document(read_service_documents())
+    (schema / "openapi.json").write_text(json.dumps(merged, separators=(",", ":"), ensure_ascii=False))
     conf = out / "nginx.conf"
     write(SOURCE / "nginx.conf.template", conf)
     return conf

@@ -7,7 +7,9 @@ import json
 import re
 import uuid
 
+import openapi_spec_validator
 import pytest
+from conftest import ROOT, SERVICES
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")  # nginx's $request_id
 
@@ -44,6 +46,29 @@ def test_schema_and_admin_are_routed_to_the_service(stack):
     admin = stack.get("/admin/catalog/login/")
     assert admin.status == 200
     assert admin.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/schema"])
+def test_one_merged_schema_documents_every_service(stack, path):
+    response = stack.get(path)
+    assert response.status == 200, response.body
+    assert response.headers["Content-Type"] == "application/vnd.oai.openapi+json"
+    document = response.json()
+    openapi_spec_validator.validate(document)
+    assert document["info"]["title"] == "Platform API"
+    for service in SERVICES:
+        own = json.loads((ROOT / "contracts" / "openapi" / f"{service}.json").read_text())
+        assert own["paths"].keys() <= document["paths"].keys(), service
+    # What the running services document, through the gateway, is what the merged one says
+    # (component names aside: the merge may prefix one that two services define differently).
+    for service in ("identity", "catalog"):
+        live = stack.get(f"/api/schema/{service}/?format=json").json()
+        assert live["paths"].keys() <= document["paths"].keys(), service
+        for path, item in live["paths"].items():
+            assert {m: sorted(op["responses"]) for m, op in item.items()} == {
+                m: sorted(op["responses"]) for m, op in document["paths"][path].items()
+            }, path
+    assert document["components"]["securitySchemes"].keys() == {"bearerAuth", "apiKeyAuth"}
 
 
 def test_media_is_routed_to_the_service_that_stored_it(stack):
@@ -247,8 +272,11 @@ def test_docs_page_lists_every_schema_and_serves_its_assets_locally(stack, path)
         re.search(r'<script type="application/json" id="schema-urls">(.*?)</script>', html).group(1)
     )
     services = ["identity", "catalog", "orders", "builds", "messaging", "analytics"]
-    assert [u["name"] for u in urls] == services
-    assert [u["url"] for u in urls] == [f"/api/schema/{name}/?format=json" for name in services]
+    assert [u["name"] for u in urls] == ["platform (every service)", *services]
+    assert [u["url"] for u in urls] == [
+        "/api/schema/",
+        *(f"/api/schema/{name}/?format=json" for name in services),
+    ]
 
     # No inline script (the CSP allows scripts from 'self' only) and no CDN.
     for tag in re.findall(r"<script[^>]*>", html):
@@ -343,6 +371,8 @@ def assert_gateway_envelope(response, status: int, code: str) -> dict:
         ("OPTIONS", "/api/docs"),  # not a CORS preflight (no Access-Control-Request-Method)
         ("POST", "/healthz"),
         ("DELETE", "/healthz"),
+        ("POST", "/api/schema/"),
+        ("PUT", "/api/schema"),
     ],
 )
 def test_gateway_pages_are_read_only_with_a_405_envelope(stack, method, path):
@@ -356,7 +386,7 @@ def test_gateway_pages_are_read_only_with_a_405_envelope(stack, method, path):
     assert (log["method"], log["status"]) == (method, 405)
 
 
-@pytest.mark.parametrize("path", ["/api/docs", "/api/docs/swagger-ui.css", "/healthz"])
+@pytest.mark.parametrize("path", ["/api/docs", "/api/docs/swagger-ui.css", "/healthz", "/api/schema/"])
 def test_head_on_gateway_pages_is_allowed(stack, path):
     response = stack.request("HEAD", path)
     assert response.status == 200

@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import openapi_spec_validator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +121,85 @@ def test_run_sh_says_how_to_install_a_missing_nginx(tmp_path):
     result = subprocess.run([ROOT / "gateway" / "run.sh"], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "apt-get install -y nginx" in result.stderr
+
+
+# --- the platform's OpenAPI document (/api/schema/): every service's, merged ---------------
+def service_document(path: str, operation_id: str, **schemas) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "x", "version": "1"},
+        "paths": {
+            path: {
+                "get": {
+                    "operationId": operation_id,
+                    "security": [{"bearerAuth": []}],
+                    "responses": {
+                        "200": {
+                            "description": "OK",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def test_the_platform_document_merges_the_services_and_renames_only_what_clashes():
+    meta = {"type": "object", "properties": {"request_id": {"type": "string"}}}
+    documents = {
+        "catalog": service_document(
+            "/api/v1/catalog/items/", "items_list", Item={"type": "string"}, ResponseMeta=meta
+        ),
+        "orders": service_document(
+            "/api/v1/orders/items/", "items_list", Item={"type": "integer"}, ResponseMeta=meta
+        ),
+    }
+
+    merged = render.platform_document(documents)
+
+    assert list(merged["paths"]) == ["/api/v1/catalog/items/", "/api/v1/orders/items/"]
+    schemas = merged["components"]["schemas"]
+    assert schemas == {
+        "CatalogItem": {"type": "string"},
+        "OrdersItem": {"type": "integer"},
+        "ResponseMeta": meta,
+    }
+    catalog = merged["paths"]["/api/v1/catalog/items/"]["get"]
+    orders = merged["paths"]["/api/v1/orders/items/"]["get"]
+    assert catalog["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CatalogItem"
+    }
+    assert orders["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrdersItem"
+    }
+    assert (catalog["operationId"], orders["operationId"]) == ("catalog_items_list", "orders_items_list")
+    assert merged["components"]["securitySchemes"] == {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    assert documents["catalog"]["components"]["schemas"]["Item"] == {"type": "string"}  # inputs untouched
+
+
+def test_the_platform_document_refuses_what_it_cannot_merge(tmp_path):
+    one = service_document("/api/v1/a/", "a")
+    other = service_document("/api/v1/a/", "b")
+    with pytest.raises(render.ConfigError, match="two services document /api/v1/a/"):
+        render.platform_document({"catalog": one, "orders": other})
+    other = service_document("/api/v1/b/", "b")
+    other["components"]["securitySchemes"]["bearerAuth"]["scheme"] = "basic"
+    with pytest.raises(render.ConfigError, match="security scheme 'bearerAuth'"):
+        render.platform_document({"catalog": one, "orders": other})
+    with pytest.raises(render.ConfigError, match="identity.json: cannot read.*run `make openapi`"):
+        render.read_service_documents(tmp_path)
+
+
+def test_the_rendered_platform_document_holds_every_committed_service_document(tmp_path):
+    render.render(tmp_path, env={})
+    merged = json.loads((tmp_path / "html" / "schema" / "openapi.json").read_text())
+    openapi_spec_validator.validate(merged)
+    for name, document in render.read_service_documents().items():
+        assert document["paths"].items() <= merged["paths"].items(), name

@@ -91,13 +91,16 @@ def test_the_schema_documents_each_operation_from_its_own_class():
     read, create = url["get"], url["post"]
     assert read["description"] == "Anyone may read the switches, with or without credentials."
     assert create["description"] == "Staff add switches."
-    # Anonymous access ({}) is documented for the list only; create needs credentials.
-    assert read["security"] == [{}]
+    # The list reads no credentials (no scheme applies to it); create needs them.
+    assert read["security"] == []
     assert {} not in create["security"]
     assert {"bearerAuth": []} in create["security"]
     assert "requestBody" not in read
     assert "requestBody" in create
-    assert set(create["responses"]) == {"201"}
+    # Each operation's error responses come from its own rules: only create can refuse.
+    assert set(read["responses"]) == {"200", "429"}
+    assert {status for status in create["responses"] if status < "400"} == {"201"}
+    assert {"400", "401", "403"} <= set(create["responses"])
 
 
 def test_operations_refuses_a_class_without_the_method():

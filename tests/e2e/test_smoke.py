@@ -24,6 +24,24 @@ def test_every_openapi_schema_is_served(platform, service):
     assert response.json()["info"]["title"] == f"{service} API"
 
 
+def test_the_platform_schema_documents_what_every_service_serves(platform):
+    merged = requests.get(platform.url("/api/schema/"), timeout=10).json()
+    for service in SERVICES:
+        own = requests.get(
+            platform.url(f"/api/schema/{service}/"), params={"format": "json"}, timeout=10
+        ).json()
+        assert operations(own).items() <= operations(merged).items(), service
+
+
+def operations(document: dict) -> dict:
+    """Each operation with the statuses it documents (the merge may rename components)."""
+    return {
+        (path, method): sorted(op["responses"])
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    }
+
+
 def test_docs_list_all_six_schemas(platform):
     html = requests.get(platform.url("/api/docs"), timeout=5).text
     for service in SERVICES:

@@ -22,7 +22,7 @@ from servicekit.auth.api_keys import API_KEY_PATTERN, invalid_api_key
 from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication
 from servicekit.auth.principal import Principal
 from servicekit.auth.schema import ApiKeyScheme, JWTScheme
-from servicekit.auth.tokens import unless_revoked, verify_signed_access_token
+from servicekit.auth.tokens import TOKEN_ERROR_CODES, unless_revoked, verify_signed_access_token
 
 
 # -- access tokens -----------------------------------------------------------------------
@@ -80,12 +80,16 @@ def resolve_api_key(raw_key: str) -> Principal:
 class IdentityJWTAuthentication(JWTAuthentication):
     """``Authorization: Bearer <access token>``, verified against identity's own key ring."""
 
+    error_codes = {401: TOKEN_ERROR_CODES}  # no JWKS to fetch, so never servicekit's 503
+
     def verify(self, token: str) -> Principal:
         return verify_access_token(token)
 
 
 class IdentityApiKeyAuthentication(ApiKeyAuthentication):
     """``Authorization: ApiKey <prefix>.<secret>``, looked up in identity's own database."""
+
+    error_codes = {401: ("api_key_invalid",)}  # no introspection call, so never a 503
 
     def resolve(self, key: str) -> Principal:
         return resolve_api_key(key)

@@ -9,6 +9,9 @@ from rest_framework.request import Request
 
 from servicekit.auth import Principal
 
+# What user_id_of and lister_of answer with, for the error_codes of the views that call them.
+CALLER_ERROR_CODES = {403: ["permission_denied"]}
+
 
 def principal_of(request: Request) -> Principal:
     return request.user

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
-from drf_spectacular.plumbing import get_doc
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -91,8 +90,9 @@ class Operations(APIView):
     # -- for the OpenAPI generator -------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Any:
-        """An operation's handler (``view.get``), carrying its schema annotations and its
-        class docstring as the description when the method has none."""
+        """An operation's handler (``view.get``), carrying its schema annotations, its
+        ``@error_codes`` and its name (servicekit.openapi describes the operation by the class
+        that defines it: its own docstring, never one inherited from a base)."""
         operation = self.operations.get(name)
         if operation is None:
             raise AttributeError(name)
@@ -133,11 +133,12 @@ def _view_function(operation: type[APIView]) -> Callable[..., HttpResponseBase]:
 def _documented_handler(operation: type[APIView], method: str) -> Callable[..., Any]:
     handler = getattr(operation, method)
 
-    @functools.wraps(handler)  # copies extend_schema's annotations (the function's __dict__)
+    # wraps() copies extend_schema's and error_codes' annotations (the function's __dict__),
+    # its docstring and its qualified name (which names the class that defines it).
+    @functools.wraps(handler)
     def documented(*args: Any, **kwargs: Any) -> Any:
         return handler(*args, **kwargs)
 
-    documented.__doc__ = handler.__doc__ or get_doc(operation)
     return documented
 
 

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,9 +10,12 @@ from rest_framework.views import APIView
 
 from servicekit.api import StrictSerializer
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
-from servicekit.envelope import Conflict
+from servicekit.envelope import ApplicationError, Conflict
 from servicekit.envelope.pagination import EnvelopePagination
+from servicekit.openapi import error_codes
 from tests.testapp.models import Switch
+
+OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
 
 
 class EchoApi(APIView):
@@ -20,9 +23,13 @@ class EchoApi(APIView):
     authentication_classes: list = []
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EchoInput"
+
         name = serializers.CharField(max_length=10)
         count = serializers.IntegerField(min_value=1)
 
+    @extend_schema(request=InputSerializer, responses={201: InputSerializer})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -33,6 +40,7 @@ class ItemListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=inline_serializer("Item", {"n": serializers.IntegerField()}, many=True))
     def get(self, request):
         paginator = EnvelopePagination()
         items = [{"n": n} for n in range(250)]
@@ -44,6 +52,7 @@ class BoomApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(responses=OK)
     def get(self, request):
         raise RuntimeError("boom")
 
@@ -52,6 +61,8 @@ class ConflictApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema(request=None, responses={201: OK})
+    @error_codes({409: ["conflict"]})
     def post(self, request):
         raise Conflict("Already there.", details={"sku": ["taken"]})
 
@@ -59,6 +70,16 @@ class ConflictApi(APIView):
 class WhoAmIApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "WhoAmI",
+            {
+                "id": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "scopes": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+    )
     def get(self, request):
         user = request.user
         return Response({"id": str(user.id), "roles": sorted(user.roles), "scopes": sorted(user.scopes)})
@@ -70,6 +91,7 @@ class WhoAmIApi(APIView):
 class StaffOrVendorApi(APIView):
     permission_classes = [HasRole("staff", "vendor")]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -77,6 +99,7 @@ class StaffOrVendorApi(APIView):
 class ScopedApi(APIView):
     permission_classes = [HasScope("orders:read", "orders:write")]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -84,6 +107,7 @@ class ScopedApi(APIView):
 class StaffOnlyApi(APIView):
     permission_classes = [IsStaff]
 
+    @extend_schema(responses=OK)
     def get(self, request):
         return Response({"ok": True})
 
@@ -94,10 +118,32 @@ class OwnedThingApi(APIView):
     permission_classes = [IsOwnerOrStaff]
     owner_field = "customer_id"
 
+    @extend_schema(
+        responses=inline_serializer(
+            "OwnedThing", {"id": serializers.IntegerField(), "customer_id": serializers.CharField()}
+        )
+    )
     def get(self, request, owner):
         thing = SimpleNamespace(id=1, customer_id=owner)
         self.check_object_permissions(request, thing)
         return Response({"id": thing.id, "customer_id": thing.customer_id})
+
+
+class DriftApi(APIView):
+    """Answers what its document does not say when asked (``?answer=body|code|status``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=OK)
+    @error_codes({409: ["conflict"]})
+    def get(self, request):
+        answer = request.query_params.get("answer")
+        if answer == "code":
+            raise Conflict("Surprise.", code="surprise")
+        if answer == "status":
+            raise ApplicationError("Gone.", code="gone", status_code=410)
+        return Response({"ok": "yes" if answer == "body" else True})
 
 
 # --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
@@ -108,6 +154,7 @@ class SwitchListApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    pagination_class = None  # every switch at once
 
     class OutputSerializer(serializers.Serializer):
         name = serializers.CharField()

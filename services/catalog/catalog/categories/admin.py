@@ -7,10 +7,10 @@ from catalog.categories.models import Category
 from catalog.categories.services import (
     UPDATABLE_FIELDS,
     category_create,
-    category_delete,
     category_is_within,
     category_update,
 )
+from catalog.products.services import category_delete
 from servicekit.admin import ServiceModelAdmin, adopt
 
 
@@ -31,9 +31,9 @@ class CategoryAdminForm(forms.ModelForm):
 
 @admin.register(Category)
 class CategoryAdmin(ServiceModelAdmin):
-    """Creates, changes (moves included) and deletes through the category services: cycles are
-    refused, the read cache is invalidated, and a non-empty category is not deleted (the API's
-    ``?reassign_to=`` moves its contents first)."""
+    """Creates, changes (moves included) and deletes through the services (deleting is the
+    products app's ``category_delete``): cycles are refused, the read cache is invalidated, and
+    a non-empty category is not deleted (the API's ``?reassign_to=`` moves its contents first)."""
 
     form = CategoryAdminForm
     list_display = ["name", "slug", "parent", "position"]

@@ -143,39 +143,41 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
     return category
 
 
-@transaction.atomic
-def category_delete(*, category: Category, reassign_to_id: uuid.UUID | None = None) -> None:
-    """Delete an empty category; one with products or subcategories needs ``reassign_to_id``.
+def category_lock_for_delete(
+    *, category: Category, reassign_to_id: uuid.UUID | None = None
+) -> tuple[Category, Category | None]:
+    """The first half of deleting a category, in the caller's transaction: take the tree lock
+    (no concurrent move can put the target below the category, no subcategory can be created
+    under it, until the delete commits) and return the category's locked row and the target
+    its contents move to (validated; None without ``reassign_to_id``).
 
-    With a target, the category's own products and its direct subcategories (with their
-    subtrees) move to the target first, and each moved product publishes
-    ``catalog.product.updated`` (its ``category_id`` changed). Holds the tree lock, so no
-    concurrent move can put the target below the category meanwhile, and no subcategory
-    can be created under it between the count and the delete.
+    Products build on categories, so the whole use case, which moves the category's products
+    too, is ``catalog.products.services.category_delete``; it ends with
+    :func:`category_delete_locked`.
     """
-    from catalog.products.models import Product
-    from catalog.products.services import product_publish_updated
-
     _lock_tree()
     category = _locked_category(category.pk)
-    product_count = Product.objects.filter(category=category).count()
-    child_count = Category.objects.filter(parent=category).count()
+    if reassign_to_id is None:
+        return category, None
+    target = _parent_or_error(reassign_to_id, field="reassign_to")
+    if category_is_within(category_id=target.pk, root_id=category.pk):
+        raise ValidationError({"reassign_to": ["The target cannot be the category itself or below it."]})
+    return category, target
 
-    if (product_count or child_count) and reassign_to_id is None:
-        raise Conflict(
-            "The category is not empty: reassign its products and subcategories with ?reassign_to=<category id>.",
-            code=CategoryErrorCode.NOT_EMPTY,
-            details={"products": product_count, "subcategories": child_count},
-        )
-    if reassign_to_id is not None:
-        target = _parent_or_error(reassign_to_id, field="reassign_to")
-        if category_is_within(category_id=target.pk, root_id=category.pk):
-            raise ValidationError({"reassign_to": ["The target cannot be the category itself or below it."]})
+
+def category_delete_locked(*, category: Category, target: Category | None, product_count: int) -> None:
+    """The second half: without a target, refuse a category that holds ``product_count``
+    products or any subcategory; with one, move the subcategories (with their subtrees) to it.
+    Then delete the category."""
+    if target is None:
+        child_count = Category.objects.filter(parent=category).count()
+        if product_count or child_count:
+            raise Conflict(
+                "The category is not empty: reassign its products and subcategories with ?reassign_to=<category id>.",
+                code=CategoryErrorCode.NOT_EMPTY,
+                details={"products": product_count, "subcategories": child_count},
+            )
+    else:
         Category.objects.filter(parent=category).update(parent=target)
-        moved = list(Product.objects.select_for_update().filter(category=category).order_by("id"))
-        Product.objects.filter(pk__in=[product.pk for product in moved]).update(category=target)
-        for product in moved:
-            product.category_id = target.pk
-            product_publish_updated(product=product, changed_fields=["category"])
     category.delete()
     invalidate_catalog_reads()

@@ -28,6 +28,7 @@ from catalog.inventory.errors import StockErrorCode
 from catalog.inventory.models import StockAdjustment, StockReservation, StockReservationLine
 from catalog.limits import MAX_INT
 from catalog.products.models import Product
+from catalog.products.services import product_create
 from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
 
@@ -46,6 +47,7 @@ NO_LINES = "no_lines"
 # reported under the nil UUID, with what was sent in ``raw_product_id``.
 NIL_PRODUCT_ID = str(uuid.UUID(int=0))
 RAW_VALUE_MAX_CHARS = 100
+INITIAL_STOCK_REASON = "initial stock"
 
 
 def _locked_products(product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
@@ -97,6 +99,21 @@ def stock_adjust(*, product: Product, delta: int, reason: str, actor_id: str) ->
     )
     invalidate_catalog_reads()
     return adjustment
+
+
+@transaction.atomic
+def product_create_with_stock(*, vendor_id: str, stock: int = 0, **product_fields: Any) -> Product:
+    """Create a product (``product_create``'s fields) with ``stock`` units on hand, recorded as
+    its first adjustment, by its vendor; one transaction with its ``catalog.product.created``."""
+    if stock < 0:
+        raise ValidationError({"stock": ["Stock cannot be negative."]})
+    if stock > MAX_INT:
+        raise ValidationError({"stock": [f"Stock cannot exceed {MAX_INT}."]})
+    product = product_create(vendor_id=vendor_id, **product_fields)
+    if stock:
+        stock_adjust(product=product, delta=stock, reason=INITIAL_STOCK_REASON, actor_id=vendor_id)
+        product.refresh_from_db(fields=["stock_on_hand"])
+    return product
 
 
 def _is_count(value: Any) -> bool:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.cache import invalidate_catalog_reads
 from catalog.categories.models import Category
-from catalog.inventory.models import StockAdjustment
+from catalog.categories.services import category_delete_locked, category_lock_for_delete
 from catalog.limits import MAX_INT, json_problem
 from catalog.products import events
 from catalog.products.errors import ProductErrorCode
@@ -30,7 +30,6 @@ logger = logging.getLogger("catalog.products")
 UPDATABLE_FIELDS = {
     "sku", "name", "slug", "description", "price", "currency", "is_active", "category", "attributes",
 }  # fmt: skip
-INITIAL_STOCK_REASON = "initial stock"
 
 # Integrity errors that a check could lose to a concurrent writer, as field errors.
 _CONSTRAINT_ERRORS = {
@@ -116,21 +115,20 @@ def product_create(
     name: str,
     price: Decimal,
     currency: str,
-    stock: int = 0,
     category_id: uuid.UUID | None = None,
     description: str = "",
     slug: str | None = None,
     is_active: bool = True,
     attributes: dict[str, Any] | None = None,
 ) -> Product:
-    """Create a product owned by ``vendor_id``; initial stock is recorded as an adjustment."""
+    """Create a product owned by ``vendor_id``, with nothing on hand.
+
+    Stock is inventory's to write, with an adjustment for the audit trail: a product created
+    with stock is ``catalog.inventory.services.product_create_with_stock``.
+    """
     currency = currency.upper()
     validate_amount(price, currency, field="price")
     price = normalize_amount(price)
-    if stock < 0:
-        raise ValidationError({"stock": ["Stock cannot be negative."]})
-    if stock > MAX_INT:
-        raise ValidationError({"stock": [f"Stock cannot exceed {MAX_INT}."]})
     attributes = {} if attributes is None else attributes
     validate_attributes(attributes)
     category = _category_or_error(category_id)
@@ -143,22 +141,12 @@ def product_create(
         description=description,
         price=price,
         currency=currency,
-        stock_on_hand=stock,
         is_active=is_active,
         vendor_id=vendor_id,
         category=category,
         attributes=attributes,
     )
     _save(product)
-    if stock:
-        StockAdjustment.objects.create(
-            product=product,
-            delta=stock,
-            stock_before=0,
-            stock_after=stock,
-            reason=INITIAL_STOCK_REASON,
-            actor_id=vendor_id,
-        )
     publish("catalog.product.created", subject=str(product.id), data=events.product_created(product))
     invalidate_catalog_reads()
     return product
@@ -225,6 +213,29 @@ def product_delete(*, product: Product) -> None:
     publish("catalog.product.deleted", subject=data["product_id"], data=data)
     invalidate_catalog_reads()
     transaction.on_commit(lambda: _delete_files(files))
+
+
+@transaction.atomic
+def category_delete(*, category: Category, reassign_to_id: uuid.UUID | None = None) -> None:
+    """Delete an empty category; one with products or subcategories needs ``reassign_to_id``.
+
+    With a target, the category's own products and its direct subcategories (with their
+    subtrees) move to the target first, and each moved product publishes
+    ``catalog.product.updated`` (its ``category_id`` changed). A products use case: products
+    build on categories, whose services hold the tree lock from the first step to the commit.
+    """
+    category, target = category_lock_for_delete(category=category, reassign_to_id=reassign_to_id)
+    products = Product.objects.filter(category=category)
+    if target is None:
+        product_count = products.count()
+    else:
+        moved = list(products.select_for_update().order_by("id"))
+        product_count = len(moved)
+        Product.objects.filter(pk__in=[product.pk for product in moved]).update(category=target)
+        for product in moved:
+            product.category_id = target.pk
+            product_publish_updated(product=product, changed_fields=["category"])
+    category_delete_locked(category=category, target=target, product_count=product_count)
 
 
 @transaction.atomic

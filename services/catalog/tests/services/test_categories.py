@@ -2,10 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.categories.models import Category
-from catalog.categories.services import category_create, category_delete, category_update
-from catalog.products.models import Product
-from servicekit.envelope.errors import Conflict
-from tests.factories import CategoryFactory, ProductFactory
+from catalog.categories.services import category_create, category_update
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,55 +51,6 @@ def test_category_update_moves_a_subtree():
 
     category.refresh_from_db()
     assert (category.parent, category.name) == (new_parent, "Renamed")
-
-
-def test_category_delete_removes_an_empty_category():
-    category = CategoryFactory()
-
-    category_delete(category=category)
-
-    assert not Category.objects.filter(pk=category.pk).exists()
-
-
-@pytest.mark.parametrize("content", ["product", "subcategory"])
-def test_category_delete_refuses_a_non_empty_category_without_side_effects(content, captured_events):
-    category = CategoryFactory()
-    if content == "product":
-        ProductFactory(category=category)
-    else:
-        CategoryFactory(parent=category)
-
-    with pytest.raises(Conflict) as error:
-        category_delete(category=category)
-
-    assert error.value.code == "category_not_empty"
-    assert Category.objects.filter(pk=category.pk).exists()
-    captured_events.assert_nothing_published()
-
-
-def test_category_delete_with_reassign_moves_products_and_subcategories(captured_events):
-    category, target = CategoryFactory(), CategoryFactory()
-    product = ProductFactory(category=category)
-    child = CategoryFactory(parent=category)
-
-    category_delete(category=category, reassign_to_id=target.pk)
-
-    assert not Category.objects.filter(pk=category.pk).exists()
-    assert Product.objects.get(pk=product.pk).category == target
-    assert Category.objects.get(pk=child.pk).parent == target
-    event = captured_events.assert_published("catalog.product.updated").data
-    assert event["category_id"] == str(target.pk) and event["changed_fields"] == ["category"]
-
-
-def test_category_delete_cannot_reassign_into_its_own_subtree():
-    category = CategoryFactory()
-    child = CategoryFactory(parent=category)
-    ProductFactory(category=category)
-
-    with pytest.raises(ValidationError):
-        category_delete(category=category, reassign_to_id=child.pk)
-
-    assert Category.objects.filter(pk=category.pk).exists()
 
 
 @pytest.mark.parametrize("position", [2**31, -1])

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 from catalog.categories import services
 from catalog.categories.models import Category
-from catalog.categories.services import category_delete, category_update
+from catalog.categories.services import category_update
+from catalog.products.services import category_delete
 from tests.concurrency import run_concurrently
 from tests.factories import CategoryFactory, ProductFactory
 

@@ -1,10 +1,12 @@
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.inventory.models import StockAdjustment, StockReservation
 from catalog.inventory.services import (
+    product_create_with_stock,
     stock_adjust,
     stock_commit_for_order,
     stock_release_for_order,
@@ -258,3 +260,35 @@ def test_stock_adjust_may_fill_up_to_the_largest_integer():
     adjustment = stock_adjust(product=mug, delta=2**31 - 6, reason="count", actor_id="staff-1")
 
     assert adjustment.stock_after == 2**31 - 1
+
+
+def create_with_stock(stock):
+    return product_create_with_stock(
+        vendor_id="vendor-1",
+        sku="MUG-1",
+        name="Blue mug",
+        price=Decimal("12.50"),
+        currency="USD",
+        stock=stock,
+    )
+
+
+def test_a_product_created_with_stock_records_it_as_its_first_adjustment(captured_events):
+    product = create_with_stock(5)
+
+    assert (product.stock_on_hand, product.reserved, product.available) == (5, 0, 5)
+    assert counters(product) == (5, 0)
+    [adjustment] = StockAdjustment.objects.filter(product=product)
+    assert (adjustment.delta, adjustment.stock_before, adjustment.stock_after) == (5, 0, 5)
+    assert (adjustment.reason, adjustment.actor_id) == ("initial stock", "vendor-1")
+    captured_events.assert_published("catalog.product.created")
+
+
+@pytest.mark.parametrize("stock", [-1, 2**31])  # 2**31: beyond Postgres integer
+def test_a_product_created_with_stock_out_of_range_is_refused_without_side_effects(stock, captured_events):
+    with pytest.raises(ValidationError) as error:
+        create_with_stock(stock)
+
+    assert "stock" in error.value.message_dict
+    assert not Product.objects.exists()
+    captured_events.assert_nothing_published()

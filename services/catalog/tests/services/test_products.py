@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from catalog.inventory.models import StockAdjustment
+from catalog.categories.models import Category
 from catalog.products.models import Product
-from catalog.products.services import product_create, product_delete, product_update
+from catalog.products.services import category_delete, product_create, product_delete, product_update
 from servicekit.envelope.errors import Conflict
 from tests.factories import CategoryFactory, ProductFactory
 
@@ -17,11 +17,11 @@ VENDOR = str(uuid.uuid4())
 
 def create(**overrides):
     arguments = {"vendor_id": VENDOR, "sku": "MUG-1", "name": "Blue mug", "price": Decimal("12.50"),
-                 "currency": "USD", "stock": 5} | overrides  # fmt: skip
+                 "currency": "USD"} | overrides  # fmt: skip
     return product_create(**arguments)
 
 
-def test_product_create_stores_product_records_initial_stock_and_publishes_created(captured_events):
+def test_product_create_stores_the_product_with_nothing_on_hand_and_publishes_created(captured_events):
     category = CategoryFactory()
 
     product = create(category_id=category.pk, attributes={"colour": "blue"})
@@ -33,10 +33,8 @@ def test_product_create_stores_product_records_initial_stock_and_publishes_creat
         Decimal("12.5"),
         "USD",
     )
-    assert (product.stock_on_hand, product.reserved, product.available) == (5, 0, 5)
+    assert (product.stock_on_hand, product.reserved, product.available) == (0, 0, 0)
     assert product.vendor_id == VENDOR and product.category == category
-    [adjustment] = StockAdjustment.objects.filter(product=product)
-    assert (adjustment.delta, adjustment.stock_after, adjustment.reason) == (5, 5, "initial stock")
     assert captured_events.assert_published("catalog.product.created").data == (
         {
             "product_id": str(product.pk),
@@ -66,9 +64,7 @@ def test_product_create_formats_the_price_in_the_currency_minor_units(captured_e
         ({"price": Decimal("1.005")}, "price"),  # USD has two decimals
         ({"price": Decimal("10.5"), "currency": "JPY"}, "price"),  # JPY has none
         ({"category_id": uuid.uuid4()}, "category"),
-        ({"stock": -1}, "stock"),
         ({"attributes": ["not", "an", "object"]}, "attributes"),
-        ({"stock": 2**31}, "stock"),  # beyond Postgres integer
         ({"attributes": {"a": ["ok", {"b\u0000": 1}]}}, "attributes"),  # jsonb refuses NUL
         ({"attributes": {"weight": float("nan")}}, "attributes"),
     ],
@@ -177,3 +173,52 @@ def test_product_delete_refuses_while_stock_is_reserved(captured_events):
     assert error.value.code == "product_has_reservations"
     assert Product.objects.filter(pk=product.pk).exists()
     captured_events.assert_nothing_published()
+
+
+def test_category_delete_removes_an_empty_category():
+    category = CategoryFactory()
+
+    category_delete(category=category)
+
+    assert not Category.objects.filter(pk=category.pk).exists()
+
+
+@pytest.mark.parametrize("content", ["product", "subcategory"])
+def test_category_delete_refuses_a_non_empty_category_without_side_effects(content, captured_events):
+    category = CategoryFactory()
+    if content == "product":
+        ProductFactory(category=category)
+    else:
+        CategoryFactory(parent=category)
+
+    with pytest.raises(Conflict) as error:
+        category_delete(category=category)
+
+    assert error.value.code == "category_not_empty"
+    assert Category.objects.filter(pk=category.pk).exists()
+    captured_events.assert_nothing_published()
+
+
+def test_category_delete_with_reassign_moves_products_and_subcategories(captured_events):
+    category, target = CategoryFactory(), CategoryFactory()
+    product = ProductFactory(category=category)
+    child = CategoryFactory(parent=category)
+
+    category_delete(category=category, reassign_to_id=target.pk)
+
+    assert not Category.objects.filter(pk=category.pk).exists()
+    assert Product.objects.get(pk=product.pk).category == target
+    assert Category.objects.get(pk=child.pk).parent == target
+    event = captured_events.assert_published("catalog.product.updated").data
+    assert event["category_id"] == str(target.pk) and event["changed_fields"] == ["category"]
+
+
+def test_category_delete_cannot_reassign_into_its_own_subtree():
+    category = CategoryFactory()
+    child = CategoryFactory(parent=category)
+    ProductFactory(category=category)
+
+    with pytest.raises(ValidationError):
+        category_delete(category=category, reassign_to_id=child.pk)
+
+    assert Category.objects.filter(pk=category.pk).exists()

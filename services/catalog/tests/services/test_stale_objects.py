@@ -10,11 +10,17 @@ from decimal import Decimal
 import pytest
 
 from catalog.categories.models import Category
-from catalog.categories.services import category_delete, category_update
+from catalog.categories.services import category_update
 from catalog.inventory.models import StockAdjustment
 from catalog.inventory.services import stock_adjust
 from catalog.products.models import Product, ProductImage
-from catalog.products.services import product_delete, product_image_add, product_image_delete, product_update
+from catalog.products.services import (
+    category_delete,
+    product_delete,
+    product_image_add,
+    product_image_delete,
+    product_update,
+)
 from catalog.reviews.models import Review
 from catalog.reviews.services import review_create, review_delete, review_set_visibility, review_update
 from servicekit.envelope.errors import NotFound

@@ -21,6 +21,10 @@ def user_get(*, user_id: UUID | str) -> User:
     return user
 
 
+# What user_for_principal answers with, for the error_codes of the views that call it.
+CALLER_ERROR_CODES = {401: [AccountErrorCode.ACCOUNT_INACTIVE]}
+
+
 def user_for_principal(principal: Principal) -> User:
     """The caller's own account. The token is valid, but identity knows more: a user who was
     deactivated since it was issued is refused at identity at once, not after expiry."""

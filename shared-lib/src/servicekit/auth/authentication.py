@@ -15,7 +15,7 @@ from rest_framework.request import Request
 
 from servicekit.auth.api_keys import forget_api_key, invalid_api_key, resolve_api_key
 from servicekit.auth.principal import Principal
-from servicekit.auth.tokens import invalid, verify_access_token
+from servicekit.auth.tokens import TOKEN_ERROR_CODES, invalid, verify_access_token
 
 __all__ = ["ApiKeyAuthentication", "JWTAuthentication", "forget_api_key"]
 
@@ -33,6 +33,8 @@ def credentials_for(request: Request, scheme: str) -> str | None:
 
 class JWTAuthentication(BaseAuthentication):
     scheme = "Bearer"
+    # What a bad token answers (servicekit.openapi documents them); 503 while the JWKS is away.
+    error_codes = {401: TOKEN_ERROR_CODES, 503: ("upstream_unavailable",)}
 
     def authenticate(self, request: Request) -> AuthResult | None:
         token = credentials_for(request, self.scheme)
@@ -54,6 +56,8 @@ class JWTAuthentication(BaseAuthentication):
 
 class ApiKeyAuthentication(BaseAuthentication):
     scheme = "ApiKey"
+    # 503 while identity cannot be asked about the key.
+    error_codes = {401: ("api_key_invalid",), 503: ("upstream_unavailable",)}
 
     def authenticate(self, request: Request) -> AuthResult | None:
         key = credentials_for(request, self.scheme)

@@ -78,6 +78,7 @@ class IsOwnerOrStaff(BasePermission):
     """
 
     default_owner_field = "owner_id"
+    error_codes = {404: ("not_found",)}  # someone else's object (servicekit.openapi documents it)
 
     def has_permission(self, request, view) -> bool:
         return principal_of(request) is not None

@@ -30,6 +30,8 @@ ACCESS_TOKEN_TYPE = "access"
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 MAX_TOKEN_LENGTH = 8192
 MAX_KID_LENGTH = 256
+# Every code an access token is refused with (401).
+TOKEN_ERROR_CODES = ("token_invalid", "token_expired", "token_not_yet_valid", "unknown_key", "token_revoked")
 
 verified_tokens = VerifiedTokenCache()
 

@@ -51,31 +51,6 @@ class EnvelopePagination(PageNumberPagination):
         setattr(response, ENVELOPED_ATTR, True)
         return response
 
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["data", "meta"],
-            "properties": {
-                "data": schema,
-                "meta": {
-                    "type": "object",
-                    "properties": {
-                        "request_id": {"type": "string"},
-                        "pagination": {
-                            "type": "object",
-                            "properties": {
-                                "page": {"type": "integer"},
-                                "page_size": {"type": "integer"},
-                                "count": {"type": "integer"},
-                                "next": {"type": "string", "nullable": True, "format": "uri"},
-                                "previous": {"type": "string", "nullable": True, "format": "uri"},
-                            },
-                        },
-                    },
-                },
-            },
-        }
-
 
 def paginated_response(*, queryset: Any, serializer_class: type[Any], request: Any, view: Any) -> Response:
     """One page of ``queryset``, serialized, as the list envelope (the page and its links)."""

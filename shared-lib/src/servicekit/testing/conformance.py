@@ -8,13 +8,18 @@ class TestPlatform(PlatformConformance):
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from servicekit.testing.openapi import committed_document_path, generate_document
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Routes that belong to a domain app (the platform's own, health, metrics, schema and admin, don't).
 APP_ROUTE_PREFIXES = ("api/v1/", "internal/", ".well-known/")
 ROUTE_NAME = re.compile(r"^(internal-)?(?P<app>[a-z0-9_]+)-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -72,6 +77,47 @@ class PlatformConformance:
         schema = response.json()
         assert schema["openapi"].startswith("3.")
         assert schema["info"]["title"] == f"{settings.SERVICE_NAME} API"
+
+    def test_openapi_document_is_valid_and_generates_without_warnings(self, tmp_path):
+        # drf-spectacular's warnings are guesses it had to make: each is a place the document lies.
+        call_command(
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--format=openapi-json",
+            f"--file={tmp_path / 'openapi.json'}",
+        )
+
+    def test_openapi_operations_document_envelopes_error_codes_and_security(self):
+        document = generate_document()
+        schemes = set(document.get("components", {}).get("securitySchemes", {}))
+        for where, operation in _operations(document):
+            assert "429" in operation["responses"], where  # the gateway limits every route
+            assert "security" in operation, where  # [] when nobody is authenticated
+            assert all(set(requirement) <= schemes for requirement in operation["security"]), where
+            for status, response in operation["responses"].items():
+                for media_type in response.get("content", {}).values():
+                    schema = media_type["schema"]
+                    if status < "400":
+                        assert schema["required"] == ["data", "meta"], (where, status)
+                        continue
+                    assert schema["allOf"] == [{"$ref": "#/components/schemas/ErrorResponse"}], (
+                        where,
+                        status,
+                    )
+                    assert schema["properties"]["error"]["properties"]["code"]["enum"], (where, status)
+
+    def test_committed_openapi_document_is_current(self, settings):
+        """contracts/openapi/<service>.json is what the gateway merges into /api/schema/."""
+        committed = committed_document_path(settings.SERVICE_NAME)
+        assert committed.is_file(), f"{committed} is missing: run `make openapi`"
+        current = generate_document()
+        stale = json.loads(committed.read_text())
+        paths = {*current["paths"], *stale["paths"]}
+        changed = sorted(p for p in paths if current["paths"].get(p) != stale["paths"].get(p))
+        assert stale == current, (
+            f"{committed} is out of date (paths changed: {changed or 'none'}): run `make openapi`"
+        )
 
     def test_metrics_are_exposed_for_prometheus(self, client):
         client.get("/healthz")
@@ -136,3 +182,10 @@ def _views_of(callback: Any) -> list[Any]:
     if operations:
         return list(operations.values())
     return [getattr(callback, "cls", callback)]
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield f"{method.upper()} {path}", operation

@@ -27,6 +27,10 @@ Authentication fixtures, for every service's test suite:
     UUID string unless given) and ``.token``.
 ``auth_client`` / ``staff_client``
     ``client_for()`` as a customer / as ``roles=("staff",)``.
+``servicekit_openapi`` (autouse, when Django is configured)
+    Every response any Django or DRF test client receives is checked against the service's
+    own OpenAPI document (:mod:`servicekit.testing.openapi`); one the document does not
+    describe fails the test.
 """
 
 from __future__ import annotations
@@ -100,6 +104,24 @@ def servicekit_auth(request: pytest.FixtureRequest) -> Iterator[None]:
         jwt_conf.clear()
         jwt_conf.update(saved)
         _clear_auth_caches()
+
+
+@pytest.fixture(autouse=True)
+def servicekit_openapi(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not _django_with_servicekit():
+        return
+    from django.test.client import Client
+
+    from servicekit.testing.openapi import check_response
+
+    send = Client.request  # DRF's APIClient sends through it too
+
+    def request_checked(self: Client, **request: Any) -> Any:
+        response = send(self, **request)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request_checked)
 
 
 @pytest.fixture

@@ -12,13 +12,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.cache import cached
+from catalog.categories.errors import CategoryErrorCode
 from catalog.categories.models import Category
 from catalog.categories.selectors import category_get, category_list, category_tree
-from catalog.categories.services import category_create, category_delete, category_update
+from catalog.categories.services import category_create, category_update
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import iso
+from catalog.products.services import category_delete
 from servicekit.api import enveloped, paginated_payload
 from servicekit.auth.permissions import IsStaff
+from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
 
@@ -86,6 +89,7 @@ class CategoryTreeApi(APIView):
     """The whole tree, nested: ``[{…category, "children": [...]}]``."""
 
     permission_classes = [AllowAny]
+    pagination_class = None  # the whole tree at once
 
     class OutputSerializer(CategoryOutputSerializer):
         class Meta:
@@ -180,6 +184,7 @@ class CategoryDeleteApi(APIView):
         reassign_to = serializers.UUIDField(required=False)
 
     @extend_schema(parameters=[FilterSerializer], responses={204: None})
+    @error_codes({409: [CategoryErrorCode.NOT_EMPTY]})
     def delete(self, request: Request, category_id: str) -> Response:
         category = category_get(category_id=category_id)
         params = self.FilterSerializer(data=present_params(request))  # ?reassign_to= is no target

@@ -11,10 +11,12 @@ from rest_framework.views import APIView
 
 from catalog.products.selectors import product_get_visible
 from catalog.reviews.api.serializers import ReviewOutputSerializer
+from catalog.reviews.errors import ReviewErrorCode
 from catalog.reviews.selectors import review_list_for_product
 from catalog.reviews.services import review_create
 from servicekit.api import enveloped, paginated_payload
 from servicekit.auth.permissions import principal_of
+from servicekit.openapi import error_codes
 
 
 class ProductReviewListApi(APIView):
@@ -55,6 +57,7 @@ class ReviewCreateApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @error_codes({403: [ReviewErrorCode.NOT_A_BUYER], 409: [ReviewErrorCode.ALREADY_REVIEWED]})
     def post(self, request: Request, product_id: str) -> Response:
         product = product_get_visible(product_id=product_id, principal=request.user)
         serializer = self.InputSerializer(data=request.data)

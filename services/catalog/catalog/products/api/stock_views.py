@@ -9,12 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.inventory.errors import StockErrorCode
 from catalog.inventory.selectors import stock_adjustment_list
 from catalog.inventory.services import stock_adjust
 from catalog.limits import MAX_INT
 from catalog.products.api.views import CanManageProducts
 from catalog.products.selectors import product_get_manageable
 from servicekit.api import enveloped, paginated_payload
+from servicekit.openapi import error_codes
 
 
 class StockAdjustmentOutputSerializer(serializers.Serializer):
@@ -68,6 +70,7 @@ class StockAdjustmentCreateApi(APIView):
     OutputSerializer = StockAdjustmentOutputSerializer
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @error_codes({409: [StockErrorCode.BELOW_RESERVED]})
     def post(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         serializer = self.InputSerializer(data=request.data)

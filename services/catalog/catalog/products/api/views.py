@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from catalog.cache import audience_of, cached
 from catalog.categories.selectors import category_get_by_id_or_slug
+from catalog.inventory.services import product_create_with_stock
 from catalog.limits import MAX_INT
 from catalog.products.api.serializers import (
     AmountField,
@@ -21,6 +22,7 @@ from catalog.products.api.serializers import (
     ProductOutputSerializer,
     product_export_row,
 )
+from catalog.products.errors import ProductErrorCode
 from catalog.products.images import ALLOWED_CONTENT_TYPES
 from catalog.products.models import SKU_PATTERN
 from catalog.products.selectors import (
@@ -32,7 +34,6 @@ from catalog.products.selectors import (
     product_list,
 )
 from catalog.products.services import (
-    product_create,
     product_delete,
     product_image_add,
     product_image_delete,
@@ -40,6 +41,7 @@ from catalog.products.services import (
 )
 from servicekit.api import InternalApi, enveloped, paginated_payload
 from servicekit.auth.permissions import HasRole, principal_of
+from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
 CanManageProducts = HasRole("staff", "admin", "vendor")
@@ -155,7 +157,7 @@ class ProductCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        product = product_create(
+        product = product_create_with_stock(
             vendor_id=request.user.id,
             sku=data["sku"],
             name=data["name"],
@@ -229,6 +231,7 @@ class ProductDeleteApi(APIView):
     permission_classes = [CanManageProducts]
 
     @extend_schema(responses={204: None})
+    @error_codes({409: [ProductErrorCode.HAS_RESERVATIONS]})
     def delete(self, request: Request, product_id: str) -> Response:
         product = product_get_manageable(product_id=product_id, principal=request.user)
         product_delete(product=product)

@@ -12,10 +12,12 @@ from rest_framework.views import APIView
 
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
+from identity.accounts.errors import AccountErrorCode
 from identity.accounts.models import Language
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
 from servicekit.api import PublicApi, StrictSerializer
+from servicekit.openapi import error_codes
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
 RESET_SENT = "If an account exists for this email, we have sent a link to it."
@@ -33,6 +35,7 @@ class RegisterApi(PublicApi):
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, auth=[])
+    @error_codes({409: [AccountErrorCode.EMAIL_TAKEN]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -55,6 +58,7 @@ class EmailVerifyApi(PublicApi):
         email_verified = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +85,7 @@ class MeDetailApi(APIView):
     """The caller's own account (token or API key)."""
 
     @extend_schema(responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         return Response(UserOutputSerializer(user_for_principal(request.user)).data)
 
@@ -98,6 +103,7 @@ class MeUpdateApi(APIView):
         language = serializers.ChoiceField(choices=Language.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def patch(self, request):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -116,6 +122,7 @@ class PasswordChangeApi(UserSessionApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -148,6 +155,7 @@ class PasswordResetConfirmApi(PublicApi):
         new_password = serializers.CharField(**PASSWORD_FIELD)
 
     @extend_schema(request=InputSerializer, responses={204: None}, auth=[])
+    @error_codes({400: [AccountErrorCode.INVALID_LINK]})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

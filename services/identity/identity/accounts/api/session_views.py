@@ -7,11 +7,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
 from identity.logins.api.serializers import LoginAttemptOutputSerializer, OwnLoginFilterSerializer
+from identity.logins.errors import LoginErrorCode
 from identity.logins.selectors import login_attempt_list
 from identity.logins.services import LoginContext, login_authenticate
+from identity.tokens.errors import TokenErrorCode
 from identity.tokens.models import RevocationReason
 from identity.tokens.services import (
     refresh_token_revoke,
@@ -21,6 +23,7 @@ from identity.tokens.services import (
 )
 from servicekit.api import PublicApi
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 
@@ -44,6 +47,13 @@ class LoginApi(PublicApi):
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
     @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer}, auth=[])
+    @error_codes(
+        {
+            401: [LoginErrorCode.INVALID_CREDENTIALS],
+            403: [LoginErrorCode.ACCOUNT_INACTIVE],
+            429: [LoginErrorCode.ACCOUNT_LOCKED],
+        }
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -53,6 +63,7 @@ class LoginApi(PublicApi):
 
 class RefreshApi(PublicApi):
     @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer}, auth=[])
+    @error_codes({401: list(TokenErrorCode)})
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -64,6 +75,7 @@ class LogoutApi(PublicApi):
     """Holding the refresh token is what proves the right to end its session."""
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None}, auth=[])
+    @error_codes({401: [TokenErrorCode.TOKEN_INVALID, TokenErrorCode.TOKEN_EXPIRED]})
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +93,7 @@ class LogoutAllApi(UserSessionApi):
         revoked = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         user = user_for_principal(request.user)
         revoked = user_tokens_revoke_all(user=user, reason=RevocationReason.LOGOUT_ALL)
@@ -93,6 +106,7 @@ class LoginHistoryApi(APIView):
     @extend_schema(
         parameters=[OwnLoginFilterSerializer], responses={200: LoginAttemptOutputSerializer(many=True)}
     )
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         attempts = login_attempt_list(
             user=user_for_principal(request.user), filters=query_filters(OwnLoginFilterSerializer, request)

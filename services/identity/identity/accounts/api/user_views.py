@@ -13,12 +13,19 @@ from identity.accounts import services
 from identity.accounts.api.serializers import UserOutputSerializer
 from identity.accounts.models import Role
 from identity.accounts.permissions import IsCurrentStaff
-from identity.accounts.selectors import USER_ORDERINGS, user_for_principal, user_get, user_list
+from identity.accounts.selectors import (
+    CALLER_ERROR_CODES,
+    USER_ORDERINGS,
+    user_for_principal,
+    user_get,
+    user_list,
+)
 from identity.logins.api.serializers import LoginAttemptOutputSerializer, OwnLoginFilterSerializer
 from identity.logins.models import Outcome
 from identity.logins.selectors import login_attempt_list
 from identity.logins.services import account_unlock
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 ORDERING_CHOICES = [*USER_ORDERINGS, *(f"-{field}" for field in USER_ORDERINGS)]
@@ -55,6 +62,7 @@ class UserDetailApi(StaffApi):
 
 class UserActivateApi(StaffApi):
     @extend_schema(request=None, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request, user_id: UUID):
         user = services.user_activate(user=user_get(user_id=user_id), actor=user_for_principal(request.user))
         return Response(UserOutputSerializer(user).data)
@@ -64,6 +72,7 @@ class UserDeactivateApi(StaffApi):
     """Deactivation signs the user out everywhere and tells the other services."""
 
     @extend_schema(request=None, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request, user_id: UUID):
         user = services.user_deactivate(
             user=user_get(user_id=user_id), actor=user_for_principal(request.user)
@@ -79,6 +88,7 @@ class UserRolesApi(StaffApi):
         roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def put(self, request, user_id: UUID):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,13 +9,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from identity.accounts.selectors import user_for_principal
+from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
 from identity.apikeys.models import ApiKey
 from identity.apikeys.selectors import api_key_get, api_key_list
 from identity.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
 from servicekit.api import InternalApi
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
 MAX_SCOPES = 32
@@ -49,6 +50,7 @@ class ApiKeyListApi(UserSessionApi):
     """The caller's keys (with a user's access token)."""
 
     @extend_schema(responses={200: ApiKeyOutputSerializer(many=True)})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         keys = api_key_list(user=user_for_principal(request.user))
         return paginated_response(
@@ -78,6 +80,7 @@ class ApiKeyCreateApi(UserSessionApi):
             read_only_fields = fields
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -90,6 +93,7 @@ class ApiKeyDetailApi(UserSessionApi):
     """One of the caller's keys; someone else's answers 404."""
 
     @extend_schema(responses={200: ApiKeyOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request, api_key_id: UUID):
         api_key = api_key_get(user=user_for_principal(request.user), api_key_id=api_key_id)
         return Response(ApiKeyOutputSerializer(api_key).data)
@@ -99,6 +103,7 @@ class ApiKeyRevokeApi(UserSessionApi):
     """Revoke one of the caller's keys; someone else's answers 404."""
 
     @extend_schema(responses={204: None})
+    @error_codes(CALLER_ERROR_CODES)
     def delete(self, request, api_key_id: UUID):
         """Revoke: the key stops working everywhere (services drop their cache on the event)."""
         api_key_revoke(api_key=api_key_get(user=user_for_principal(request.user), api_key_id=api_key_id))

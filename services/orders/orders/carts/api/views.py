@@ -7,10 +7,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import user_id_of
+from orders.api import CALLER_ERROR_CODES, user_id_of
+from orders.carts.errors import CartErrorCode
 from orders.carts.selectors import cart_get
 from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
 from servicekit.money import MoneyField
+from servicekit.openapi import error_codes
 
 
 @extend_schema_serializer(component_name="Cart")
@@ -49,6 +51,7 @@ class CartDetailApi(APIView):
     """The caller's cart."""
 
     @extend_schema(operation_id="cart_retrieve", responses=CartOutputSerializer)
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         return _cart_response(request)
 
@@ -56,7 +59,8 @@ class CartDetailApi(APIView):
 class CartClearApi(APIView):
     """Empty the cart."""
 
-    @extend_schema(operation_id="cart_clear", responses=CartOutputSerializer)
+    @extend_schema(operation_id="cart_clear", responses={200: CartOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def delete(self, request):
         cart_clear(user_id=user_id_of(request))
         return _cart_response(request)
@@ -74,6 +78,18 @@ class CartItemAddApi(APIView):
         responses={201: CartOutputSerializer, 200: CartOutputSerializer},
         description="Add a product; if it is already in the cart its quantity grows (200 instead of 201).",
     )
+    @error_codes(
+        CALLER_ERROR_CODES,
+        {
+            400: [
+                CartErrorCode.UNKNOWN_PRODUCT,
+                CartErrorCode.INACTIVE_PRODUCT,
+                CartErrorCode.CURRENCY_MISMATCH,
+                CartErrorCode.QUANTITY_OUT_OF_RANGE,
+                CartErrorCode.CART_FULL,
+            ]
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -89,6 +105,7 @@ class CartItemUpdateApi(APIView):
         quantity = serializers.IntegerField()
 
     @extend_schema(operation_id="cart_item_update", request=InputSerializer, responses=CartOutputSerializer)
+    @error_codes(CALLER_ERROR_CODES, {400: [CartErrorCode.QUANTITY_OUT_OF_RANGE]})
     def patch(self, request, product_id):
         serializer = CartItemUpdateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -101,7 +118,8 @@ class CartItemUpdateApi(APIView):
 class CartItemRemoveApi(APIView):
     """Remove a line from the cart."""
 
-    @extend_schema(operation_id="cart_item_remove", responses=CartOutputSerializer)
+    @extend_schema(operation_id="cart_item_remove", responses={200: CartOutputSerializer})
+    @error_codes(CALLER_ERROR_CODES)
     def delete(self, request, product_id):
         cart_remove_item(user_id=user_id_of(request), product_id=product_id)
         return _cart_response(request)

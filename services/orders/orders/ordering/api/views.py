@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import lister_of, principal_of, user_id_of
+from orders.api import CALLER_ERROR_CODES, lister_of, principal_of, user_id_of
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.selectors import order_get, order_list
@@ -25,6 +25,7 @@ from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
 from servicekit.money import MoneyField
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -61,6 +62,13 @@ class OrderOutputSerializer(serializers.ModelSerializer):
     total = MoneyField()
     lines = LineSerializer(many=True)
     shipping_address = AddressSerializer()
+    # Declared for the schema: a generated read-only field would not admit the blank it holds.
+    cancellation_reason = serializers.ChoiceField(
+        choices=CancellationReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Blank unless cancelled.",
+    )
 
     class Meta:
         model = Order
@@ -151,6 +159,7 @@ class OrderListApi(APIView):
         responses=OrderOutputSerializer(many=True),
         description="Your orders, newest first; staff see every customer's.",
     )
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         filters = query_filters(OrderListApi.FilterSerializer, request)
         orders = order_list(
@@ -197,6 +206,20 @@ class OrderCheckoutApi(APIView):
             "stock_timeout`, explained in `status_reason`; nothing is charged."
         ),
     )
+    @error_codes(
+        CALLER_ERROR_CODES,
+        {
+            400: [
+                OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+                OrderErrorCode.CART_EMPTY,
+                OrderErrorCode.PRODUCT_UNAVAILABLE,
+                OrderErrorCode.CURRENCY_MISMATCH,
+                OrderErrorCode.QUANTITY_OUT_OF_RANGE,
+                OrderErrorCode.AMOUNT_TOO_LARGE,
+            ],
+            409: [OrderErrorCode.IDEMPOTENCY_KEY_REUSED],
+        },
+    )
     def post(self, request):
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not _IDEMPOTENCY_KEY.match(key):
@@ -240,6 +263,7 @@ class OrderCancelApi(APIView):
         responses=OrderDetailOutputSerializer,
         description="Cancel before shipping (owner or staff). A paid order is refunded.",
     )
+    @error_codes(CALLER_ERROR_CODES, {409: [OrderErrorCode.ILLEGAL_TRANSITION]})
     def post(self, request, order_id):
         order = _order_for(request, self, order_id)
         principal = principal_of(request)
@@ -264,6 +288,7 @@ class OrderShipApi(APIView):
         tracking_number = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
     @extend_schema(operation_id="orders_ship", request=InputSerializer, responses=OrderDetailOutputSerializer)
+    @error_codes(CALLER_ERROR_CODES, {409: [OrderErrorCode.ILLEGAL_TRANSITION]})
     def post(self, request, order_id):
         serializer = OrderShipApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -280,6 +305,7 @@ class OrderCompleteApi(APIView):
         responses=OrderDetailOutputSerializer,
         description="Mark a shipped order delivered (completed).",
     )
+    @error_codes(CALLER_ERROR_CODES, {409: [OrderErrorCode.ILLEGAL_TRANSITION]})
     def post(self, request, order_id):
         order_complete(order_id=order_id, actor_id=user_id_of(request))
         return Response(_detail(order_id))

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import lister_of, user_id_of
+from orders.api import CALLER_ERROR_CODES, lister_of, user_id_of
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
 from orders.payments.refunds import refund_retry
@@ -20,6 +20,7 @@ from servicekit.auth import IsOwnerOrStaff, IsStaff
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
 from servicekit.money import MoneyField
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 
@@ -97,6 +98,14 @@ class PaymentCreateApi(APIView):
             "(3-D Secure: follow next_action; a provider webhook settles it)."
         ),
     )
+    @error_codes(
+        CALLER_ERROR_CODES,
+        {
+            404: [PaymentErrorCode.NOT_FOUND, PaymentErrorCode.UNKNOWN_PROVIDER],
+            409: [PaymentErrorCode.ORDER_NOT_PAYABLE, PaymentErrorCode.PAYMENT_IN_PROGRESS],
+            503: [PaymentErrorCode.PROVIDER_UNAVAILABLE],
+        },
+    )
     def post(self, request):
         serializer = PaymentCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -129,6 +138,7 @@ class PaymentListApi(APIView):
         parameters=[FilterSerializer],
         responses=PaymentOutputSerializer(many=True),
     )
+    @error_codes(CALLER_ERROR_CODES)
     def get(self, request):
         filters = query_filters(PaymentListApi.FilterSerializer, request)
         payments = payment_list(principal=lister_of(request), **filters)
@@ -165,6 +175,7 @@ class PaymentRefundRetryApi(APIView):
             "`refund_not_retryable` if the payment has no refund or its refund has not failed."
         ),
     )
+    @error_codes(CALLER_ERROR_CODES, {409: [PaymentErrorCode.REFUND_NOT_RETRYABLE]})
     def post(self, request, payment_id):
         refund_retry(payment_id=payment_id, actor=str(user_id_of(request)))
         payment = payment_get(payment_id=payment_id)
@@ -182,6 +193,7 @@ class PaymentWebhookApi(PublicApi):
         outcome = serializers.CharField()
 
     @extend_schema(operation_id="payments_webhook", request=None, responses=OutputSerializer, auth=[])
+    @error_codes({400: [PaymentErrorCode.INVALID_SIGNATURE], 404: [PaymentErrorCode.UNKNOWN_PROVIDER]})
     def post(self, request, provider):
         receipt = payment_webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
         return Response(PaymentWebhookApi.OutputSerializer(receipt).data)

@@ -1,0 +1,187 @@
+"""servicekit.openapi (the documents) and servicekit.testing.openapi (responses held to them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+from django.http import StreamingHttpResponse
+from openapi_spec_validator import validate
+from rest_framework import serializers
+
+from servicekit.openapi import AutoSchema, error_codes, merge_codes
+from servicekit.testing.openapi import check_response, generate_document
+
+TEST_API = "/api/v1/test"
+TOKEN_CODES = ["token_invalid", "token_expired", "token_not_yet_valid", "unknown_key", "token_revoked"]
+
+
+@pytest.fixture(scope="module")
+def document():
+    return generate_document()
+
+
+def operation(document, path, method="get"):
+    return document["paths"][f"{TEST_API}/{path}"][method]
+
+
+def codes(op) -> dict[str, list[str]]:
+    """Each error status of an operation with the codes its schema allows."""
+    return {
+        status: response["content"]["application/json"]["schema"]["properties"]["error"]["properties"][
+            "code"
+        ]["enum"]
+        for status, response in op["responses"].items()
+        if status >= "400"
+    }
+
+
+def body_schema(op, status="200"):
+    return op["responses"][status]["content"]["application/json"]["schema"]
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_a_success_body_is_documented_as_the_envelope(document):
+    assert body_schema(operation(document, "whoami/")) == {
+        "type": "object",
+        "required": ["data", "meta"],
+        "properties": {
+            "data": {"$ref": "#/components/schemas/WhoAmI"},
+            "meta": {"$ref": "#/components/schemas/ResponseMeta"},
+        },
+    }
+    assert document["components"]["schemas"]["ResponseMeta"]["required"] == ["request_id"]
+
+
+def test_a_list_is_documented_as_one_page_with_its_parameters(document):
+    op = operation(document, "items/")
+    schema = body_schema(op)
+    assert schema["properties"]["data"] == {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+    assert schema["properties"]["meta"] == {"$ref": "#/components/schemas/PageMeta"}
+    pagination = document["components"]["schemas"]["Pagination"]
+    assert pagination["required"] == ["page", "page_size", "count", "next", "previous"]
+    assert {p["name"] for p in op["parameters"]} == {"page", "page_size"}
+    # a page that is not a number; a page past the end
+    assert codes(op) == {"400": ["validation_error"], "404": ["not_found"], "429": ["rate_limited"]}
+
+
+def test_a_public_operation_with_a_body_answers_body_errors_and_has_no_security(document):
+    op = operation(document, "echo/", "post")
+    assert codes(op) == {
+        "400": ["validation_error", "parse_error"],
+        "415": ["unsupported_media_type"],
+        "429": ["rate_limited"],
+    }
+    assert op["security"] == []
+    assert set(op["responses"]) == {"201", "400", "415", "429"}
+
+
+def test_an_authenticated_operation_names_both_schemes_and_their_codes(document):
+    op = operation(document, "whoami/")
+    assert op["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
+    assert codes(op) == {
+        "401": [*TOKEN_CODES, "api_key_invalid", "not_authenticated"],
+        "429": ["rate_limited"],
+        "503": ["upstream_unavailable"],  # identity's keys or introspection unreachable
+    }
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["apiKeyAuth"] == {
+        **schemes["apiKeyAuth"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+    }
+
+
+def test_a_permission_that_can_refuse_adds_permission_denied(document):
+    assert codes(operation(document, "staff-only/"))["403"] == ["permission_denied"]
+    assert "403" not in codes(operation(document, "whoami/"))  # IsAuthenticated refuses with 401 only
+
+
+def test_an_object_named_in_the_url_can_be_not_found(document):
+    assert codes(operation(document, "owned/{owner}/"))["404"] == [
+        "not_found"
+    ]  # IsOwnerOrStaff: 404, not 403
+
+
+def test_declared_codes_join_the_derived_ones(document):
+    op = operation(document, "conflict/", "post")
+    assert codes(op) == {"409": ["conflict"], "429": ["rate_limited"]}
+    assert op["responses"]["409"]["description"] == "Conflict: `conflict`"
+    assert op["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+
+
+def test_an_error_response_is_the_error_envelope(document):
+    schema = body_schema(operation(document, "conflict/", "post"), "409")
+    assert schema["allOf"] == [{"$ref": "#/components/schemas/ErrorResponse"}]
+    error = document["components"]["schemas"]["Error"]
+    assert error["required"] == ["code", "message", "details"]
+
+
+def test_error_codes_merge_in_order_each_code_once():
+    class Code(StrEnum):
+        TAKEN = "email_taken"
+
+    @error_codes({409: [Code.TAKEN]}, {409: ["conflict", "email_taken"]})
+    @error_codes({400: ["cart_empty"]})
+    def handler(self, request): ...
+
+    assert handler.servicekit_error_codes == {400: ("cart_empty",), 409: ("email_taken", "conflict")}
+    assert merge_codes({"404": ["not_found"]}) == {404: ("not_found",)}
+
+
+def test_a_nullable_field_of_any_type_admits_null():
+    # drf-spectacular says oneOf [{}, null], which null matches twice: so no null would pass.
+    schema = AutoSchema()._map_serializer_field(serializers.JSONField(allow_null=True), "response")
+    assert "oneOf" not in schema
+
+
+# -- responses held to the document (the plugin checks every test client response) ----------
+
+
+def test_a_documented_answer_passes(client):
+    assert client.get(f"{TEST_API}/drift/").json()["data"] == {"ok": True}
+
+
+def test_a_body_the_document_does_not_describe_fails_the_request(client):
+    with pytest.raises(
+        AssertionError, match=r"GET /api/v1/test/drift/\?answer=body answered 200.*at data/ok"
+    ):
+        client.get(f"{TEST_API}/drift/", {"answer": "body"})
+
+
+def test_an_undeclared_code_fails_the_request(client):
+    with pytest.raises(AssertionError, match=r"at error/code: 'surprise' is not one of \['conflict'\]"):
+        client.get(f"{TEST_API}/drift/", {"answer": "code"})
+
+
+def test_an_undocumented_status_fails_the_request(client):
+    with pytest.raises(AssertionError, match="answered 410.*Unknown response http status: 410"):
+        client.get(f"{TEST_API}/drift/", {"answer": "status"})
+
+
+@pytest.mark.django_db
+def test_routes_and_methods_outside_the_document_are_not_checked(client):
+    assert client.get("/healthz").status_code == 200
+    assert client.delete(f"{TEST_API}/echo/").status_code == 405
+    assert client.get("/api/v1/no-such-route/").status_code == 404
+
+
+def test_an_operation_is_described_by_its_own_class_not_an_inherited_docstring(document):
+    assert operation(document, "owned/{owner}/")["description"].startswith("An object owned by the user")
+    assert "description" not in operation(document, "whoami/")  # APIView's docstring is not WhoAmIApi's
+
+
+def test_a_streamed_body_is_not_read(rf):
+    def endless():
+        raise AssertionError("the stream was read")
+        yield b""
+
+    response = StreamingHttpResponse(endless(), content_type="text/event-stream")
+    response.wsgi_request = rf.get(f"{TEST_API}/drift/")
+    check_response(response)  # does not consume the stream
