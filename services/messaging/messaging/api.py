@@ -34,6 +34,8 @@ def user_id_of(request: Request) -> uuid.UUID:
 class ApiKeyScope(BasePermission):
     """An API key must carry the scope the view declares in ``api_key_scope``."""
 
+    error_codes = {403: (INSUFFICIENT_SCOPE,)}  # in the OpenAPI document (servicekit.openapi)
+
     def has_permission(self, request: Request, view: APIView) -> bool:
         principal = principal_of(request)
         if principal is None or principal.auth_method != "api_key":

@@ -12,12 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from messaging.api import READ, SEND, UserApi, user_id_of
+from messaging.chat.errors import MessageErrorCode
 from messaging.chat.models import Direction, MessageStatus
 from messaging.chat.selectors import message_get, message_list
 from messaging.chat.services import message_send
 from messaging.chat.validation import invalid, normalize_phone_number
+from messaging.quotas.errors import QuotaErrorCode
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 from servicekit.params import query_filters
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -85,6 +88,12 @@ class MessageSendApi(UserApi):
                 description="1-255 printable characters, unique per message: a retry sends nothing twice.",
             )
         ],
+    )
+    @error_codes(
+        {
+            409: [MessageErrorCode.SESSION_NOT_WORKING, MessageErrorCode.IDEMPOTENCY_KEY_REUSED],
+            429: [QuotaErrorCode.QUOTA_EXCEEDED],
+        }
     )
     def post(self, request: Request) -> Response:
         key = request.headers.get(IDEMPOTENCY_HEADER, "")

@@ -9,10 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from messaging.api import READ, SEND, UserApi, user_id_of
+from messaging.notifications.errors import NotificationErrorCode
 from messaging.notifications.models import NotificationKind
 from messaging.notifications.selectors import notification_preferences
 from messaging.notifications.services import notification_preferences_update
 from servicekit.api import StrictSerializer
+from servicekit.openapi import error_codes
 
 
 class PreferenceOutputSerializer(serializers.Serializer):
@@ -33,6 +35,7 @@ class PreferenceListApi(UserApi):
     """Every kind of e-mail the platform sends, and whether the caller gets it."""
 
     api_key_scope = READ
+    pagination_class = None  # every kind at once: a dozen
     OutputSerializer = PreferenceOutputSerializer
 
     @extend_schema(responses=OutputSerializer(many=True))
@@ -55,9 +58,11 @@ class PreferenceUpdateApi(UserApi):
             **{kind: serializers.BooleanField(required=False) for kind in NotificationKind.values},
         },
     )
+    pagination_class = None
     OutputSerializer = PreferenceOutputSerializer
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer(many=True))
+    @error_codes({400: [NotificationErrorCode.NOT_OPTIONAL]})
     def patch(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -14,8 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from messaging.api import READ, SEND, JsonErrorsNegotiation, UserApi, user_id_of
+from messaging.chat.errors import MessageErrorCode
 from messaging.chat.probe import ProbeResult, probe_result, session_probe_start
 from messaging.chat.selectors import probe_message_get
+from messaging.sessions.errors import SessionErrorCode
 from messaging.sessions.models import Session
 from messaging.sessions.qr import qr_png, qr_svg
 from messaging.sessions.selectors import session_get, session_list, session_live
@@ -30,8 +32,15 @@ from messaging.sessions.services import (
 from servicekit.api import StrictSerializer
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
 
 PAGINATION = [OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
+# Asking for the QR code: not waiting for a scan, every code expired; the provider's trouble.
+QR_ERRORS = {
+    409: [SessionErrorCode.NOT_SCANNING, SessionErrorCode.QR_EXPIRED],
+    502: [SessionErrorCode.PROVIDER_REJECTED],
+    503: [SessionErrorCode.PROVIDER_UNAVAILABLE],
+}
 
 
 class SessionOutputSerializer(serializers.Serializer):
@@ -86,6 +95,7 @@ class SessionStartApi(UserApi):
     OutputSerializer = SessionOutputSerializer
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer})
+    @error_codes({400: ["validation_error"]})
     def post(self, request: Request) -> Response:
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         user_id = user_id_of(request)
@@ -127,6 +137,7 @@ class SessionQrApi(UserApi):
         svg_url = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer)
+    @error_codes(QR_ERRORS)
     def get(self, request: Request, session_id: str) -> Response:
         session = _session_for(request, session_id)
         code = session_qr_code(session=session)
@@ -153,6 +164,7 @@ class _QrImageApi(UserApi):
     def draw(value: str) -> bytes:
         raise NotImplementedError
 
+    @error_codes(QR_ERRORS)
     def get(self, request: Request, session_id: str) -> HttpResponse:
         code: QrCode = session_qr_code(session=_session_for(request, session_id))
         response = HttpResponse(self.draw(code.value), content_type=self.content_type)
@@ -188,6 +200,12 @@ class SessionScanApi(UserApi):
     OutputSerializer = SessionOutputSerializer
 
     @extend_schema(request=None, responses={202: OutputSerializer})
+    @error_codes(
+        {
+            400: [SessionErrorCode.LOOPBACK_ONLY],
+            409: [SessionErrorCode.NOT_SCANNING, SessionErrorCode.QR_EXPIRED],
+        }
+    )
     def post(self, request: Request, session_id: str) -> Response:
         if settings.DJANGO_ENV == "production":
             raise NotFound("The requested resource was not found.")
@@ -238,6 +256,7 @@ class SessionProbeStartApi(UserApi):
     OutputSerializer = ProbeOutputSerializer
 
     @extend_schema(request=None, responses={202: OutputSerializer})
+    @error_codes({409: [MessageErrorCode.SESSION_NOT_WORKING]})
     def post(self, request: Request, session_id: str) -> Response:
         session = _session_for(request, session_id)
         probe = session_probe_start(session=session)

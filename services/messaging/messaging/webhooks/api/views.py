@@ -9,8 +9,10 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from messaging.webhooks.errors import WebhookErrorCode
 from messaging.webhooks.services import webhook_receive
 from servicekit.api import PublicApi
+from servicekit.openapi import error_codes
 
 
 class WebhookReceiveApi(PublicApi):
@@ -29,6 +31,7 @@ class WebhookReceiveApi(PublicApi):
         event_type = serializers.CharField()
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OutputSerializer, auth=[])
+    @error_codes({400: [WebhookErrorCode.INVALID_SIGNATURE]})
     def post(self, request: Request, provider: str) -> Response:
         # The signature covers the bytes as sent: read them before anything parses the body.
         result = webhook_receive(provider_name=provider, body=request.body, headers=request.headers)
