@@ -116,6 +116,15 @@ def message_counts(platform: Platform) -> dict[str, int]:
         return dict(rows.fetchall())
 
 
+def settled_total(platform: Platform) -> int:
+    """Every message, once the requests wrk left in flight have committed (the count holds)."""
+    previous = -1
+    while (total := sum(message_counts(platform).values())) != previous:
+        previous = total
+        time.sleep(0.5)
+    return total
+
+
 def queued_below(platform: Platform, count: int) -> tuple[float, int] | None:
     """(now, messages still queued) once fewer than ``count`` are."""
     now, left = time.monotonic(), message_counts(platform).get("queued", 0)
@@ -165,7 +174,7 @@ def gateway_part(args: argparse.Namespace) -> None:
         print(f"1. sends accepted through the gateway (load {load()}):")
         tokens = [headers["Authorization"].split()[1] for headers in users]
         rps, requests_made = wrk_sends(platform, tokens, seconds=args.seconds, connections=args.connections)
-        queued = message_counts(platform).get("queued", 0)
+        queued = settled_total(platform)
         print(
             f"   {rps:8.1f} messages accepted/s   ({requests_made} in {args.seconds} s, {args.users} users, "
             f"wrk -t2 -c{args.connections}, gunicorn sync x{args.workers}; {queued} queued in all)"
