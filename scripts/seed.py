@@ -15,6 +15,7 @@ for the platform and for events to flow, default 60).
 
 from __future__ import annotations
 
+import email.utils
 import os
 import sys
 import time
@@ -128,8 +129,13 @@ class Api:
             if response.status_code in (502, 503, 504) and time.monotonic() < deadline:
                 time.sleep(1)
                 continue
-            if response.status_code == 429 and time.monotonic() < deadline:
-                time.sleep(float(response.headers.get("Retry-After", "1")))
+            if response.status_code == 429:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if time.monotonic() + wait > deadline:  # e.g. a locked account: minutes, not seconds
+                    raise SeedError(
+                        f"{method} {path} answered 429 (retry after {wait:.0f}s): {_error_text(response)}"
+                    )
+                time.sleep(wait)
                 continue
             if response.status_code not in ok:
                 raise SeedError(f"{method} {path} answered {response.status_code}: {_error_text(response)}")
@@ -147,6 +153,25 @@ class Api:
             if not (body.get("meta", {}).get("pagination") or {}).get("next"):
                 return rows
             page += 1
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110).
+
+    Several delays joined into one value (``"900, 1"``: two headers, as the gateway once sent
+    on a locked account's 429) count by the longest; a missing or unreadable value means 1 s.
+    """
+    text = (value or "").strip()
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        when = None
+    if when is not None and when.tzinfo is not None:
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    delays = [
+        float(part) for part in (p.strip() for p in text.split(",")) if part.isascii() and part.isdigit()
+    ]
+    return max(delays, default=1.0)
 
 
 def _error_text(response: requests.Response) -> str:

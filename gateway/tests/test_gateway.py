@@ -179,6 +179,43 @@ def test_auth_burst_is_rate_limited_with_429_envelopes(stack):
         assert response.headers["Retry-After"] == "1"
 
 
+# Every /auth/ endpoint that takes a credential or sends mail shares the tight auth zone.
+CREDENTIAL_ENDPOINTS = [
+    "login",
+    "register",
+    "refresh",
+    "password-reset",
+    "password-reset/confirm",
+    "verify-email",
+    "verify-email/resend",
+    "me/password",
+]
+
+
+@pytest.mark.parametrize("endpoint", CREDENTIAL_ENDPOINTS)
+def test_credential_endpoints_are_in_the_auth_zone(stack, endpoint):
+    # The auth zone (1r/s, burst 2 here) refuses a quick series; the general one (1000r/s) never.
+    statuses = []
+    for _ in range(10):
+        response = stack.request(
+            "POST", f"/api/v1/auth/{endpoint}/", {"Content-Type": "application/json"}, b"{}"
+        )
+        statuses.append(response.status)
+        if response.status == 429:
+            assert_envelope(response, 429, "rate_limited")
+            break
+    assert statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/me/", "/api/v1/auth/login-history/", "/api/v1/auth/logout-all/"]
+)
+def test_authenticated_auth_reads_use_the_general_zone_only(stack, path):
+    """A script reading its own profile is not throttled like a password guesser (5 r/s)."""
+    statuses = {stack.get(path).status for _ in range(15)}
+    assert statuses == {401}, statuses  # every one reached identity (no token: 401)
+
+
 def test_client_request_id_reaches_the_service_and_both_logs(stack):
     request_id = new_id()
     response = stack.get("/api/v1/catalog/no-such-thing/", X_Request_ID=request_id)
@@ -487,6 +524,38 @@ def test_malformed_headers_are_a_400_envelope(stack, headers):
         b"POST /api/v1/catalog/products/ HTTP/1.1\r\n" + headers + b"Connection: close\r\n\r\n"
     )
     assert_gateway_envelope(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/api/v1/catalog/products/?search=\xff\xfe",  # raw bytes, not UTF-8
+        "/api/v1/catalog/products/?search=caf\u00e9".encode(),  # an unencoded é (UTF-8)
+        "/api/v1/catalog/caf\u00e9/".encode(),
+        b"/api/v1/auth/me/?next=/\xe2\x82\xac",
+        b"/\xc3\xa9",
+    ],
+)
+def test_a_request_target_with_bytes_outside_printable_ascii_is_a_400_envelope(stack, target):
+    # Proxied as they were, gunicorn refused them with its HTML 400 page.
+    request_id = new_id()
+    response = stack.raw(
+        b"GET " + target + b" HTTP/1.1\r\nHost: gateway\r\nX-Request-ID: " + request_id.encode()
+        + b"\r\nConnection: close\r\n\r\n"
+    )  # fmt: skip
+    body = assert_gateway_envelope(response, 400, "bad_request")
+    assert "percent-encoded" in body["error"]["message"]
+    assert list(body["error"]["details"]) == ["uri"]
+    assert response.request_id == request_id
+    log = stack.log_line(stack.access_log, request_id)
+    assert log["upstream_addr"] == "" and log["method"] == "GET"  # never proxied
+
+
+def test_a_percent_encoded_request_target_reaches_the_service(stack):
+    request_id = new_id()
+    response = stack.get("/api/v1/auth/me/?next=caf%C3%A9%FF%FE", X_Request_ID=request_id)
+    assert_envelope(response, 401, "not_authenticated")  # identity's answer
+    assert stack.log_line(stack.access_log, request_id)["upstream_addr"] == stack.upstreams["identity"]
 
 
 def test_unsupported_http_version_is_a_505_envelope(stack):

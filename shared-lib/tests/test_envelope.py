@@ -120,7 +120,6 @@ def test_a_path_without_its_trailing_slash_is_a_404_with_debug_on(client, settin
         (b'{"name": ' + b"[" * 100_000, "application/json"),
         (b"{not json", "application/json"),
         (b"\xff\xfe{}", "application/json"),
-        (b"{}", "application/json; charset=no-such-charset"),
     ],
 )
 def test_the_json_parser_turns_every_unreadable_body_into_a_parse_error(body, content_type):
@@ -131,12 +130,49 @@ def test_the_json_parser_turns_every_unreadable_body_into_a_parse_error(body, co
     from servicekit.envelope.parsers import JSONParser
 
     with pytest.raises(ParseError) as caught:
-        JSONParser().parse(io.BytesIO(body), content_type, {"encoding": _charset(content_type)})
+        JSONParser().parse(io.BytesIO(body), content_type, {"encoding": "utf-8"})
     assert caught.value.status_code == 400 and caught.value.get_codes() == "parse_error"
 
 
-def _charset(content_type: str) -> str:
-    return content_type.split("charset=")[1] if "charset=" in content_type else "utf-8"
+@pytest.mark.parametrize(
+    ("content_type", "encoding"),
+    [
+        ("application/json; charset=no-such-charset", "utf-8"),  # what Django hands DRF
+        ("application/json; charset=bz2_codec", "bz2_codec"),  # not a text encoding: a zip bomb
+        ("application/json", "no-such-charset"),
+    ],
+)
+def test_the_json_parser_refuses_an_unknown_charset(content_type, encoding):
+    import io
+
+    from rest_framework.exceptions import ParseError
+
+    from servicekit.envelope.parsers import JSONParser
+
+    with pytest.raises(ParseError) as caught:
+        JSONParser().parse(io.BytesIO(b"{}"), content_type, {"encoding": encoding})
+    assert caught.value.get_codes() == "parse_error"
+    assert "Unsupported charset" in str(caught.value.detail)
+
+
+@pytest.mark.parametrize("charset", ["bogus", "utf-99", "bz2_codec"])
+def test_a_body_in_an_unknown_charset_is_a_400_parse_error_through_a_route(client, charset):
+    # Django ignores an unknown charset (request.encoding stays utf-8): the body was read as UTF-8.
+    response = client.generic(  # generic(): the body as it is, whatever the charset says
+        "POST", "/api/v1/test/echo/", b'{"name": "ada", "count": 2}', f"application/json; charset={charset}"
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "parse_error"
+    assert f'Unsupported charset "{charset}"' in error["message"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "latin-1", '"utf-8"'])
+def test_a_body_in_a_known_charset_is_read(client, charset):
+    response = client.generic(
+        "POST", "/api/v1/test/echo/", b'{"name": "ada", "count": 2}', f"application/json; charset={charset}"
+    )
+    assert response.status_code in (200, 201), response.content
 
 
 def test_a_body_nested_too_deeply_is_a_400_parse_error_envelope_through_a_view(rf):
@@ -164,13 +200,29 @@ def test_a_body_nested_too_deeply_is_a_400_parse_error_envelope_through_a_view(r
     assert ok.status_code == 200 and ok.data == {"a": [1]}
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "2e3", " ", "١"])
-def test_a_page_that_is_not_a_positive_integer_is_a_400_naming_page(client, page):
-    response = client.get("/api/v1/test/items/", {"page": page})
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        *[("page", value) for value in ["abc", "0", "-1", "1.5", "2e3", " ", "١"]],
+        *[("page_size", value) for value in ["abc", "0", "-1", "1.5", "2e3", " 1 2", "١٠", "10; drop"]],
+    ],
+)
+def test_a_page_or_page_size_that_is_not_a_positive_integer_is_a_400_naming_it(client, parameter, value):
+    # page_size=abc used to be ignored (the default size served) while page=abc was refused.
+    response = client.get("/api/v1/test/items/", {parameter: value})
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "validation_error"
-    assert list(error["details"]) == ["page"]
+    assert list(error["details"]) == [parameter]
+
+
+@pytest.mark.parametrize(
+    ("page_size", "served"), [("", 20), ("  ", 20), ("7", 7), ("007", 7), (" 7 ", 7), ("9" * 5000, 100)]
+)
+def test_well_formed_page_sizes_are_served_capped(client, page_size, served):
+    response = client.get("/api/v1/test/items/", {"page_size": page_size})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["data"]) == response.json()["meta"]["pagination"]["page_size"] == served
 
 
 @pytest.mark.parametrize("page", ["3", "003", "last", ""])

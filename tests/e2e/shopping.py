@@ -49,7 +49,8 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
     raise AssertionError(f"condition not met within {timeout}s")
 
 
-def new_customer(platform) -> Api:
+def register(platform) -> str:
+    """A new account with CUSTOMER_PASSWORD; returns its email."""
     email = f"customer-{uuid.uuid4().hex[:8]}@example.com"
     registered = requests.post(
         platform.url("/api/v1/auth/register/"),
@@ -57,7 +58,11 @@ def new_customer(platform) -> Api:
         timeout=10,
     )
     assert registered.status_code == 201, registered.text
-    return Api(platform, email, CUSTOMER_PASSWORD)
+    return email
+
+
+def new_customer(platform) -> Api:
+    return Api(platform, register(platform), CUSTOMER_PASSWORD)
 
 
 def new_product(admin, category, stock: int, *, price: str = "12.50", currency: str = "USD") -> dict:

@@ -83,3 +83,42 @@ def test_twenty_concurrent_checkouts_for_five_units(platform, admin, category):
         .json()["data"]["status_reason"]
         .startswith("Insufficient stock")
     )
+
+
+def test_cancelling_a_paid_order_puts_its_units_back_in_stock(platform, admin, category):
+    product = new_product(admin, category, stock=5)
+    customer = new_customer(platform)
+    add_to_cart_when_known(customer, product["id"], quantity=2)
+    before = catalog_stock(admin, product["id"])
+    assert (before["stock"], before["reserved"], before["available"]) == (5, 0, 5)
+
+    placed = customer.post(
+        "/api/v1/orders/", {"shipping_address": ADDRESS}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["data"]["id"]
+    wait_for(lambda: order_status(customer, order_id) == "confirmed")
+    paid = customer.post("/api/v1/payments/", {"order_id": order_id, "payment_method": "4242424242424242"})
+    assert paid.status_code == 201, paid.text
+
+    def stock_is(on_hand: int, reserved: int):
+        def check():
+            stock = catalog_stock(admin, product["id"])
+            return [stock["stock"], stock["reserved"], stock["available"]] == [
+                on_hand,
+                reserved,
+                on_hand - reserved,
+            ]
+
+        return check
+
+    wait_for(stock_is(3, 0))  # paid: the two units left the warehouse
+
+    cancelled = customer.post(f"/api/v1/orders/{order_id}/cancel/")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["data"]["status"] == "cancelled"
+
+    wait_for(stock_is(5, 0))  # cancelled before shipping: back on hand
+    # Once: a second cancel is refused, and the stock stays where it is.
+    assert customer.post(f"/api/v1/orders/{order_id}/cancel/").status_code == 409
+    assert stock_is(5, 0)()

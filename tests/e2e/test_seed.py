@@ -86,3 +86,13 @@ def test_seed_fills_the_platform_and_running_it_again_changes_nothing(platform):
         platform.url("/api/v1/catalog/categories/"), params={"page_size": 100}, timeout=10
     ).json()["data"]
     assert sorted(c["name"] for c in categories if c["name"] in seed.CATEGORIES) == sorted(seed.CATEGORIES)
+
+
+def test_retry_after_is_read_as_seconds_or_a_date_and_two_values_count_by_the_longest():
+    # "900, 1" is what clients read when a service's 429 and the gateway each sent one header:
+    # float() of it crashed the script.
+    assert seed.retry_after_seconds("900, 1") == 900
+    assert seed.retry_after_seconds("3") == 3
+    assert seed.retry_after_seconds(None) == seed.retry_after_seconds("soon") == 1
+    assert seed.retry_after_seconds("Thu, 01 Jan 1970 00:00:10 GMT", now=4.0) == 6
+    assert seed.retry_after_seconds("Thu, 01 Jan 1970 00:00:10 GMT", now=20.0) == 0

@@ -16,7 +16,8 @@ ORDER_LINES = ["order_id", "user_id", "lines[].product_id"]
 HANDLERS = [
     *BUILTIN_HANDLERS,
     *SHADOW_USER_HANDLERS,  # staff shadow users of this service's admin follow identity
-    # The checkout saga: reserve on placement, release on cancellation/expiry, commit on payment.
+    # The checkout saga: reserve on placement, release on cancellation/expiry, commit on payment,
+    # and a paid order cancelled before shipping puts its units back on hand.
     subscribe(
         "orders.order.placed",
         stock.reserve_stock_for_placed_order,

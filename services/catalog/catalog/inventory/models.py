@@ -25,7 +25,8 @@ class StockReservation(models.Model):
     """The catalog half of the checkout saga, one per order (the order id is the key).
 
     reserved → committed (order paid: on-hand decremented) or released (cancelled/expired);
-    rejected reservations hold nothing and remember why, so a redelivery answers the same.
+    committed → returned (a paid order cancelled before shipping: its units back on hand).
+    Rejected reservations hold nothing and remember why, so a redelivery answers the same.
     """
 
     class Status(models.TextChoices):
@@ -33,6 +34,7 @@ class StockReservation(models.Model):
         REJECTED = "rejected"
         RELEASED = "released"
         COMMITTED = "committed"
+        RETURNED = "returned"
 
     order_id = models.UUIDField(unique=True)
     user_id = models.CharField(max_length=64, blank=True)

@@ -7,7 +7,8 @@ and checks availability on the locked rows; the database constraints
 
 Saga steps (each is idempotent per order, whatever the event ids):
 - ``orders.order.placed``    → :func:`stock_reserve_for_order`  (all lines or none)
-- ``orders.order.cancelled`` → :func:`stock_release_for_order`  (cancelled or expired)
+- ``orders.order.cancelled`` → :func:`stock_release_for_order`  (cancelled or expired; a paid
+  order's committed units go back on hand)
 - ``orders.order.paid``      → :func:`stock_commit_for_order`   (reservation → decrement)
 """
 
@@ -233,8 +234,10 @@ def stock_release_for_order(*, order_id: uuid.UUID, reason: str) -> StockReserva
     """Give back what an order reserved (cancelled, expired); publish ``catalog.stock.released``.
 
     A cancellation that arrives before the order's placement is remembered (a released
-    reservation holding nothing), so the late placement reserves nothing. Releasing a
-    rejected, released or committed reservation changes nothing (logged).
+    reservation holding nothing), so the late placement reserves nothing. A paid order
+    (committed reservation) is cancelled before it ships: its units go back on hand
+    (:func:`_return_committed_units`). Releasing a rejected, released or returned reservation
+    changes nothing (logged), so a cancellation counts once whatever the event ids.
     """
     reservation, created = StockReservation.objects.get_or_create(
         order_id=order_id, defaults={"status": Status.RELEASED, "reason": reason}
@@ -243,9 +246,12 @@ def stock_release_for_order(*, order_id: uuid.UUID, reason: str) -> StockReserva
         logger.warning("order %s cancelled before any reservation; recorded so none will be made", order_id)
         return reservation
     reservation = StockReservation.objects.select_for_update().get(pk=reservation.pk)
+    if reservation.status == Status.COMMITTED:
+        return _return_committed_units(reservation, reason=reason)
     if reservation.status != Status.RESERVED:
-        log = logger.warning if reservation.status == Status.COMMITTED else logger.info
-        log("order %s cancelled but its reservation is %s; stock unchanged", order_id, reservation.status)
+        logger.info(
+            "order %s cancelled but its reservation is %s; stock unchanged", order_id, reservation.status
+        )
         return reservation
 
     lines = list(reservation.lines.all())
@@ -293,5 +299,31 @@ def stock_commit_for_order(*, order_id: uuid.UUID) -> StockReservation | None:
     Product.objects.bulk_update(list(products.values()), ["reserved", "stock_on_hand"])
     reservation.status = Status.COMMITTED
     reservation.save(update_fields=["status", "updated_at"])
+    invalidate_catalog_reads()
+    return reservation
+
+
+def _return_committed_units(reservation: StockReservation, *, reason: str) -> StockReservation:
+    """A paid order was cancelled (orders refunds it): the units it took go back on hand.
+
+    Called with the reservation locked; ``returned`` is final, so a second cancellation (or a
+    redelivered one) finds nothing to return. Nothing is published: no service follows stock
+    on hand, and orders already announced the cancellation.
+    """
+    lines = list(reservation.lines.all())
+    products = _locked_products(line.product_id for line in lines)
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None:  # deleted since payment: nothing to put the units back on
+            logger.error(
+                "order %s: returned product %s no longer exists", reservation.order_id, line.product_id
+            )
+            continue
+        product.stock_on_hand = min(product.stock_on_hand + line.quantity, MAX_INT)
+    Product.objects.bulk_update(list(products.values()), ["stock_on_hand"])
+    reservation.status = Status.RETURNED
+    reservation.reason = reason
+    reservation.save(update_fields=["status", "reason", "updated_at"])
+    logger.info("order %s cancelled after payment; %d line(s) back on hand", reservation.order_id, len(lines))
     invalidate_catalog_reads()
     return reservation

@@ -98,16 +98,36 @@ def test_cancelled_releases_paid_commits_and_redeliveries_change_nothing(deliver
     }  # fmt: skip
 
 
-def test_a_cancellation_after_payment_does_not_corrupt_stock(deliver_event, captured_events):
+def test_a_paid_order_cancelled_puts_its_units_back_on_hand_once(deliver_event, captured_events):
     mug = ProductFactory(stock_on_hand=5)
     user_id, order_id = str(uuid.uuid4()), uuid.uuid4()
     deliver_event("orders.order.placed", order_placed(order_id, [(mug, 2)], user_id=user_id))
     deliver_event("orders.order.paid", order_paid(order_id, user_id, [(mug, 2)]))
-
-    deliver_event("orders.order.cancelled", order_cancelled(order_id, user_id, [(mug, 2)], "staff"))
-
     assert counters(mug) == (3, 0)
-    assert captured_events.of_type("catalog.stock.released") == []
+    payload = order_cancelled(order_id, user_id, [(mug, 2)], "customer")
+
+    cancelled = deliver_event("orders.order.cancelled", payload)
+    deliver_event.again(cancelled.event)
+    deliver_event("orders.order.cancelled", payload)  # re-sent under a new event id
+
+    assert cancelled.handled == ["catalog.inventory.handlers.release_stock_for_cancelled_order"]
+    assert counters(mug) == (5, 0)
+    assert StockReservation.objects.get(order_id=order_id).status == Status.RETURNED
+    assert captured_events.of_type("catalog.stock.released") == []  # nothing was reserved any more
+
+
+def test_a_cancellation_handled_before_the_payment_releases_and_the_late_payment_takes_nothing(
+    deliver_event,
+):
+    mug = ProductFactory(stock_on_hand=5)
+    user_id, order_id = str(uuid.uuid4()), uuid.uuid4()
+    deliver_event("orders.order.placed", order_placed(order_id, [(mug, 2)], user_id=user_id))
+
+    deliver_event("orders.order.cancelled", order_cancelled(order_id, user_id, [(mug, 2)], "customer"))
+    deliver_event("orders.order.paid", order_paid(order_id, user_id, [(mug, 2)]))
+
+    assert counters(mug) == (5, 0)
+    assert StockReservation.objects.get(order_id=order_id).status == Status.RELEASED
 
 
 def test_a_payment_without_reservation_is_ignored_but_makes_the_buyer_eligible(deliver_event):

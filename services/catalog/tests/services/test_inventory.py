@@ -173,19 +173,56 @@ def test_payment_for_an_order_without_reservation_changes_nothing():
     assert counters(mug) == (5, 0)
 
 
-@pytest.mark.parametrize("outcome", ["committed", "rejected"])
-def test_cancelling_a_committed_or_rejected_order_changes_nothing(outcome, captured_events):
+def test_cancelling_a_rejected_order_changes_nothing(captured_events):
     mug = ProductFactory(stock_on_hand=5)
     order_id = uuid.uuid4()
-    reserve(order_id, [(mug, 3 if outcome == "committed" else 9)])
-    if outcome == "committed":
-        stock_commit_for_order(order_id=order_id)
-    before = counters(mug)
+    reserve(order_id, [(mug, 9)])
 
     stock_release_for_order(order_id=order_id, reason="customer")
 
-    assert counters(mug) == before
+    assert counters(mug) == (5, 0)
+    assert StockReservation.objects.get(order_id=order_id).status == Status.REJECTED
     assert captured_events.of_type("catalog.stock.released") == []
+
+
+def test_cancelling_a_committed_order_returns_its_units_once(captured_events):
+    mug, plate = ProductFactory(stock_on_hand=5), ProductFactory(stock_on_hand=4, reserved=1)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 3), (plate, 2)])
+    stock_commit_for_order(order_id=order_id)
+    assert counters(mug) == (2, 0) and counters(plate) == (2, 1)
+
+    returned = stock_release_for_order(order_id=order_id, reason="staff")
+    again = stock_release_for_order(order_id=order_id, reason="staff")
+
+    assert returned.status == again.status == Status.RETURNED and returned.reason == "staff"
+    assert counters(mug) == (5, 0) and counters(plate) == (4, 1)  # another order's hold untouched
+    assert captured_events.of_type("catalog.stock.released") == []
+
+
+def test_paying_a_returned_order_again_takes_nothing():
+    mug = ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 3)])
+    stock_commit_for_order(order_id=order_id)
+    stock_release_for_order(order_id=order_id, reason="customer")
+
+    stock_commit_for_order(order_id=order_id)
+
+    assert counters(mug) == (5, 0)
+
+
+def test_returning_the_units_of_a_deleted_product_skips_it():
+    mug, plate = ProductFactory(stock_on_hand=5), ProductFactory(stock_on_hand=5)
+    order_id = uuid.uuid4()
+    reserve(order_id, [(mug, 1), (plate, 2)])
+    stock_commit_for_order(order_id=order_id)
+    Product.objects.filter(pk=mug.pk).delete()
+
+    returned = stock_release_for_order(order_id=order_id, reason="customer")
+
+    assert returned.status == Status.RETURNED
+    assert counters(plate) == (5, 0)
 
 
 def test_paying_a_released_order_changes_nothing():

@@ -4,10 +4,6 @@ the fields it reads; each runs in servicekit's inbox transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils.dateparse import parse_datetime
-
 from messaging.notifications.models import NotificationKind as Kind
 from messaging.notifications.services import (
     notification_request,
@@ -15,10 +11,6 @@ from messaging.notifications.services import (
     recipient_upsert,
 )
 from servicekit.events import Event
-
-
-def _occurred_at(event: Event) -> datetime:
-    return parse_datetime(event.occurred_at)
 
 
 def _name(data: dict) -> str:
@@ -36,7 +28,7 @@ def remember_user(event: Event) -> None:
     recipient_upsert(
         user_id=data["user_id"],
         email=data["email"],
-        occurred_at=_occurred_at(event),
+        occurred_at=event.occurred_at_datetime(),
         first_name=data.get("first_name"),
         last_name=data.get("last_name"),
         is_active=data.get("is_active"),
@@ -45,7 +37,7 @@ def remember_user(event: Event) -> None:
 
 
 def forget_deactivated_user(event: Event) -> None:
-    recipient_deactivate(user_id=event.data["user_id"], occurred_at=_occurred_at(event))
+    recipient_deactivate(user_id=event.data["user_id"], occurred_at=event.occurred_at_datetime())
 
 
 def send_registration_emails(event: Event) -> None:

@@ -23,7 +23,12 @@ class CartItemAdded:
 
 @transaction.atomic
 def cart_add_item(*, user_id: uuid.UUID, product_id: uuid.UUID, quantity: int) -> CartItemAdded:
-    """Add ``quantity`` of a product; adding a product already in the cart raises its quantity."""
+    """Add ``quantity`` of a product; adding a product already in the cart raises its quantity.
+
+    ``quantity`` itself must be in bounds, not only the line's new total: adding 0 would do
+    nothing and a negative number would lower the line (that is ``cart_update_item_quantity``).
+    """
+    _check_quantity(quantity)
     cart = _locked_cart(user_id)
     product = _purchasable_product(product_id)
     line = cart.lines.select_related("product").filter(product_id=product.id).first()

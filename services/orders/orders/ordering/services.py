@@ -314,7 +314,8 @@ def order_cancel(
     actor: str,
     actor_id: uuid.UUID | None = None,
 ) -> Order:
-    """Cancel before shipping; a paid order is refunded, reserved stock is released by catalog."""
+    """Cancel before shipping; a paid order is refunded. Catalog, on ``orders.order.cancelled``,
+    releases what the order reserved or, once paid, puts its units back on hand."""
     order = _locked_order(order_id)
     order.cancellation_reason = reason
     order.status_reason = _cancellation_message(reason)

@@ -113,6 +113,20 @@ def test_inactive_product_quantity_bounds_and_currency_are_explained(customer):
     assert (mixed.status_code, mixed.json()["error"]["code"]) == (400, "currency_mismatch")
 
 
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_adding_a_quantity_below_one_to_a_line_in_the_cart_is_a_400_naming_quantity(customer, quantity):
+    product = ProductFactory()
+    customer.post(ITEMS, {"product_id": str(product.id), "quantity": 2})
+
+    response = customer.post(ITEMS, {"product_id": str(product.id), "quantity": quantity}, format="json")
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "quantity_out_of_range"
+    assert error["details"] == {"quantity": ["Ensure this value is between 1 and 99."]}
+    assert CartLine.objects.get().quantity == 2
+
+
 def test_update_and_remove_a_line(customer):
     product = ProductFactory()
     customer.post(ITEMS, {"product_id": str(product.id), "quantity": 1})

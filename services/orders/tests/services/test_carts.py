@@ -68,6 +68,19 @@ def test_quantity_outside_the_bounds_is_refused(user_id, quantity):
     assert CartLine.objects.count() == 0
 
 
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_adding_a_quantity_below_one_to_a_line_is_refused_and_changes_nothing(user_id, quantity):
+    product = ProductFactory()
+    cart_add_item(user_id=user_id, product_id=product.id, quantity=2)
+
+    with pytest.raises(ApplicationError) as error:
+        cart_add_item(user_id=user_id, product_id=product.id, quantity=quantity)
+
+    assert error.value.code == "quantity_out_of_range"
+    assert list(error.value.details) == ["quantity"]
+    assert CartLine.objects.get().quantity == 2
+
+
 def test_adding_beyond_the_bound_in_several_steps_is_refused(user_id):
     product = ProductFactory()
     cart_add_item(user_id=user_id, product_id=product.id, quantity=98)

@@ -25,6 +25,7 @@ class Principal:
     is_authenticated = True
     is_anonymous = False
     is_active = True
+    is_principal = True  # told apart from Django users without importing this module
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(self.roles))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -26,10 +27,20 @@ class EnvelopePagination(PageNumberPagination):
         page_number = super().get_page_number(request, paginator)
         if isinstance(page_number, int):  # the default (1), or "last"
             return page_number
-        text = str(page_number).strip()
-        if not (text.isascii() and text.isdigit()) or not text.lstrip("0"):
-            raise ValidationError({self.page_query_param: ["A page number is a positive integer."]})
+        text = _positive_integer(page_number, self.page_query_param, "A page number is a positive integer.")
         return int(text) if len(text) <= 18 else text  # a huge one: past the end, Django says
+
+    def get_page_size(self, request):
+        """The requested page size capped at ``MAX_PAGE_SIZE``; absent or empty, the default.
+
+        Anything but a positive integer is a 400 naming ``page_size``, as ``page`` is (DRF
+        silently fell back to the default page size)."""
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if not raw.strip():
+            return self.page_size
+        text = _positive_integer(raw, self.page_size_query_param, "A page size is a positive integer.")
+        size = int(text) if len(text) <= 18 else sys.maxsize  # a huge one: the cap
+        return size if self.max_page_size is None else min(size, self.max_page_size)
 
     def get_paginated_response(self, data) -> Response:
         page = self.page
@@ -50,6 +61,14 @@ class EnvelopePagination(PageNumberPagination):
         )
         setattr(response, ENVELOPED_ATTR, True)
         return response
+
+
+def _positive_integer(value: Any, parameter: str, message: str) -> str:
+    """``value`` as the digits of a positive integer (ASCII only), else a 400 naming ``parameter``."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not text.lstrip("0"):
+        raise ValidationError({parameter: [message]})
+    return text
 
 
 def paginated_response(*, queryset: Any, serializer_class: type[Any], request: Any, view: Any) -> Response:

@@ -22,7 +22,7 @@ guarantees: ``docs/events.md``.
 from servicekit.events.builtin import BUILTIN_HANDLERS
 from servicekit.events.envelope import Event, MalformedEvent
 from servicekit.events.outbox_writer import PublishOutsideTransaction, current_event, publish
-from servicekit.events.registry import Registry, Subscription, load_registry, subscribe
+from servicekit.events.registry import Registry, Subscription, load_registry, subscribe, subscribe_all
 from servicekit.events.schemas import InvalidEventPayload, UnknownEventType
 
 __all__ = [
@@ -38,4 +38,5 @@ __all__ = [
     "load_registry",
     "publish",
     "subscribe",
+    "subscribe_all",
 ]

@@ -70,6 +70,11 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in ENVELOPE_FIELDS}
 
+    def occurred_at_datetime(self) -> datetime:
+        """``occurred_at`` as an aware datetime (a time without an offset is taken as UTC)."""
+        moment = datetime.fromisoformat(self.occurred_at)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 

@@ -8,7 +8,7 @@ import time
 
 from django.conf import settings
 
-from servicekit.observability import metrics
+from servicekit.observability import metrics, requestlog
 from servicekit.observability.context import clean_request_id, reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -48,6 +48,7 @@ class AccessLogMiddleware:
         route = _route_of(request)
         metrics.observe_request(request.method, route, response.status_code, duration)
         if not request.path.startswith(self.QUIET_PATHS):
+            address = client_ip(request)
             access_logger.info(
                 "%s %s %s",
                 request.method,
@@ -59,9 +60,10 @@ class AccessLogMiddleware:
                     "route": route,
                     "status": response.status_code,
                     "duration_ms": round(duration * 1000, 2),
-                    "client_ip": client_ip(request),
+                    "client_ip": address,
                 },
             )
+            requestlog.record_request(request, response, route=route, duration=duration, client_ip=address)
         return response
 
 

@@ -236,6 +236,16 @@ SERVICEKIT = {
     # Skip the interpreter's final garbage collections (servicekit.shutdown): `make run` only.
     "QUICK_EXIT": env.bool("QUICK_EXIT", default=False),
     # The event pipeline: servicekit.events.conf.EventsConf's fields (all in docs/events.md).
+    # Each request's summary, batched to a Redis stream analytics ingests (observability.requestlog).
+    "REQUEST_LOG": {
+        "enabled": env.bool("REQUEST_LOG_ENABLED", default=not _is_test),
+        "redis_url": env.str("REQUEST_LOG_REDIS_URL", default=REDIS_URL),
+        "stream": env.str("REQUEST_LOG_STREAM", default="platform:request-logs"),
+        "flush_seconds": env.float("REQUEST_LOG_FLUSH_SECONDS", default=1.0),
+        "batch_size": env.int("REQUEST_LOG_BATCH_SIZE", default=500),
+        "buffer_size": env.int("REQUEST_LOG_BUFFER_SIZE", default=20000),
+        "stream_maxlen": env.int("REQUEST_LOG_STREAM_MAXLEN", default=20000),
+    },
     "EVENTS": {
         "exchange": env.str("EVENTS_EXCHANGE", default="platform.events"),
         "queue": env.str("EVENTS_QUEUE", default=f"{SERVICE_NAME}.events"),

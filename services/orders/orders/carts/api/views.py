@@ -70,7 +70,11 @@ class CartItemAddApi(APIView):
     @extend_schema_serializer(component_name="CartItemAddInput")
     class InputSerializer(serializers.Serializer):
         product_id = serializers.UUIDField()
-        quantity = serializers.IntegerField(default=1)
+        quantity = serializers.IntegerField(
+            default=1,
+            help_text="How many to add, at least 1; the line's new quantity may be at most "
+            "CART_MAX_LINE_QUANTITY (99), else 400 quantity_out_of_range naming quantity.",
+        )
 
     @extend_schema(
         operation_id="cart_item_add",
