@@ -195,7 +195,11 @@ def gateway_part(args: argparse.Namespace) -> None:
             f"   {rate:8.1f} messages sent/s      ({left_at_first} from the first send to the last, "
             f"{sent_all - first:.1f} s; each also gets 3 acknowledgement tasks)"
         )
-        print(f"   every message read {read_all - first:.1f} s after the first send; final statuses {counts}")
+        tasks = 4 * left_at_first  # each send, and the phone's three acknowledgements
+        print(
+            f"   every message read {read_all - first:.1f} s after the first send: {tasks / (read_all - first):.1f} "
+            f"tasks/s in all ({tasks} sends and acknowledgements); final statuses {counts}"
+        )
 
 
 # -- 3: e-mails, in-process ------------------------------------------------------------------
