@@ -8,8 +8,9 @@ from tests.harness import Platform
 
 @pytest.fixture(scope="session")
 def platform():
-    """All six services (web, consumer, relay) and the gateway, started once for the e2e suite."""
-    with Platform() as running:
+    """All six services (web, consumer, relay) and the gateway, started once for the e2e suite;
+    messaging's worker too, which sends its e-mails and plays the loopback phone."""
+    with Platform(extra_processes={"messaging": ("worker",)}) as running:
         yield running
         running.assert_alive()
 

@@ -23,6 +23,7 @@ class Api:
 
     def __init__(self, platform, email: str, password: str) -> None:
         self.platform = platform
+        self.email = email
         response = requests.post(
             platform.url("/api/v1/auth/login/"), json={"email": email, "password": password}, timeout=10
         )

@@ -2,7 +2,9 @@
 
 from types import SimpleNamespace
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +18,7 @@ from servicekit.openapi import error_codes
 from tests.testapp.models import Switch
 
 OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class EchoApi(APIView):
@@ -144,6 +147,17 @@ class DriftApi(APIView):
         if answer == "status":
             raise ApplicationError("Gone.", code="gone", status_code=410)
         return Response({"ok": "yes" if answer == "body" else True})
+
+
+class PictureApi(APIView):
+    """A file, sent as it is (no envelope)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request):
+        return HttpResponse(PNG_SIGNATURE + b"\x00" * 16, content_type="image/png")
 
 
 # --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
