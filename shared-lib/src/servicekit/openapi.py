@@ -136,6 +136,12 @@ def merge_codes(*declarations: ErrorCodes) -> dict[int, tuple[str, ...]]:
     return {status: tuple(codes) for status, codes in merged.items()}
 
 
+def is_json(media_type: str) -> bool:
+    """``application/json`` and its kin (``application/problem+json``, ``…; charset=…``)."""
+    essence = media_type.split(";")[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
+
+
 def _defining_class(function: Any) -> type | None:
     """The class whose body defines ``function`` (found by its qualified name), if any."""
     function = getattr(function, "__func__", function)
@@ -212,7 +218,9 @@ class AutoSchema(SpectacularAutoSchema):
         response["description"] = response.get("description") or HTTPStatus(int(status_code)).phrase
         if str(status_code).startswith("2"):
             meta = PAGE_META if self._is_page(serializer) else META
-            for media_type in response.get("content", {}).values():
+            for name, media_type in response.get("content", {}).items():
+                if not is_json(name):
+                    continue  # a file (CSV, an image) is sent as it is, never in the envelope
                 media_type["schema"] = {
                     "type": "object",
                     "required": ["data", "meta"],
