@@ -268,7 +268,8 @@ def test_a_hung_database_does_not_hold_the_wait_past_its_timeout(entrypoint):
         proxy.close()
     assert code != 0
     assert "gave up waiting for the database" in output
-    assert elapsed < 12, output
+    # Well under one uncapped 30 s attempt; the slack is the interpreter's start on a loaded machine.
+    assert elapsed < 25, output
     assert entrypoint.report is None
 
 
