@@ -52,6 +52,7 @@ _SIZE = r"[0-9]+[kKmMgG]?"
 _TIME = r"[0-9]+(?:ms|s|m)?"
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
 _ADDRESS = r"[0-9A-Fa-f.:]+(?:/[0-9]{1,3})?"
+_ABSOLUTE_PATH = r"/[A-Za-z0-9._/+@-]*"
 
 # Environment variable -> (native default, the shape its value must have). Values land in
 # the nginx config verbatim, so each is checked against its pattern first.
@@ -64,9 +65,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GATEWAY_BURST_GENERAL": ("100", _COUNT),
     "GATEWAY_RATE_AUTH": ("5r/s", _RATE),
     "GATEWAY_BURST_AUTH": ("10", _COUNT),
+    # Downloads of builds' repositories: a pull asks for every object of an app, hundreds a second.
+    "GATEWAY_RATE_DOWNLOADS": ("500r/s", _RATE),
+    "GATEWAY_BURST_DOWNLOADS": ("2000", _COUNT),
     "GATEWAY_MAX_BODY": ("1m", _SIZE),
     "GATEWAY_MAX_BODY_UPLOADS": ("10m", _SIZE),
+    # Body limit of the flat-manager upload route (the only builds route with large bodies).
     "GATEWAY_MAX_BODY_BUILDS": ("2g", _SIZE),
+    # builds' storage tree (the service's BUILDS_STORAGE_DIR): nginx serves /repo/ and
+    # /build-repo/ from it. Natively the service's default; a shared volume in containers.
+    "BUILDS_STORAGE_DIR": (str(ROOT / "services" / "builds" / "var" / "builds"), _ABSOLUTE_PATH),
+    # How long the gateway keeps the service's answer to "may these credentials download from
+    # this repository or build".
+    "BUILDS_AUTH_CACHE_SECONDS": ("5", _COUNT),
     "GATEWAY_PROXY_CONNECT_TIMEOUT": ("5s", _TIME),
     "GATEWAY_PROXY_READ_TIMEOUT": ("60s", _TIME),
     "GATEWAY_WORKER_PROCESSES": ("auto", rf"auto|{_COUNT}"),
@@ -84,7 +95,7 @@ SWAGGER_ASSETS = (
     "oauth2-redirect.html",
     "oauth2-redirect.js",
 )
-TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "builds_auth")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Z][A-Z0-9_]*)\s*\}\}")
 
 

@@ -152,6 +152,10 @@ class Platform:
     def direct_url(self, service: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}{path}"
 
+    def create_admin(self, email: str, password: str) -> None:
+        """A staff admin in identity, as ``make createadmin`` makes one."""
+        self._run_to_end("identity", "manage", "createadmin", "--email", email, "--password", password)
+
     def log(self, name: str) -> str:
         return (self.workdir / "logs" / f"{name}.log").read_text(errors="replace")
 
@@ -207,11 +211,11 @@ class Platform:
         self._logs[name] = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
         return self._logs[name]
 
-    def _run_to_end(self, service: str, command: str) -> None:
+    def _run_to_end(self, service: str, *command: str) -> None:
         script = ROOT / "services" / service / "entrypoint.sh"
-        result = subprocess.run([script, command], env=self.env_for(service), capture_output=True, text=True)
+        result = subprocess.run([script, *command], env=self.env_for(service), capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"{service} {command} failed:\n{result.stdout}\n{result.stderr}")
+            raise RuntimeError(f"{service} {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
     def _spawn(self, name: str, service: str, process: str) -> None:
         script = ROOT / "services" / service / "entrypoint.sh"

@@ -68,7 +68,8 @@ def test_one_merged_schema_documents_every_service(stack, path):
             assert {m: sorted(op["responses"]) for m, op in item.items()} == {
                 m: sorted(op["responses"]) for m, op in document["paths"][path].items()
             }, path
-    assert document["components"]["securitySchemes"].keys() == {"bearerAuth", "apiKeyAuth"}
+    # identity's tokens and API keys everywhere; builds also takes its build tokens.
+    assert document["components"]["securitySchemes"].keys() == {"bearerAuth", "apiKeyAuth", "buildTokenAuth"}
 
 
 def test_media_is_routed_to_the_service_that_stored_it(stack):
@@ -129,7 +130,7 @@ def test_internal_paths_are_never_proxied(stack, path):
         ("/api/v1/orders/", "orders"),
         ("/health/orders/", "orders"),
         ("/api/v1/analytics/x", "analytics"),
-        ("/media/builds/x.zip", "builds"),
+        ("/media/orders/x.zip", "orders"),
     ],
 )
 def test_stopped_upstream_is_a_502_envelope_with_the_request_id(stack, path, service):
@@ -160,10 +161,23 @@ def test_oversized_body_is_a_413_envelope(stack):
     assert_envelope(response, 413, "payload_too_large")
 
 
-def test_builds_accept_larger_bodies(stack):
-    body = b"x" * 64 * 1024  # under GATEWAY_MAX_BODY_BUILDS (1m): proxied, builds is down here
-    response = stack.request("POST", "/api/v1/builds/", {"Content-Type": "application/octet-stream"}, body)
-    assert_envelope(response, 502, "upstream_unavailable")
+def test_builds_api_keeps_the_default_body_limit(stack):
+    body = b"x" * 64 * 1024  # over GATEWAY_MAX_BODY (16k): uploads go through /flat-manager/ only
+    response = stack.request("POST", "/api/v1/builds/builds/", {"Content-Type": "application/json"}, body)
+    assert_envelope(response, 413, "payload_too_large")
+
+
+def test_a_flat_manager_upload_while_builds_is_down_is_a_retryable_protocol_error(stack):
+    body = b"x" * 64 * 1024  # under GATEWAY_MAX_BODY_BUILDS (1m): authorised first, builds is down here
+    response = stack.request(
+        "POST", "/flat-manager/api/v1/build/1/upload", {"Content-Type": "multipart/mixed; boundary=x"}, body
+    )
+    assert response.status == 500  # flat-manager clients retry on >= 500
+    assert response.json() == {
+        "status": 500,
+        "error-type": "internal-error",
+        "message": "The gateway failed to handle the request",
+    }
 
 
 def test_auth_burst_is_rate_limited_with_429_envelopes(stack):

@@ -526,3 +526,13 @@ def test_web_for_real_upgrades_in_place_on_usr2(tmp_path):
         assert not socket_path.exists(), "the new master leaves its socket behind"
     finally:
         web.stop()
+
+
+def test_web_serves_the_asgi_application_when_the_service_asks_for_it(monkeypatch):
+    monkeypatch.setenv("WEB_INTERFACE", "asgi")
+    assert PROCESS_COMMANDS["web"]("builds")[-1] == "builds.asgi:application"
+    monkeypatch.setenv("WEB_INTERFACE", "")
+    assert PROCESS_COMMANDS["web"]("builds")[-1] == "builds.wsgi:application"
+    monkeypatch.setenv("WEB_INTERFACE", "fastcgi")
+    with pytest.raises(SystemExit, match="WEB_INTERFACE"):
+        PROCESS_COMMANDS["web"]("builds")

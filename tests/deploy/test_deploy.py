@@ -124,6 +124,8 @@ DEFAULTED = {
     "BUILDS_UPDATE_REPO_DELAY_SECONDS": "tuning",
     "BUILDS_HOOK_TIMEOUT_SECONDS": "tuning",
     "BUILDS_JOB_TIME_LIMIT_SECONDS": "tuning",
+    "DB_POOL_MAX_SIZE": "tuning (builds' web process shares a pool of connections under ASGI)",
+    "WEB_INTERFACE": "each service's entrypoint.sh sets it (builds: asgi)",
     # request logs (every service) and analytics
     "REQUEST_LOG_ENABLED": "on by default outside tests",
     "REQUEST_LOG_REDIS_URL": "REDIS_URL by default",
@@ -172,6 +174,9 @@ DEFAULTED = {
     "GATEWAY_BURST_AUTH": "the gateway's tuned default",
     "GATEWAY_MAX_BODY": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_BUILDS": "the gateway's tuned default",
+    "BUILDS_AUTH_CACHE_SECONDS": "the gateway's tuned default",
+    "GATEWAY_RATE_DOWNLOADS": "the gateway's tuned default",
+    "GATEWAY_BURST_DOWNLOADS": "the gateway's tuned default",
     "GATEWAY_MAX_BODY_UPLOADS": "the gateway's tuned default",
     "GATEWAY_PROXY_CONNECT_TIMEOUT": "the gateway's tuned default",
     "GATEWAY_PROXY_READ_TIMEOUT": "the gateway's tuned default",

@@ -1,10 +1,9 @@
-import subprocess
 import uuid
 
 import pytest
 
 from tests.e2e.shopping import ADMIN_PASSWORD, Api
-from tests.harness import ROOT, Platform
+from tests.harness import Platform
 
 
 @pytest.fixture(scope="session")
@@ -18,20 +17,7 @@ def platform():
 @pytest.fixture(scope="module")
 def admin(platform):
     email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
-    subprocess.run(
-        [
-            ROOT / "services/identity/entrypoint.sh",
-            "manage",
-            "createadmin",
-            "--email",
-            email,
-            "--password",
-            ADMIN_PASSWORD,
-        ],
-        env=platform.env_for("identity"),
-        check=True,
-        capture_output=True,
-    )
+    platform.create_admin(email, ADMIN_PASSWORD)
     return Api(platform, email, ADMIN_PASSWORD)
 
 

@@ -59,4 +59,14 @@ def builds_settings(*, base_dir: Path, environment: str) -> dict[str, Any]:
         "HOOK_TIMEOUT_SECONDS": env.int("BUILDS_HOOK_TIMEOUT_SECONDS", default=1800),
         # Hard limit of one job (commit, publish, update-repo of a large repository take a while).
         "JOB_TIME_LIMIT_SECONDS": env.int("BUILDS_JOB_TIME_LIMIT_SECONDS", default=3 * 3600),
+        # Database connections a web process's threads share (see pooled()).
+        "DB_POOL_MAX_SIZE": env.int("DB_POOL_MAX_SIZE", default=10),
     }
+
+
+def pooled(database: dict[str, Any], *, max_size: int) -> dict[str, Any]:
+    """``database`` with Django's psycopg connection pool. Under ASGI each request's sync code
+    runs in a thread of its own, so a connection kept per thread (``CONN_MAX_AGE``) is never
+    reused: the process's threads share a pool instead (``CONN_MAX_AGE`` must then be 0)."""
+    options = {**database.get("OPTIONS", {}), "pool": {"min_size": 1, "max_size": max_size, "timeout": 10}}
+    return {**database, "CONN_MAX_AGE": 0, "OPTIONS": options}

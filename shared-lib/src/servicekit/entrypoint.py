@@ -37,6 +37,21 @@ def gunicorn_script() -> str:
     return found
 
 
+WEB_INTERFACES = ("wsgi", "asgi")
+
+
+def web_interface() -> str:
+    """``WEB_INTERFACE``: ``wsgi`` (the default: sync workers) or ``asgi`` (uvicorn workers, for a
+    service that serves long-lived responses such as server-sent events from async views; its
+    entrypoint.sh exports it, so every way of starting it agrees)."""
+    value = os.environ.get("WEB_INTERFACE", "").strip() or "wsgi"
+    if value not in WEB_INTERFACES:
+        raise SystemExit(
+            f"[entrypoint] WEB_INTERFACE must be one of {', '.join(WEB_INTERFACES)}, not {value!r}"
+        )
+    return value
+
+
 PROCESS_COMMANDS = {
     # name -> argv (after the service's settings are known)
     "web": lambda svc: [
@@ -44,7 +59,7 @@ PROCESS_COMMANDS = {
         gunicorn_script(),
         "-c",
         "gunicorn.conf.py",
-        f"{svc}.wsgi:application",
+        f"{svc}.{web_interface()}:application",
     ],
     # A node name per service: workers of several services share one broker (and its pidbox).
     "worker": lambda svc: [

@@ -58,7 +58,12 @@ _service = os.environ.get("SERVICE_NAME") or "service"
 _unix_socket = unix_socket_path(_socket_dir, _service) if _socket_dir else None
 bind = [_tcp_bind, *([f"unix:{_unix_socket}"] if _unix_socket else [])]
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count(), 4))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
+# WEB_INTERFACE=asgi (servicekit.entrypoint) serves <service>.asgi with uvicorn's worker: async
+# views hold no worker while they wait (a followed log), sync views run in its thread pool.
+_asgi = (os.environ.get("WEB_INTERFACE") or "").strip() == "asgi"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or (
+    "servicekit.asgi_worker.ServiceUvicornWorker" if _asgi else "sync"
+)
 threads = int(os.environ.get("GUNICORN_THREADS") or "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or "20")

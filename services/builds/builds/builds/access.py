@@ -8,12 +8,19 @@ before the matching service or selector; each raises ``TokenInsufficient``).
 - a ref's id must be within the token's prefixes or apps;
 - jobs: subject ``build`` with ``jobs``; reviewing a check: ``build`` with ``reviewcheck``;
   managing tokens: subject ``""`` with ``tokenmanagement``.
+
+People (identity's tokens, on the REST API): staff may do everything; anyone else signed in
+reads the builds of public repositories and the builds they created, and changes none (a
+build they may not read answers 404, as a missing one).
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
+from rest_framework import status
+
+from builds.builds.errors import BuildErrorCode
 from builds.builds.models import Build
 from builds.builds.refs import APP, RUNTIME, Ref
 from builds.tokens.claims import (
@@ -25,6 +32,7 @@ from builds.tokens.claims import (
     require_id,
     require_repo,
 )
+from servicekit.envelope.errors import ApplicationError, NotFound
 
 
 class BuildOperation(Enum):
@@ -34,6 +42,7 @@ class BuildOperation(Enum):
     CHECKS = (Scope.BUILD,)
     PURGE = (Scope.BUILD,)
     PUBLISH = (Scope.PUBLISH,)
+    REVIEW = (Scope.REVIEW_CHECK,)
 
 
 def authorize_build_create(claims: Claims, *, repository: str, app_id: str | None) -> None:
@@ -65,3 +74,25 @@ def authorize_check_review(claims: Claims) -> None:
 
 def authorize_token_management(claims: Claims) -> None:
     require(claims, sub="", scopes=[Scope.TOKEN_MANAGEMENT])
+
+
+def user_may_read(build: Build, *, user_id: str | None) -> bool:
+    return build.repository.is_public or (bool(user_id) and build.creator_user_id == user_id)
+
+
+def authorize_caller(
+    build: Build, operation: BuildOperation, *, claims: Claims | None, user_id: str | None, staff: bool
+) -> None:
+    """A build token's rules for a token; staff may do anything; others only read what they may
+    see (404 otherwise, 403 for a change to a build they can see)."""
+    if claims is not None:
+        authorize_build(claims, build, operation)
+    elif not staff:
+        if not user_may_read(build, user_id=user_id):
+            raise NotFound(f"No build {build.id}.", code=BuildErrorCode.NOT_FOUND)
+        if operation is not BuildOperation.READ:
+            raise ApplicationError(
+                "Only staff or a build token may change a build.",
+                code=BuildErrorCode.PERMISSION_DENIED,
+                status_code=status.HTTP_403_FORBIDDEN,
+            )

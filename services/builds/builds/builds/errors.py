@@ -9,6 +9,7 @@ from servicekit.envelope.errors import Conflict
 
 class BuildErrorCode(StrEnum):
     NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
     VALIDATION_ERROR = "validation_error"
     WRONG_STATE = "conflict"  # the platform's code for a state conflict
     INVALID_REF = "invalid_ref"

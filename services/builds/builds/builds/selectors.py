@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from builds.builds.errors import BuildErrorCode
 from builds.builds.models import (
@@ -21,6 +21,7 @@ from builds.builds.states import wrong_state
 from builds.storage.layout import Storage
 from builds.storage.names import InvalidUploadName, parse_object_name
 from builds.storage.objects import present_in
+from builds.tokens.claims import Claims, allows_every_id, sub_covers
 from builds.validation import invalid
 from servicekit.envelope.errors import ApplicationError, NotFound
 
@@ -58,6 +59,36 @@ def build_list(
     if app_id is not None:
         builds = builds.filter(app_id=app_id)
     return builds if include_purged else builds.exclude(repo_state=RepoState.PURGED)
+
+
+def builds_visible(
+    builds: QuerySet[Build], *, staff: bool, user_id: str | None, claims: Claims | None
+) -> QuerySet[Build]:
+    """The builds of ``builds`` a caller may read (see ``access.authorize_caller``)."""
+    if claims is not None:
+        return builds.filter(_claims_filter(claims))
+    if staff:
+        return builds
+    mine = Q(creator_user_id=user_id) if user_id else Q(pk__in=[])
+    return builds.filter(Q(repository__is_public=True) | mine)
+
+
+def _claims_filter(claims: Claims) -> Q:
+    """A token's reach as a query: its subject (``build`` or ``build/<id>``), repositories and ids."""
+    if sub_covers(claims.sub, "build"):
+        scope = Q()
+    elif claims.sub.startswith("build/") and claims.sub[6:].isdigit():
+        scope = Q(id=int(claims.sub[6:]))
+    else:
+        return Q(pk__in=[])
+    if "" not in claims.repos:
+        scope &= Q(repository__name__in=list(claims.repos))
+    if not allows_every_id(claims):
+        ids = Q(app_id="") | Q(app_id__in=list(claims.apps))
+        for prefix in claims.prefixes:
+            ids |= Q(app_id=prefix) | Q(app_id__startswith=f"{prefix}.")
+        scope &= ids
+    return scope
 
 
 def build_ref_get(*, build_id: int, ref_id: int) -> BuildRef:

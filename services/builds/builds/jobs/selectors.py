@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from builds.jobs.models import Job, JobLogLine
@@ -24,6 +26,12 @@ def job_log_since(*, job_id: int, offset: int = 0) -> str:
         .order_by("end_offset")
         .values_list("end_offset", "text")
     )
+    return log_text_since(lines, offset)
+
+
+def log_text_since(lines: Iterable[tuple[int, str]], offset: int) -> str:
+    """The text after ``offset`` of ``(end_offset, text)`` lines ending after it, in order (the
+    first may start before ``offset``: only its rest counts)."""
     parts = []
     for end_offset, text in lines:
         start = end_offset - len(text)

@@ -1,0 +1,138 @@
+"""Repository APIs: staff create and change them; every signed-in caller reads the public ones
+(staff every one, a build token also those its ``repos`` claim names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from builds.apibase import BuildsApi, StaffApi, claims_of, is_staff, iso
+from builds.repos.errors import RepositoryErrorCode
+from builds.repos.models import Repository
+from builds.repos.selectors import (
+    repositories_visible,
+    repository_get,
+    repository_list,
+    repository_visible,
+)
+from builds.repos.services import repository_create, repository_update
+from servicekit.api import StrictSerializer
+from servicekit.envelope.pagination import paginated_response
+from servicekit.openapi import error_codes
+
+
+def repository_representation(repository: Repository) -> dict[str, Any]:
+    return {
+        "name": repository.name,
+        "title": repository.title,
+        "default_branch": repository.default_branch,
+        "collection_id": repository.collection_id or None,
+        "is_public": repository.is_public,
+        "retention_count": repository.retention_count,
+        "check_hooks": repository.check_hooks,
+        "publish_hook": repository.publish_hook,
+        "url": f"{settings.BUILDS['PUBLIC_URL']}/repo/{repository.name}/",
+        "created_at": iso(repository.created_at),
+        "updated_at": iso(repository.updated_at),
+    }
+
+
+class RepositoryOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    default_branch = serializers.CharField()
+    collection_id = serializers.CharField(allow_null=True)
+    is_public = serializers.BooleanField()
+    retention_count = serializers.IntegerField()
+    check_hooks = serializers.JSONField()
+    publish_hook = serializers.JSONField(allow_null=True)
+    url = serializers.URLField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Repository) -> dict[str, Any]:
+        return repository_representation(instance)
+
+
+class RepositoryListApi(BuildsApi):
+    """The repositories the caller may see."""
+
+    OutputSerializer = RepositoryOutputSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        repositories = repositories_visible(
+            repository_list(), staff=is_staff(request), claims=claims_of(request)
+        )
+        return paginated_response(
+            queryset=repositories, serializer_class=self.OutputSerializer, request=request, view=self
+        )
+
+
+class RepositoryCreateApi(StaffApi):
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "RepositoryCreateInput"
+
+        # Shapes (names, branches, hooks) are checked by the service, which names the field.
+        name = serializers.CharField(max_length=64)
+        title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+        default_branch = serializers.CharField(max_length=64, required=False, default="stable")
+        collection_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+        is_public = serializers.BooleanField(required=False, default=True)
+        retention_count = serializers.IntegerField(required=False, default=3)
+        check_hooks = serializers.JSONField(required=False, default=list)
+        publish_hook = serializers.JSONField(required=False, default=None, allow_null=True)
+
+    OutputSerializer = RepositoryOutputSerializer
+
+    @error_codes({409: [RepositoryErrorCode.NAME_TAKEN]})
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        repository = repository_create(**serializer.validated_data)
+        return Response(self.OutputSerializer(repository).data, status=status.HTTP_201_CREATED)
+
+
+class RepositoryDetailApi(BuildsApi):
+    OutputSerializer = RepositoryOutputSerializer
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, name: str) -> Response:
+        repository = repository_get(name=name)
+        repository_visible(repository, staff=is_staff(request), claims=claims_of(request))
+        return Response(self.OutputSerializer(repository).data)
+
+
+class RepositoryUpdateApi(StaffApi):
+    """Change a repository (its name and collection id are fixed)."""
+
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "RepositoryUpdateInput"
+
+        title = serializers.CharField(max_length=255, required=False, allow_blank=True)
+        default_branch = serializers.CharField(max_length=64, required=False)
+        is_public = serializers.BooleanField(required=False)
+        retention_count = serializers.IntegerField(required=False)
+        check_hooks = serializers.JSONField(required=False)
+        publish_hook = serializers.JSONField(required=False, allow_null=True)
+
+    OutputSerializer = RepositoryOutputSerializer
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def patch(self, request: Request, name: str) -> Response:
+        repository = repository_get(name=name)
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        repository = repository_update(repository=repository, **serializer.validated_data)
+        return Response(self.OutputSerializer(repository).data)
