@@ -59,6 +59,7 @@ class Platform:
         services: list[str] | None = None,
         processes: tuple[str, ...] = ("web", "consumer", "relay"),
         *,
+        extra_processes: dict[str, tuple[str, ...]] | None = None,
         gunicorn_workers: int = 2,
         env: dict[str, str] | None = None,
         runner: str = "entrypoints",
@@ -67,10 +68,15 @@ class Platform:
         """``runner``: "entrypoints" starts each process itself; "procfile" runs the Procfile
         under honcho, exactly as ``make run`` does (every service, every process type).
         ``upstreams``: "unix" (the gateway reaches each service over its unix socket, as in
-        ``make run``) or "tcp" (over its port, as between containers)."""
+        ``make run``) or "tcp" (over its port, as between containers). ``extra_processes`` adds
+        process types to some services (``{"messaging": ("worker",)}``: its Celery tasks run).
+
+        E-mail lands as ``.eml`` files in ``mail_dir``, and identity's e-mailed links lead to
+        this platform's gateway."""
         assert upstreams in ("unix", "tcp"), upstreams
         self.services = services or list(SERVICES)
         self.processes = processes
+        self.extra_processes = extra_processes or {}
         self.tag = uuid.uuid4().hex[:8]
         self.workdir = Path(tempfile.mkdtemp(prefix=f"platform-{self.tag}-"))
         self.database = f"platform_{self.tag}"
@@ -82,6 +88,7 @@ class Platform:
         self.runner = runner
         self.upstreams = upstreams
         self.socket_dir = self.workdir / "run"
+        self.mail_dir = self.workdir / "mail"
         self.children: dict[str, subprocess.Popen] = {}
         self.has_vhost = False
 
@@ -112,7 +119,7 @@ class Platform:
             self._spawn_procfile()
         else:
             for service in self.services:
-                for process in self.processes:
+                for process in (*self.processes, *self.extra_processes.get(service, ())):
                     self._spawn(f"{service}-{process}", service, process)
             self._spawn_gateway()
         self.wait_ready()
@@ -136,6 +143,17 @@ class Platform:
         if self.has_vhost:
             _rabbitmqctl("delete_vhost", self.vhost)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process this platform started (``"messaging-worker"``), as stop() would."""
+        child = self.children[name]
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=30)
+
+    def start_process(self, service: str, process: str) -> None:
+        """Start (again) one process of a service, named ``<service>-<process>``."""
+        self._spawn(f"{service}-{process}", service, process)
 
     def assert_alive(self) -> None:
         """Raise if a process died after start-up (a crashed relay would only show as stuck orders)."""
@@ -183,6 +201,10 @@ class Platform:
             "PORT": str(self.ports[service]),
             "GUNICORN_WORKERS": str(self.gunicorn_workers),
             "MEDIA_ROOT": str(self.workdir / "media" / service),
+            "MAIL_DIR": str(self.mail_dir),
+            "SITE_URL": self.url(""),
+            "EMAIL_VERIFICATION_URL": self.url("/account/verify/?token={token}"),
+            "PASSWORD_RESET_URL": self.url("/account/reset-password/?token={token}"),
             **self.extra_env,
         }
 

@@ -386,6 +386,21 @@ def test_product_image_uploads_get_the_larger_body_limit(stack):
     assert json.loads(response.body)["error"]["code"] != "payload_too_large"
 
 
+def test_message_media_uploads_get_the_larger_body_limit(stack):
+    """Over GATEWAY_MAX_BODY: messaging is asked (here it never answers), nginx does not refuse it."""
+    body = b"x" * 64 * 1024
+    headers = {"Content-Type": "multipart/form-data; boundary=x"}
+    response = stack.request("POST", "/api/v1/messaging/messages/", headers, body)
+    assert assert_envelope(response, 504, "upstream_timeout")["error"]["details"]["service"] == "messaging"
+
+
+def test_the_account_link_pages_are_messagings_and_nothing_else_under_account(stack):
+    routed = stack.get("/account/reset-password/?token=abc")
+    assert assert_envelope(routed, 504, "upstream_timeout")["error"]["details"]["service"] == "messaging"
+    assert_envelope(stack.get("/account/settings/"), 404, "not_found")
+    assert_envelope(stack.get("/account/verify"), 404, "not_found")
+
+
 # --- errors nginx raises itself, before or instead of routing: envelopes, never its HTML ---
 
 

@@ -190,3 +190,11 @@ def test_docs_api_md_lists_every_scope_and_who_may_grant_it():
         for cells in rows
     }
     assert documented == {name: scope.grantable_by for name, scope in SCOPES.items()}
+
+
+def test_the_openapi_document_takes_no_api_key_scope(api_client, identity):
+    """Public: an API key sent with the request is not read there (a bearer token is)."""
+    key = identity.new_key(scopes=["orders:read"])
+    response = api_client.get("/api/schema/", HTTP_AUTHORIZATION=f"ApiKey {key}")
+    assert response.status_code == 200
+    assert identity.count == 0

@@ -81,6 +81,18 @@ def test_publishing_waits_for_a_confirm_with_a_timeout(monkeypatch, not_eager):
     assert seen["confirm_timeout"] == 5.0
 
 
+@pytest.mark.parametrize(("asked", "sent"), [(0.5, 1), (0.01, 1), (2.2, 3), (3, 3), (0, 0), (None, None)])
+def test_a_countdown_is_rounded_up_to_whole_seconds(monkeypatch, not_eager, asked, sent):
+    seen = {}
+    monkeypatch.setattr(
+        app, "send_task", lambda name, args=None, kwargs=None, **options: seen.update(options)
+    )
+
+    tasks.add.apply_async((1, 2), countdown=asked)
+
+    assert seen["countdown"] == sent
+
+
 @pytest.fixture
 def worker(tmp_path, not_eager):
     started = []
@@ -132,6 +144,8 @@ def test_a_real_worker_runs_tasks_from_its_quorum_queue_with_results_in_redis(wo
     assert tasks.add.delay(2, 3).get(timeout=60) == 5
     delayed = tasks.add.apply_async((20, 22), countdown=1)  # RabbitMQ-native delayed delivery
     assert delayed.get(timeout=60) == 42
+    assert tasks.add.apply_async((1, 1), countdown=0.3).get(timeout=60) == 2  # under a second
+
     queue = app.conf.task_default_queue
     # Declaring it again as a quorum queue succeeds only because it is one.
     amqp_channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})

@@ -57,6 +57,12 @@ def test_a_success_body_is_documented_as_the_envelope(document):
     assert document["components"]["schemas"]["ResponseMeta"]["required"] == ["request_id"]
 
 
+def test_a_file_is_documented_as_itself_not_in_the_envelope(document):
+    assert operation(document, "report/")["responses"]["200"]["content"] == {
+        "text/csv": {"schema": {"type": "string"}}
+    }
+
+
 def test_a_list_is_documented_as_one_page_with_its_parameters(document):
     op = operation(document, "items/")
     schema = body_schema(op)
@@ -144,11 +150,19 @@ def test_a_nullable_field_of_any_type_admits_null():
     assert "oneOf" not in schema
 
 
+def test_a_file_is_documented_as_its_media_type_not_an_envelope(document):
+    assert operation(document, "picture/")["responses"]["200"]["content"] == {"image/png": {}}
+
+
 # -- responses held to the document (the plugin checks every test client response) ----------
 
 
 def test_a_documented_answer_passes(client):
     assert client.get(f"{TEST_API}/drift/").json()["data"] == {"ok": True}
+
+
+def test_a_documented_file_passes(client):
+    assert client.get(f"{TEST_API}/picture/").content.startswith(b"\x89PNG")
 
 
 def test_a_body_the_document_does_not_describe_fails_the_request(client):

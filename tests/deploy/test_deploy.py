@@ -449,16 +449,24 @@ def test_procfile_lists_the_expected_process_types():
     processes = procfile_processes()
     for service in SERVICES:
         assert {"web", "worker", "consumer", "relay"} <= processes[service], service
-    for service in ("identity", "orders", "analytics"):
+    for service in ("identity", "orders", "messaging", "analytics"):
         assert "beat" in processes[service], service
 
 
 def _settings_tasks(service: str) -> tuple[set[str], set[str]]:
-    """(tasks its CELERY_BEAT_SCHEDULE runs, tasks its code registers by name)."""
+    """(tasks its CELERY_BEAT_SCHEDULE runs, tasks its code registers by name). The schedule is
+    in settings.py, or in the ``conf.py`` module settings.py reads the service's own settings from."""
     settings = (ROOT / f"services/{service}/{service}/settings.py").read_text()
     scheduled = set()
     if match := re.search(r"^CELERY_BEAT_SCHEDULE\s*=\s*\{(.*?)^\}", settings, re.MULTILINE | re.DOTALL):
         scheduled = set(re.findall(r'"task":\s*"([^"]+)"', match.group(1)))
+    conf = ROOT / f"services/{service}/{service}/conf.py"
+    if conf.exists() and (
+        match := re.search(
+            r'"CELERY_BEAT_SCHEDULE":\s*\{(.*?)^ {8}\}', conf.read_text(), re.MULTILINE | re.DOTALL
+        )
+    ):
+        scheduled |= set(re.findall(r'"task":\s*"([^"]+)"', match.group(1)))
     registered = set()
     for path in (ROOT / f"services/{service}/{service}").rglob("tasks.py"):
         registered |= set(re.findall(r'shared_task\([^)]*name="([^"]+)"', path.read_text()))
@@ -472,6 +480,29 @@ def test_every_beat_schedule_has_a_beat_process_and_real_tasks():
         if scheduled:
             assert "beat" in processes[service], f"{service} schedules {scheduled} but runs no beat"
         assert scheduled <= registered, f"{service} schedules unknown tasks {scheduled - registered}"
+
+
+def test_messaging_schedules_its_sweeps():
+    scheduled, _ = _settings_tasks("messaging")
+    assert scheduled == {"messaging.sessions.expire_unscanned", "messaging.prune"}
+
+
+def test_messaging_writes_development_mail_to_a_writable_directory(rendered, compose):
+    """Without EMAIL_URL every e-mail is an .eml file under MAIL_DIR (/app/var/mail in the image),
+    on a read-only root filesystem: the development stacks mount a volume there."""
+    assert (
+        "messaging-mail:/app/var/mail"
+        in compose["docker-compose.yml"]["services"]["messaging-worker"]["volumes"]
+    )
+    assert "/app/var/mail" in (ROOT / SERVICE_DOCKERFILE).read_text()
+    worker = next(
+        o
+        for o in rendered["dev"]
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "messaging-worker"
+    )
+    spec = worker["spec"]["template"]["spec"]
+    mount = next(m for m in spec["containers"][0]["volumeMounts"] if m["mountPath"] == "/app/var/mail")
+    assert "emptyDir" in next(v for v in spec["volumes"] if v["name"] == mount["name"])
 
 
 def test_identity_purges_expired_tokens_daily():
@@ -887,7 +918,7 @@ def test_make_k8s_render_prints_an_overlay(tools, rendered, overlay):
 
 # Long-running processes without an HTTP port or a ping: they exit when they fail and the
 # restart policy brings them back, so a health check would only repeat that.
-EXITS_ON_FAILURE = {"consumer", "relay", "beat"}
+EXITS_ON_FAILURE = {"consumer", "relay", "beat", "ingester"}
 
 
 def one_shots(services: dict) -> set[str]:

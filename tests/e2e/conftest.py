@@ -2,23 +2,22 @@ import uuid
 
 import pytest
 
-from tests.e2e.shopping import ADMIN_PASSWORD, Api
+from tests.e2e.shopping import create_admin
 from tests.harness import Platform
 
 
 @pytest.fixture(scope="session")
 def platform():
-    """All six services (web, consumer, relay) and the gateway, started once for the e2e suite."""
-    with Platform() as running:
+    """All six services (web, consumer, relay) and the gateway, started once for the e2e suite;
+    messaging's worker too, which sends its e-mails and plays the loopback phone."""
+    with Platform(extra_processes={"messaging": ("worker",)}) as running:
         yield running
         running.assert_alive()
 
 
 @pytest.fixture(scope="module")
 def admin(platform):
-    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
-    platform.create_admin(email, ADMIN_PASSWORD)
-    return Api(platform, email, ADMIN_PASSWORD)
+    return create_admin(platform)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ class Api:
 
     def __init__(self, platform, email: str, password: str) -> None:
         self.platform = platform
+        self.email = email
         response = requests.post(
             platform.url("/api/v1/auth/login/"), json={"email": email, "password": password}, timeout=10
         )
@@ -36,6 +37,15 @@ class Api:
         return requests.post(
             self.platform.url(path), json=body or {}, headers={**self.headers, **(headers or {})}, timeout=20
         )
+
+
+def create_admin(platform) -> Api:
+    """A new staff admin in identity (``make createadmin``), signed in; ``.email`` names it."""
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
+    platform.create_admin(email, ADMIN_PASSWORD)
+    api = Api(platform, email, ADMIN_PASSWORD)
+    api.email = email
+    return api
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):

@@ -73,13 +73,14 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
         "ACCOUNT_MAX_DELAY_SECONDS": env.int("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", default=60),
         "IP_MAX_FAILURES": env.int("LOGIN_IP_MAX_FAILURES", default=20),
         "IP_WINDOW_SECONDS": env.int("LOGIN_IP_WINDOW_SECONDS", default=5 * 60),
-        # One-time links sent by messaging; {token} is replaced.
+        # One-time links sent by messaging; {token} is replaced. They lead to messaging's pages
+        # (through the gateway), which hand the token back to this service's API.
         "EMAIL_VERIFICATION_URL": env.str(
-            "EMAIL_VERIFICATION_URL", default="http://localhost:8080/verify-email?token={token}"
+            "EMAIL_VERIFICATION_URL", default="http://localhost:8080/account/verify/?token={token}"
         ),
         "EMAIL_VERIFICATION_SECONDS": env.int("EMAIL_VERIFICATION_SECONDS", default=48 * 3600),
         "PASSWORD_RESET_URL": env.str(
-            "PASSWORD_RESET_URL", default="http://localhost:8080/reset-password?token={token}"
+            "PASSWORD_RESET_URL", default="http://localhost:8080/account/reset-password/?token={token}"
         ),
         "PASSWORD_RESET_SECONDS": env.int("PASSWORD_RESET_SECONDS", default=3600),
         # A second request for the same email within this window sends nothing new.

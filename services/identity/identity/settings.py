@@ -4,7 +4,14 @@ from celery.schedules import crontab
 
 from identity.conf import identity_settings
 from servicekit.settings.base import *
-from servicekit.settings.base import BASE_DIR, DJANGO_ENV, INSTALLED_APPS, REST_FRAMEWORK, env
+from servicekit.settings.base import (
+    BASE_DIR,
+    DJANGO_ENV,
+    INSTALLED_APPS,
+    REST_FRAMEWORK,
+    SPECTACULAR_SETTINGS,
+    env,
+)
 
 INSTALLED_APPS = [
     *INSTALLED_APPS,
@@ -27,6 +34,10 @@ REST_FRAMEWORK = {
         "identity.authentication.IdentityJWTAuthentication",
         "identity.authentication.IdentityApiKeyAuthentication",
     ],
+}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "SERVE_AUTHENTICATION": ["identity.authentication.IdentityJWTAuthentication"],
 }
 
 # identity's admin signs in against its own users, through the same brute-force rules and

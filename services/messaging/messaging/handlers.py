@@ -10,7 +10,7 @@ from messaging.notifications import handlers as notify
 from servicekit.adminauth.handlers import SHADOW_USER_HANDLERS
 from servicekit.events import BUILTIN_HANDLERS, subscribe
 
-USER = ["user_id", "email", "first_name?", "last_name?", "is_active"]
+USER = ["user_id", "email", "first_name?", "last_name?", "language?", "is_active"]
 ORDER = ["order_id", "user_id"]
 
 HANDLERS = [
@@ -32,6 +32,7 @@ HANDLERS = [
             "email",
             "first_name?",
             "last_name?",
+            "language?",
             "verification_url",
             "verification_expires_at",
         ],
@@ -39,7 +40,7 @@ HANDLERS = [
     subscribe(
         "identity.user.password_reset_requested",
         notify.send_password_reset_email,
-        reads=["user_id", "email", "first_name?", "reset_url", "reset_expires_at"],
+        reads=["user_id", "email", "first_name?", "language?", "reset_url", "reset_expires_at"],
     ),
     # Someone registered with the address of an account (identity answers as if it were new).
     subscribe(

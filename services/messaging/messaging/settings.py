@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "messaging.quotas",
     "messaging.webhooks",
     "messaging.notifications",
+    "messaging.links",
 ]
 
 # messaging's own knobs, e-mail delivery, languages and beat schedule (messaging/conf.py).

@@ -1,12 +1,20 @@
-"""The Spanish catalogue: complete, and its committed .mo compiled from the current .po."""
+"""The Spanish catalogues (e-mails, the account link pages): complete, and each committed .mo
+compiled from the current .po."""
 
 import ast
 import gettext
 from pathlib import Path
 
+import pytest
+
+import messaging.links
 import messaging.notifications
 
-LOCALE = Path(messaging.notifications.__file__).parent / "locale" / "es" / "LC_MESSAGES"
+# Each catalogue, and how many entries it has at least (an emptied file must not pass).
+CATALOGUES = {
+    Path(messaging.notifications.__file__).parent / "locale" / "es" / "LC_MESSAGES": 41,
+    Path(messaging.links.__file__).parent / "locale" / "es" / "LC_MESSAGES": 12,
+}
 
 
 def po_entries(path: Path) -> dict[str, str]:
@@ -27,15 +35,17 @@ def po_entries(path: Path) -> dict[str, str]:
     return entries
 
 
-def test_every_string_has_a_spanish_translation():
-    entries = po_entries(LOCALE / "django.po")
+@pytest.mark.parametrize(("locale", "at_least"), CATALOGUES.items(), ids=["e-mails", "pages"])
+def test_every_string_has_a_spanish_translation(locale, at_least):
+    entries = po_entries(locale / "django.po")
 
-    assert len(entries) > 40
+    assert len(entries) >= at_least
     assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
 
 
-def test_the_compiled_catalogue_matches_the_po_file():
-    with (LOCALE / "django.mo").open("rb") as compiled:
+@pytest.mark.parametrize("locale", CATALOGUES, ids=["e-mails", "pages"])
+def test_the_compiled_catalogue_matches_the_po_file(locale):
+    with (locale / "django.mo").open("rb") as compiled:
         catalogue = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
 
-    assert {msgid: msgstr for msgid, msgstr in catalogue.items() if msgid} == po_entries(LOCALE / "django.po")
+    assert {msgid: msgstr for msgid, msgstr in catalogue.items() if msgid} == po_entries(locale / "django.po")

@@ -14,6 +14,7 @@ the task and is in the worker's logs.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -27,7 +28,12 @@ DEFAULT_CONFIRM_TIMEOUT = 5.0
 
 
 class Task(DjangoTask):
-    """Publishing waits for the broker's confirm, with a timeout (kombu would wait for ever)."""
+    """Publishing waits for the broker's confirm, with a timeout (kombu would wait for ever).
+
+    A countdown is rounded up to whole seconds: RabbitMQ's native delayed delivery (how Celery
+    delays tasks on quorum queues) counts whole seconds, and refuses a countdown under one
+    second outright (kombu truncates it to 0). Rounded up, a task never runs early.
+    """
 
     def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
         from django.conf import settings
@@ -35,6 +41,9 @@ class Task(DjangoTask):
         options.setdefault(
             "confirm_timeout", getattr(settings, "SERVICEKIT_CELERY_CONFIRM_TIMEOUT", DEFAULT_CONFIRM_TIMEOUT)
         )
+        countdown = options.get("countdown")
+        if countdown is not None and countdown > 0:
+            options["countdown"] = math.ceil(countdown)
         return super().apply_async(args, kwargs, **options)
 
 

@@ -5,7 +5,8 @@ the documents OpenAPI 3.1), so every operation in a service's ``/api/schema/`` d
 
 - its success body as the envelope actually sent, ``{"data": …, "meta": {"request_id"}}``; a
   list as one page of it, with ``meta.pagination`` and the ``page``/``page_size`` parameters
-  (a view answering a whole list unpaginated says so with ``pagination_class = None``);
+  (a view answering a whole list unpaginated says so with ``pagination_class = None``); a file
+  (a success documented with another media type than JSON, e.g. ``(200, "image/png")``) as it is;
 - each error status it can answer, with the codes that status can carry. Most follow from the
   view: ``validation_error`` (and ``parse_error``, ``unsupported_media_type``) when it takes a
   body or query parameters, ``not_found`` when the URL names an object or the list has pages,
@@ -44,6 +45,9 @@ _DECLARED = "servicekit_error_codes"
 RATE_LIMITED = {429: ("rate_limited",)}
 # What reading a request body can answer, before the view's own validation.
 BODY_ERRORS = {400: ("validation_error", "parse_error"), 415: ("unsupported_media_type",)}
+
+# How drf-spectacular writes OpenApiTypes.BINARY.
+BINARY = {"type": "string", "format": "binary"}
 
 # The envelope's pieces, one component each (schema name -> schema).
 META = "ResponseMeta"
@@ -136,6 +140,12 @@ def merge_codes(*declarations: ErrorCodes) -> dict[int, tuple[str, ...]]:
     return {status: tuple(codes) for status, codes in merged.items()}
 
 
+def is_json(media_type: str) -> bool:
+    """``application/json`` and its kin (``application/problem+json``, ``…; charset=…``)."""
+    essence = media_type.split(";")[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
+
+
 def _defining_class(function: Any) -> type | None:
     """The class whose body defines ``function`` (found by its qualified name), if any."""
     function = getattr(function, "__func__", function)
@@ -212,7 +222,13 @@ class AutoSchema(SpectacularAutoSchema):
         response["description"] = response.get("description") or HTTPStatus(int(status_code)).phrase
         if str(status_code).startswith("2"):
             meta = PAGE_META if self._is_page(serializer) else META
-            for media_type in response.get("content", {}).values():
+            for name, media_type in response.get("content", {}).items():
+                if not is_json(name):
+                    # A file (an image, a download) is sent as it is, never enveloped. OpenAPI 3.1
+                    # describes raw bytes by the media type alone: a string schema claims text.
+                    if media_type.get("schema") == BINARY:
+                        del media_type["schema"]
+                    continue
                 media_type["schema"] = {
                     "type": "object",
                     "required": ["data", "meta"],

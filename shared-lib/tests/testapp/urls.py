@@ -14,6 +14,8 @@ urlpatterns = [
     path("staff-only/", views.StaffOnlyApi.as_view()),
     path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
     path("drift/", views.DriftApi.as_view()),
+    path("picture/", views.PictureApi.as_view()),
+    path("report/", views.ReportCsvApi.as_view()),
     path("switches/", operations(get=views.SwitchListApi, post=views.SwitchCreateApi), name="switch-list"),
     path("undeclared-scope/", views.UndeclaredScopeApi.as_view()),
     path(

@@ -2,7 +2,9 @@
 
 from types import SimpleNamespace
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +18,7 @@ from servicekit.openapi import error_codes
 from tests.testapp.models import Switch
 
 OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class EchoApi(APIView):
@@ -172,6 +175,17 @@ class DriftApi(APIView):
         return Response({"ok": "yes" if answer == "body" else True})
 
 
+class PictureApi(APIView):
+    """A file, sent as it is (no envelope)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request):
+        return HttpResponse(PNG_SIGNATURE + b"\x00" * 16, content_type="image/png")
+
+
 # --- servicekit.api.operations: two operations, two sets of rules, one URL ---------------------
 
 
@@ -207,3 +221,14 @@ class SwitchCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         switch = Switch.objects.create(name=serializer.validated_data["name"])
         return Response(SwitchListApi.OutputSerializer(switch).data, status=201)
+
+
+class ReportCsvApi(APIView):
+    """A file: its body is the CSV itself, not an envelope."""
+
+    api_key_scope = "analytics:read"
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        return StreamingHttpResponse(iter(["n\r\n", "1\r\n"]), content_type="text/csv")

@@ -20,6 +20,7 @@ def user_data(user: User) -> dict[str, Any]:
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
+        "language": user.language,
         "roles": list(user.roles),
         "is_active": user.is_active,
         "email_verified": user.email_verified,
@@ -62,5 +63,6 @@ def password_reset_requested(user: User, *, reset: IssuedLink) -> dict[str, Any]
         "user_id": str(user.pk),
         "email": user.email,
         "first_name": user.first_name,
+        "language": user.language,
         **_link("reset", reset),
     }

@@ -21,6 +21,13 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 
 
+class Language(models.TextChoices):
+    """The languages the platform's e-mails and pages are written in."""
+
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Español"
+
+
 def default_roles() -> list[str]:
     return [Role.CUSTOMER]
 
@@ -41,6 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(max_length=254, unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     roles = ArrayField(
         models.CharField(max_length=16, choices=Role.choices), default=default_roles, size=len(Role)
     )

@@ -26,7 +26,7 @@ from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events import publish
 
 STAFF_EDITABLE_FIELDS = frozenset({"first_name", "last_name", "roles", "is_active", "email_verified"})
-PROFILE_FIELDS = frozenset({"first_name", "last_name"})
+PROFILE_FIELDS = frozenset({"first_name", "last_name", "language"})
 ROLE_ORDER = [role.value for role in Role]
 
 
@@ -172,7 +172,7 @@ def email_verify(*, token: str) -> User:
 # -- profile and staff changes ----------------------------------------------------------------
 @transaction.atomic
 def user_profile_update(*, user: User, **changes: Any) -> User:
-    """What a user may change about themselves: their name (roles and flags are not theirs)."""
+    """What a user may change about themselves: their name and language (roles and flags are not theirs)."""
     forbidden = set(changes) - PROFILE_FIELDS
     if forbidden:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(forbidden)})

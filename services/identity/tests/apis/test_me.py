@@ -47,6 +47,32 @@ def test_patch_me_changes_the_name(user_client, user, captured_events):
     assert event.data["changed"] == ["first_name", "last_name"]
 
 
+def test_patch_me_changes_the_language_that_the_users_events_carry(user_client, user, captured_events):
+    assert user_client.get(ME).json()["data"]["language"] == "en"
+
+    response = user_client.patch(ME, {"language": "es"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["data"]["language"] == "es"
+    user.refresh_from_db()
+    assert user.language == "es"
+    event = captured_events.assert_published("identity.user.updated", user_id=str(user.pk), language="es")
+    assert event.data["changed"] == ["language"]
+
+
+@pytest.mark.parametrize("language", ["fr", "", "ES", None])
+def test_patch_me_refuses_a_language_the_platform_does_not_speak(
+    user_client, user, language, captured_events
+):
+    response = user_client.patch(ME, {"language": language}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["language"]
+    user.refresh_from_db()
+    assert user.language == "en"
+    captured_events.assert_nothing_published()
+
+
 @pytest.mark.parametrize(
     "payload",
     [

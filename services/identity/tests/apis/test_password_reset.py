@@ -74,3 +74,16 @@ def test_concurrent_confirms_with_one_token_succeed_once(api_client, user, captu
     user.refresh_from_db()
     assert user.check_password(passwords[winner])
     assert len(captured_events.of_type("identity.user.tokens_revoked")) == 1
+
+
+def test_the_reset_link_leads_to_the_account_page_and_the_event_says_the_users_language(
+    api_client, user, captured_events
+):
+    user.language = "es"
+    user.save()
+
+    api_client.post(REQUEST, {"email": user.email}, format="json")
+
+    data = captured_events.of_type("identity.user.password_reset_requested")[0].data
+    assert data["language"] == "es"
+    assert data["reset_url"] == f"http://localhost:8080/account/reset-password/?token={data['reset_token']}"

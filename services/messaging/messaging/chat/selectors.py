@@ -35,6 +35,14 @@ def message_list(
     return messages.filter(**{name: value for name, value in filters.items() if value is not None})
 
 
+def probe_message_get(*, session_id: uuid.UUID | str, probe_id: uuid.UUID | str) -> Message:
+    """A health probe's test message of this session (the caller has already found the session)."""
+    probe = Message.objects.filter(session_id=session_id, pk=probe_id, purpose=Purpose.PROBE).first()
+    if probe is None:
+        raise NotFound("Probe not found.", code=MessageErrorCode.NOT_FOUND)
+    return probe
+
+
 def message_get(*, user_id: uuid.UUID | str, message_id: uuid.UUID | str) -> Message:
     message = Message.objects.filter(user_id=user_id, pk=message_id, purpose=Purpose.USER).first()
     if message is None:

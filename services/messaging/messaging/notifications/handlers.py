@@ -32,6 +32,7 @@ def remember_user(event: Event) -> None:
         first_name=data.get("first_name"),
         last_name=data.get("last_name"),
         is_active=data.get("is_active"),
+        language=data.get("language"),
     )
 
 
@@ -61,22 +62,28 @@ def send_verification_email(event: Event) -> None:
             "email": data["email"],
             "verification_url": data["verification_url"],
             "expires_at": data.get("verification_expires_at"),
-            "name": _name(data),
         }
-        _request(
-            event, Kind.EMAIL_VERIFICATION, context=context, user_id=data["user_id"], email=data["email"]
-        )
+        _request_for_account(event, Kind.EMAIL_VERIFICATION, context=context)
 
 
 def send_password_reset_email(event: Event) -> None:
     data = event.data
     if data.get("reset_url"):
-        context = {
-            "reset_url": data["reset_url"],
-            "expires_at": data.get("reset_expires_at"),
-            "name": _name(data),
-        }
-        _request(event, Kind.PASSWORD_RESET, context=context, user_id=data["user_id"], email=data["email"])
+        context = {"reset_url": data["reset_url"], "expires_at": data.get("reset_expires_at")}
+        _request_for_account(event, Kind.PASSWORD_RESET, context=context)
+
+
+def _request_for_account(event: Event, kind: Kind, *, context: dict) -> None:
+    """An account e-mail to the address, name and language the event names."""
+    data = event.data
+    _request(
+        event,
+        kind,
+        context={**context, "name": _name(data)},
+        user_id=data["user_id"],
+        email=data["email"],
+        language=data.get("language"),
+    )
 
 
 def send_registration_attempt_email(event: Event) -> None:

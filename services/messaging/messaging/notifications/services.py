@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -106,6 +107,17 @@ def notification_opt_in(*, user_id: uuid.UUID | str, kind: str) -> None:
     OptOut.objects.filter(user_id=user_id, kind=kind).delete()
 
 
+@transaction.atomic
+def notification_preferences_update(*, user_id: uuid.UUID | str, changes: Mapping[str, bool]) -> None:
+    """Turn kinds of e-mail on (``True``) or off (``False``), all or none. Security mail is
+    always on: asking for it is a no-op, turning it off is refused."""
+    for kind, is_enabled in changes.items():
+        if not is_enabled:
+            notification_opt_out(user_id=user_id, kind=kind)
+        elif kind not in SECURITY_KINDS:
+            notification_opt_in(user_id=user_id, kind=kind)
+
+
 def _optional_kind(kind: str) -> str:
     if kind not in NotificationKind.values:
         raise ApplicationError(
@@ -132,9 +144,11 @@ def notification_request(
     context: dict[str, Any],
     user_id: uuid.UUID | str | None = None,
     email: str | None = None,
+    language: str | None = None,
 ) -> Notification:
     """The e-mail ``kind`` the event ``event_id`` calls for, queued for sending (or recorded as
-    skipped, with why). Asking again for the same (event, kind) returns the first row."""
+    skipped, with why). Asking again for the same (event, kind) returns the first row.
+    ``language``, when the event says it, wins over the local copy of the user's."""
     existing = Notification.objects.filter(event_id=event_id, kind=kind).first()
     if existing is not None:
         return existing
@@ -145,7 +159,7 @@ def notification_request(
         kind=kind,
         user_id=user_id,
         to_email=email or (recipient.email if recipient else ""),
-        language=supported_language(recipient.language if recipient else None),
+        language=supported_language(language or (recipient.language if recipient else None)),
         context={**context, "name": (recipient.display_name if recipient else "") or context.get("name", "")},
     )
     notification.skip_reason = _skip_reason(notification, recipient)

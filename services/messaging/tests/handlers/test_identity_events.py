@@ -10,8 +10,8 @@ from messaging.notifications.services import notification_opt_out
 from servicekit.envelope.errors import ApplicationError
 from tests.factories import RecipientFactory
 
-VERIFY_URL = "http://localhost:8080/verify-email?token=tok-123"
-RESET_URL = "http://localhost:8080/reset-password?token=reset-456"
+VERIFY_URL = "http://localhost:8080/account/verify/?token=tok-123"
+RESET_URL = "http://localhost:8080/account/reset-password/?token=reset-456"
 
 
 def registered(user_id, **overrides):
@@ -200,6 +200,53 @@ def test_a_profile_update_refreshes_the_local_copy(deliver_event):
         "Augusta",
         "Lovelace",
     )
+
+
+@pytest.mark.django_db
+def test_the_language_identity_says_is_the_language_of_the_users_emails(
+    user_id, deliver_event, mailoutbox, on_commit
+):
+    with on_commit():
+        deliver_event("identity.user.registered", registered(user_id, language="es"))
+
+    assert Recipient.objects.get(pk=user_id).language == "es"
+    assert sorted(mail.subject for mail in mailoutbox) == [
+        "Confirma tu dirección de correo",
+        "Te damos la bienvenida a la plataforma",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_language_change_reaches_the_local_copy(deliver_event):
+    recipient = RecipientFactory(language="", source_event_at=datetime.now(UTC) - timedelta(minutes=1))
+    data = {
+        "user_id": str(recipient.user_id),
+        "email": recipient.email,
+        "language": "es",
+        "roles": ["customer"],
+        "is_active": True,
+        "email_verified": True,
+        "changed": ["language"],
+    }
+
+    deliver_event("identity.user.updated", data)
+
+    recipient.refresh_from_db()
+    assert recipient.language == "es"
+
+
+@pytest.mark.django_db
+def test_a_reset_link_goes_out_in_the_language_the_event_says(user_id, deliver_event, mailoutbox, on_commit):
+    RecipientFactory(user_id=user_id, language="en")
+
+    with on_commit():
+        deliver_event(
+            "identity.user.password_reset_requested", {**reset_requested(user_id), "language": "es"}
+        )
+
+    [mail] = mailoutbox
+    assert mail.subject == "Restablece tu contraseña"
+    assert mail.extra_headers["Content-Language"] == "es"
 
 
 @pytest.mark.django_db

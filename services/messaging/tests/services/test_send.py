@@ -5,24 +5,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from messaging.chat.models import Message, MessageKind
 from messaging.chat.services import message_send
-from messaging.quotas.models import DailyUsage
 from messaging.sessions.models import SessionStatus
 from servicekit.envelope.errors import ApplicationError, Conflict
 from tests.conftest import RECIPIENT
-from tests.factories import SessionFactory
-
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
-EXE = b"MZ\x90\x00" + b"\x00" * 64
+from tests.factories import EXE, PDF, PNG, SessionFactory, used_today
 
 
 @pytest.fixture
 def session(user_id):
     return SessionFactory(user_id=user_id)
-
-
-def used_today(user_id) -> int:
-    return sum(DailyUsage.objects.filter(user_id=user_id).values_list("count", flat=True))
 
 
 def assert_refused(error, field: str, fragment: str):

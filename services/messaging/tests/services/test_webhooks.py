@@ -6,12 +6,11 @@ import time
 import pytest
 
 from messaging.chat.models import Direction, Message, MessageStatus
-from messaging.providers import waha_format
 from messaging.webhooks.models import WebhookReceipt
 from messaging.webhooks.services import webhook_receive
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.testing.concurrency import run_concurrently
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, signed_webhook
 
 SENDER = "34600000001@c.us"
 
@@ -21,28 +20,13 @@ def session():
     return SessionFactory(provider="waha")
 
 
-def hook(settings, session, event="message", payload=None, *, event_id="evt_1", now=None, secret=None):
-    payload = payload or {
-        "id": "false_34600000001@c.us_IN1",
-        "timestamp": 1_700_000_000,
-        "from": SENDER,
-        "fromMe": False,
-        "body": "Hola",
-        "hasMedia": False,
-    }
-    body = waha_format.webhook_body(
-        event_id=event_id, event=event, session=session.provider_session, payload=payload, now=now
-    )
-    return body, waha_format.sign_webhook(body, secret=secret or settings.MESSAGING["WEBHOOK_SECRET"])
-
-
 def receive(body, headers):
     return webhook_receive(provider_name="waha", body=body, headers=headers)
 
 
 @pytest.mark.django_db
-def test_an_inbound_message_is_stored_and_announced(settings, session, captured_events):
-    result = receive(*hook(settings, session))
+def test_an_inbound_message_is_stored_and_announced(session, captured_events):
+    result = receive(*signed_webhook(session))
 
     assert (result.outcome, result.event_id, result.event_type) == ("handled", "evt_1", "message")
     message = Message.objects.get()
@@ -63,8 +47,8 @@ def test_an_inbound_message_is_stored_and_announced(settings, session, captured_
 
 
 @pytest.mark.django_db
-def test_a_replayed_webhook_changes_nothing(settings, session, captured_events):
-    body, headers = hook(settings, session)
+def test_a_replayed_webhook_changes_nothing(session, captured_events):
+    body, headers = signed_webhook(session)
 
     first, replay = receive(body, headers), receive(body, headers)
 
@@ -75,9 +59,9 @@ def test_a_replayed_webhook_changes_nothing(settings, session, captured_events):
 
 
 @pytest.mark.django_db
-def test_the_same_message_under_another_event_id_is_stored_once(settings, session, captured_events):
-    receive(*hook(settings, session, event_id="evt_1"))
-    receive(*hook(settings, session, event_id="evt_2"))  # WAHA redelivered it as a new event
+def test_the_same_message_under_another_event_id_is_stored_once(session, captured_events):
+    receive(*signed_webhook(session, event_id="evt_1"))
+    receive(*signed_webhook(session, event_id="evt_2"))  # WAHA redelivered it as a new event
 
     assert Message.objects.count() == 1
     assert WebhookReceipt.objects.count() == 2
@@ -92,8 +76,8 @@ def test_the_same_message_under_another_event_id_is_stored_once(settings, sessio
         lambda body, headers: (body, {"Content-Type": "application/json"}),
     ],
 )
-def test_a_webhook_that_is_not_signed_by_our_secret_is_refused(settings, session, captured_events, tamper):
-    body, headers = tamper(*hook(settings, session))
+def test_a_webhook_that_is_not_signed_by_our_secret_is_refused(session, captured_events, tamper):
+    body, headers = tamper(*signed_webhook(session))
 
     with pytest.raises(ApplicationError) as raised:
         receive(body, headers)
@@ -105,18 +89,18 @@ def test_a_webhook_that_is_not_signed_by_our_secret_is_refused(settings, session
 
 
 @pytest.mark.django_db
-def test_a_webhook_signed_with_another_secret_is_refused(settings, session):
+def test_a_webhook_signed_with_another_secret_is_refused(session):
     with pytest.raises(ApplicationError) as raised:
-        receive(*hook(settings, session, secret="not-ours"))
+        receive(*signed_webhook(session, secret="not-ours"))
 
     assert raised.value.code == "invalid_signature"
     assert WebhookReceipt.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_a_captured_webhook_replayed_after_the_tolerance_is_refused(settings, session, messaging_conf):
+def test_a_captured_webhook_replayed_after_the_tolerance_is_refused(session, messaging_conf):
     messaging_conf(WEBHOOK_TOLERANCE_SECONDS=60)
-    body, headers = hook(settings, session, now=time.time() - 61)
+    body, headers = signed_webhook(session, now=time.time() - 61)
 
     with pytest.raises(ApplicationError) as raised:
         receive(body, headers)
@@ -126,16 +110,16 @@ def test_a_captured_webhook_replayed_after_the_tolerance_is_refused(settings, se
 
 
 @pytest.mark.django_db
-def test_an_unknown_provider_is_not_found(settings, session):
+def test_an_unknown_provider_is_not_found(session):
     with pytest.raises(NotFound):
         webhook_receive(provider_name="telegram", body=b"{}", headers={})
 
 
 @pytest.mark.django_db
-def test_a_webhook_for_a_session_that_is_not_ours_is_answered_and_ignored(settings, captured_events):
+def test_a_webhook_for_a_session_that_is_not_ours_is_answered_and_ignored(captured_events):
     stranger = SessionFactory.build(provider="waha")  # never saved: WAHA shared with another app
 
-    result = receive(*hook(settings, stranger))
+    result = receive(*signed_webhook(stranger))
 
     assert result.outcome == "unknown_session"
     assert Message.objects.count() == 0
@@ -143,8 +127,8 @@ def test_a_webhook_for_a_session_that_is_not_ours_is_answered_and_ignored(settin
 
 
 @pytest.mark.django_db
-def test_a_loopback_webhook_does_not_reach_a_waha_session(settings, session):
-    body, headers = hook(settings, session)
+def test_a_loopback_webhook_does_not_reach_a_waha_session(session):
+    body, headers = signed_webhook(session)
 
     result = webhook_receive(provider_name="loopback", body=body, headers=headers)
 
@@ -161,10 +145,8 @@ def test_a_loopback_webhook_does_not_reach_a_waha_session(settings, session):
         {"from": SENDER, "fromMe": False, "body": "no id"},
     ],
 )
-def test_messages_that_are_not_someone_writing_to_the_user_are_not_stored(
-    settings, session, captured_events, payload
-):
-    result = receive(*hook(settings, session, payload=payload))
+def test_messages_that_are_not_someone_writing_to_the_user_are_not_stored(session, captured_events, payload):
+    result = receive(*signed_webhook(session, payload=payload))
 
     assert result.outcome == "handled"
     assert Message.objects.count() == 0
@@ -172,7 +154,7 @@ def test_messages_that_are_not_someone_writing_to_the_user_are_not_stored(
 
 
 @pytest.mark.django_db
-def test_inbound_media_keeps_the_providers_url_and_type(settings, session):
+def test_inbound_media_keeps_the_providers_url_and_type(session):
     payload = {
         "id": "false_34600000001@c.us_IMG",
         "from": SENDER,
@@ -186,7 +168,7 @@ def test_inbound_media_keeps_the_providers_url_and_type(settings, session):
         },
     }
 
-    receive(*hook(settings, session, payload=payload))
+    receive(*signed_webhook(session, payload=payload))
 
     message = Message.objects.get()
     assert (message.kind, message.media_url, message.media_mimetype) == (
@@ -197,9 +179,9 @@ def test_inbound_media_keeps_the_providers_url_and_type(settings, session):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_webhook_arriving_at_once_is_handled_once(settings):
+def test_the_same_webhook_arriving_at_once_is_handled_once():
     session = SessionFactory(provider="waha")
-    body, headers = hook(settings, session)
+    body, headers = signed_webhook(session)
     outcomes = []
 
     errors = run_concurrently([lambda: outcomes.append(receive(body, headers).outcome)] * 6)

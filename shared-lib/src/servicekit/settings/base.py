@@ -195,8 +195,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": f"The {SERVICE_NAME} bounded context of the platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The documents are public: reading one takes no credentials (and so no API-key scope).
-    "SERVE_AUTHENTICATION": [],
+    # The document is public: a bearer token is read (request logs name the caller), an API key
+    # is not, so fetching the document needs no API-key scope (servicekit.auth.scopes).
+    "SERVE_AUTHENTICATION": ["servicekit.auth.authentication.JWTAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # 3.1: a nullable object is `oneOf: [$ref, null]`; 3.0's `nullable` beside an `allOf`

@@ -172,6 +172,8 @@ def job_answer(job: Job, created: bool) -> Response:
 class BuildListApi(BuildsApi):
     """The builds the caller may read, newest first."""
 
+    api_key_scope = "builds:read"
+
     class FilterSerializer(serializers.Serializer):
         repository = serializers.CharField(required=False, max_length=64)
         app_id = serializers.CharField(required=False, max_length=255)
@@ -212,6 +214,8 @@ class BuildCreateApi(BuildsApi):
     """A new build (``uploading``) in a repository; staff, or a build token allowed to create
     builds there."""
 
+    api_key_scope = "builds:write"
+
     permission_classes = [IsStaffOrBuildToken]
 
     class InputSerializer(StrictSerializer):
@@ -250,6 +254,8 @@ class BuildCreateApi(BuildsApi):
 class BuildDetailApi(BuildsApi):
     """A build with its refs, checks and jobs."""
 
+    api_key_scope = "builds:read"
+
     class OutputSerializer(BuildOutputSerializer):
         class Meta:
             ref_name = "BuildDetailOutput"
@@ -277,6 +283,8 @@ class BuildDetailApi(BuildsApi):
 class BuildCommitApi(BuildsApi):
     """Queue the commit job of an uploading build (202 with the job); asked again with the same
     options it answers the same job (200)."""
+
+    api_key_scope = "builds:write"
 
     class InputSerializer(StrictSerializer):
         class Meta:
@@ -309,6 +317,8 @@ class BuildPublishApi(BuildsApi):
     """Queue the publish job of a ready build whose checks passed (202 with the job); a build
     publishing or published answers its publish job (200)."""
 
+    api_key_scope = "builds:write"
+
     @error_codes(CHANGE_REFUSED, {409: [BuildErrorCode.WRONG_STATE, BuildErrorCode.CHECKS_NOT_PASSED]})
     @extend_schema(request=None, responses={202: JobOutputSerializer, 200: JobOutputSerializer})
     def post(self, request: Request, build_id: int) -> Response:
@@ -319,6 +329,8 @@ class BuildPublishApi(BuildsApi):
 
 class BuildPurgeApi(BuildsApi):
     """Delete a build's repository (a purged build answers as it is)."""
+
+    api_key_scope = "builds:write"
 
     @error_codes(CHANGE_REFUSED, {409: [BuildErrorCode.WRONG_STATE]})
     @extend_schema(request=None, responses=BuildOutputSerializer)
@@ -331,6 +343,8 @@ class BuildPurgeApi(BuildsApi):
 class CheckReviewApi(BuildsApi):
     """A reviewer's verdict on a reviewable check of a validating build: staff, or a build token
     with the ``reviewcheck`` scope."""
+
+    api_key_scope = "builds:write"
 
     class InputSerializer(StrictSerializer):
         class Meta:

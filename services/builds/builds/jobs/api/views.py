@@ -79,6 +79,7 @@ def job_for_caller(request: Request, job_id: int) -> Job:
 
 
 class JobDetailApi(BuildsApi):
+    api_key_scope = "builds:read"
     OutputSerializer = JobOutputSerializer
 
     @error_codes(TOKEN_REFUSED)
@@ -92,6 +93,8 @@ class JobLogApi(BuildsApi):
     what to ask for next. With ``Accept: text/event-stream``: a stream of ``log`` events (each
     one or more new lines, its ``id`` the offset after them; ``Last-Event-ID`` resumes) and a
     final ``end`` event once the job has finished."""
+
+    api_key_scope = "builds:read"
 
     class FilterSerializer(serializers.Serializer):
         offset = serializers.IntegerField(min_value=0, required=False, default=0)

@@ -62,6 +62,8 @@ class RepositoryOutputSerializer(serializers.Serializer):
 class RepositoryListApi(BuildsApi):
     """The repositories the caller may see."""
 
+    api_key_scope = "builds:read"
+
     OutputSerializer = RepositoryOutputSerializer
 
     @extend_schema(
@@ -78,6 +80,8 @@ class RepositoryListApi(BuildsApi):
 
 
 class RepositoryCreateApi(StaffApi):
+    api_key_scope = "builds:write"
+
     class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "RepositoryCreateInput"
@@ -104,6 +108,7 @@ class RepositoryCreateApi(StaffApi):
 
 
 class RepositoryDetailApi(BuildsApi):
+    api_key_scope = "builds:read"
     OutputSerializer = RepositoryOutputSerializer
 
     @extend_schema(responses=OutputSerializer)
@@ -115,6 +120,8 @@ class RepositoryDetailApi(BuildsApi):
 
 class RepositoryUpdateApi(StaffApi):
     """Change a repository (its name and collection id are fixed)."""
+
+    api_key_scope = "builds:write"
 
     class InputSerializer(StrictSerializer):
         class Meta:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
 from identity.accounts.errors import AccountErrorCode
+from identity.accounts.models import Language
 from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
 from identity.logins.errors import LoginErrorCode
@@ -95,7 +96,8 @@ class MeDetailApi(APIView):
 
 
 class MeUpdateApi(APIView):
-    """Change the caller's own name (token or API key). Roles, flags and email are not theirs to change."""
+    """Change the caller's own name or language (token or API key). Roles, flags and email are not
+    theirs to change."""
 
     api_key_scope = "account:write"
 
@@ -105,6 +107,7 @@ class MeUpdateApi(APIView):
 
         first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
         last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        language = serializers.ChoiceField(choices=Language.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)

@@ -13,6 +13,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
             "email",
             "first_name",
             "last_name",
+            "language",
             "roles",
             "is_active",
             "email_verified",
