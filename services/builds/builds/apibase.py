@@ -24,6 +24,7 @@ __all__ = [
     "IsStaff",
     "IsStaffOrBuildToken",
     "StaffApi",
+    "TokenManagementApi",
     "actor_of",
     "claims_of",
     "iso",
@@ -55,6 +56,13 @@ class BuildsApi(APIView):
 
 class StaffApi(BuildsApi):
     permission_classes = [IsStaff]
+
+
+class TokenManagementApi(StaffApi):
+    """Build tokens are managed with a sign-in or a build token, never an API key: a key does
+    not mint credentials (identity's API keys cannot make API keys either)."""
+
+    authentication_classes = [BuildTokenAuthentication, JWTAuthentication]
 
 
 def is_staff(request: Any) -> bool:

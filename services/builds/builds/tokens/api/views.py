@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from builds.apibase import TOKEN_REFUSED, BuildsApi, IsStaffOrBuildToken, StaffApi, actor_of, claims_of, iso
+from builds.apibase import TOKEN_REFUSED, IsStaffOrBuildToken, TokenManagementApi, actor_of, claims_of, iso
 from builds.builds.access import authorize_token_management
 from builds.tokens.claims import SCOPES
 from builds.tokens.errors import TokenErrorCode
@@ -61,7 +61,7 @@ class TokenOutputSerializer(serializers.Serializer):
         }
 
 
-class TokenListApi(StaffApi):
+class TokenListApi(TokenManagementApi):
     """Issued tokens, newest first (never the tokens themselves); ``?active=true`` leaves out
     revoked ones."""
 
@@ -83,7 +83,7 @@ class TokenListApi(StaffApi):
         )
 
 
-class TokenIssueApi(StaffApi):
+class TokenIssueApi(TokenManagementApi):
     """A new build token, shown once: ``{"token", "jti", "expires_at"}``."""
 
     class InputSerializer(StrictSerializer):
@@ -118,7 +118,7 @@ class TokenIssueApi(StaffApi):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TokenDetailApi(StaffApi):
+class TokenDetailApi(TokenManagementApi):
     OutputSerializer = TokenOutputSerializer
 
     @extend_schema(responses=OutputSerializer)
@@ -126,7 +126,7 @@ class TokenDetailApi(StaffApi):
         return Response(self.OutputSerializer(token_get(jti=jti)).data)
 
 
-class TokenRevokeApi(BuildsApi):
+class TokenRevokeApi(TokenManagementApi):
     """Revoke a token and every token derived from it, at once (idempotent). A ``jti`` this
     service never issued is recorded as revoked."""
 
