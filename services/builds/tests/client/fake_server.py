@@ -42,6 +42,7 @@ class FakeFlatManager:
     problems: list[str] = field(default_factory=list)
     failures: dict[str, list[Any]] = field(default_factory=dict)  # call name → [status | "drop"]
     hold_upload_number: int | None = None  # the n-th upload (1-based) waits for `release`
+    answered_missing: list[str] = field(default_factory=list)  # every name a missing_objects answered
     release: threading.Event = field(default_factory=threading.Event)
     commit_job_status: int = 2
     check_statuses: list[int] = field(default_factory=list)
@@ -117,7 +118,9 @@ class FakeFlatManager:
             self._expect(len(wanted) <= 2000, "missing_objects: at most 2000 names")
             kinds = [name.endswith(METADATA) for name in wanted]
             self._expect(kinds == sorted(kinds, reverse=True), "missing_objects: metadata objects first")
-            return 200, {"missing": [name for name in wanted if name not in self.objects]}, {}
+            missing = [name for name in wanted if name not in self.objects]
+            self.answered_missing.extend(missing)
+            return 200, {"missing": missing}, {}
         if method == "POST" and action == "/upload":
             return self._upload(headers, raw)
         if method == "POST" and action == "/build_ref":
