@@ -2,7 +2,7 @@
 # Prepare this machine to run or test the platform; idempotent and quick when nothing changed.
 #  - a virtualenv (.venv) with servicekit and every service installed in editable mode
 #  - nginx from the distribution when it is missing (needs root)
-#  - ostree and flatpak (the builds service's tools) likewise
+#  - ostree and flatpak (the builds service's tools) likewise, and chromium for the browser tests
 #  - checks that Postgres, RabbitMQ and Redis answer, and says exactly what is missing
 #  - the platform database with one schema and one role per service
 #  - development JWT signing keys under var/keys (generated once)
@@ -48,13 +48,16 @@ fi
 # Debian packages the services need at run time: the lists their images install too
 # (services/<service>/system-packages.txt, one a line, # comments).
 read -r -a listed <<<"$(sed 's/#.*//' services/*/system-packages.txt | xargs)"
+# And the test tools: Debian's chromium and its driver for the builds console's browser test
+# (tests/e2e drives them headless with selenium; a font for its screenshots); no image needs them.
+listed+=(chromium chromium-driver fonts-dejavu-core)
 absent=()
 for p in "${listed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || absent+=("$p")
 done
 if [ ${#absent[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing the services' Debian packages: ${absent[*]}"
+    log "installing the services' and the tests' Debian packages: ${absent[*]}"
     apt_install --no-install-recommends "${absent[@]}"
   else
     log "missing Debian packages: install them with 'sudo apt-get install -y ${absent[*]}'"

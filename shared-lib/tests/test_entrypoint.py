@@ -36,7 +36,8 @@ def test_celery_workers_of_different_services_get_distinct_node_names():
 
 
 def test_every_process_type_has_a_command():
-    assert set(PROCESS_COMMANDS) == {"web", "worker", "beat", "consumer", "relay"}
+    assert set(PROCESS_COMMANDS) == {"web", "worker", "beat", "consumer", "relay", "ingester"}
+    assert PROCESS_COMMANDS["ingester"]("analytics")[-1] == "ingest_request_logs"
     assert PROCESS_COMMANDS["relay"]("catalog")[-1] == "relay_events"
     assert PROCESS_COMMANDS["consumer"]("catalog")[-1] == "consume_events"
 

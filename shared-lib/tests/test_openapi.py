@@ -57,6 +57,12 @@ def test_a_success_body_is_documented_as_the_envelope(document):
     assert document["components"]["schemas"]["ResponseMeta"]["required"] == ["request_id"]
 
 
+def test_a_file_is_documented_as_itself_not_in_the_envelope(document):
+    assert operation(document, "report/")["responses"]["200"]["content"] == {
+        "text/csv": {"schema": {"type": "string"}}
+    }
+
+
 def test_a_list_is_documented_as_one_page_with_its_parameters(document):
     op = operation(document, "items/")
     schema = body_schema(op)

@@ -25,11 +25,17 @@ PATTERNS = [
 ]
 
 
+# Shipped beside a service but never run by its processes: the builds command-line client runs
+# on CI machines, so its variables (REPO_TOKEN) are not the deployment's.
+NOT_RUN_BY_THE_SERVICE = {"builds_client"}
+
+
 def _sources(directory: Path) -> list[Path]:
+    skipped = {"tests", "migrations", "testing", "__pycache__", *NOT_RUN_BY_THE_SERVICE}
     return [
         path
         for path in sorted(directory.rglob("*.py"))
-        if not {"tests", "migrations", "testing", "__pycache__"} & set(path.relative_to(directory).parts)
+        if not skipped & set(path.relative_to(directory).parts)
     ]
 
 

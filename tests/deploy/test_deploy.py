@@ -916,7 +916,7 @@ def test_make_k8s_render_prints_an_overlay(tools, rendered, overlay):
 
 # Long-running processes without an HTTP port or a ping: they exit when they fail and the
 # restart policy brings them back, so a health check would only repeat that.
-EXITS_ON_FAILURE = {"consumer", "relay", "beat"}
+EXITS_ON_FAILURE = {"consumer", "relay", "beat", "ingester"}
 
 
 def one_shots(services: dict) -> set[str]:

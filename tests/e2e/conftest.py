@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.shopping import ADMIN_PASSWORD, Api
+from tests.e2e.shopping import create_admin
 from tests.harness import Platform
 
 
@@ -17,9 +17,7 @@ def platform():
 
 @pytest.fixture(scope="module")
 def admin(platform):
-    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
-    platform.create_admin(email, ADMIN_PASSWORD)
-    return Api(platform, email, ADMIN_PASSWORD)
+    return create_admin(platform)
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,15 @@ class Api:
         )
 
 
+def create_admin(platform) -> Api:
+    """A new staff admin in identity (``make createadmin``), signed in; ``.email`` names it."""
+    email = f"admin-{uuid.uuid4().hex[:6]}@example.com"
+    platform.create_admin(email, ADMIN_PASSWORD)
+    api = Api(platform, email, ADMIN_PASSWORD)
+    api.email = email
+    return api
+
+
 def wait_for(predicate, timeout=30.0, interval=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

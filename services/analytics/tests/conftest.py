@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -118,3 +119,26 @@ def request(
         "client_ip": client_ip,
         "request_id": request_id,
     }
+
+
+LOGS_AT = utc(2031, 11, 5, 12)
+ALICE, BOB = uuid.UUID(int=1), uuid.UUID(int=2)
+
+
+@pytest.fixture
+def logs(request_log_stream):
+    """Four requests: ALICE's GET and POST to orders, BOB's 503 there, an anonymous 404 in catalog."""
+    request_log_stream.ship(
+        request(at=LOGS_AT, user=ALICE, request_id="a1"),
+        request(at=LOGS_AT + timedelta(minutes=1), user=ALICE, method="POST", status=201, request_id="a2"),
+        request(at=LOGS_AT + timedelta(minutes=2), user=BOB, status=503, request_id="b1"),
+        request(
+            at=LOGS_AT + timedelta(minutes=3),
+            service="catalog",
+            route="/api/v1/catalog/products/",
+            status=404,
+            error_code="not_found",
+            request_id="c1",
+        ),
+    )
+    request_log_stream.ingest()

@@ -4,7 +4,16 @@ from builds.config import BEAT_SCHEDULE, builds_settings, pooled
 from servicekit.settings.base import *
 from servicekit.settings.base import BASE_DIR, DATABASES, DJANGO_ENV, INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "builds", "builds.repos", "builds.tokens", "builds.jobs", "builds.builds"]
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "builds",
+    "builds.repos",
+    "builds.tokens",
+    "builds.jobs",
+    "builds.builds",
+    "builds.console",
+    "bootstrap",  # Bootstrap's static files (django-bootstrap-static) for the console
+]
 
 # builds' own knobs: storage, token secret, upload limits, job timings (builds/config.py).
 BUILDS = builds_settings(base_dir=BASE_DIR, environment=DJANGO_ENV)

@@ -13,5 +13,7 @@ urlpatterns = [
     path("flat-manager/", include("builds.protocol.urls")),
     # The gateway's auth_request subrequests (downloads, uploads); never routed from outside.
     path("internal/builds/", include(protocol_internal)),
+    # The web console's pages (server-rendered, signed in with identity's tokens in cookies).
+    path("builds/", include("builds.console.urls")),
     *platform_urlpatterns(),
 ]

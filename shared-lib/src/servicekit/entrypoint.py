@@ -79,6 +79,9 @@ PROCESS_COMMANDS = {
     "beat": lambda svc: [sys.executable, "-m", "celery", "-A", svc, "beat", "--loglevel", "INFO"],
     "consumer": lambda svc: [sys.executable, "manage.py", "consume_events"],
     "relay": lambda svc: [sys.executable, "manage.py", "relay_events"],
+    # The request logs every service ships (servicekit.observability.requestlog), stored by
+    # the service that keeps them (analytics' ingest_request_logs).
+    "ingester": lambda svc: [sys.executable, "manage.py", "ingest_request_logs"],
 }
 NEEDS_BROKER = {"worker", "beat", "consumer", "relay"}
 # In a metrics directory the entrypoint made for one run: gunicorn_config.on_exit removes it.

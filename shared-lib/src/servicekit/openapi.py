@@ -140,8 +140,10 @@ def merge_codes(*declarations: ErrorCodes) -> dict[int, tuple[str, ...]]:
     return {status: tuple(codes) for status, codes in merged.items()}
 
 
-def _is_json(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
+def is_json(media_type: str) -> bool:
+    """``application/json`` and its kin (``application/problem+json``, ``…; charset=…``)."""
+    essence = media_type.split(";")[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
 
 
 def _defining_class(function: Any) -> type | None:
@@ -221,7 +223,7 @@ class AutoSchema(SpectacularAutoSchema):
         if str(status_code).startswith("2"):
             meta = PAGE_META if self._is_page(serializer) else META
             for name, media_type in response.get("content", {}).items():
-                if not _is_json(name):
+                if not is_json(name):
                     # A file (an image, a download) is sent as it is, never enveloped. OpenAPI 3.1
                     # describes raw bytes by the media type alone: a string schema claims text.
                     if media_type.get("schema") == BINARY:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("owned/<str:owner>/", views.OwnedThingApi.as_view()),
     path("drift/", views.DriftApi.as_view()),
     path("picture/", views.PictureApi.as_view()),
+    path("report/", views.ReportCsvApi.as_view()),
     path("switches/", operations(get=views.SwitchListApi, post=views.SwitchCreateApi), name="switch-list"),
 ]
