@@ -23,7 +23,7 @@ READS = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", READS)
 def test_a_read_key_reads(api_key_client_for, user_id, path):
-    response = api_key_client_for(user_id, "messaging:read").get(path)
+    response = api_key_client_for(user_id, scopes=["messaging:read"]).get(path)
 
     assert response.status_code == 200, response.content
 
@@ -31,7 +31,7 @@ def test_a_read_key_reads(api_key_client_for, user_id, path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", READS)
 def test_a_key_without_the_read_scope_reads_nothing(api_key_client_for, user_id, path):
-    response = api_key_client_for(user_id, "messaging:send", "catalog:read").get(path)
+    response = api_key_client_for(user_id, scopes=["messaging:send", "catalog:read"]).get(path)
 
     assert response.status_code == 403
     assert code_of(response) == "insufficient_scope"
@@ -42,7 +42,7 @@ def test_a_send_key_sends_as_its_owner(api_key_client_for, user_id, on_commit):
     session = SessionFactory(user_id=user_id)
 
     with on_commit():
-        response = api_key_client_for(user_id, "messaging:send").post(
+        response = api_key_client_for(user_id, scopes=["messaging:send"]).post(
             MESSAGES, {"to": RECIPIENT, "text": "From a script"}, format="json"
         )
 
@@ -53,7 +53,7 @@ def test_a_send_key_sends_as_its_owner(api_key_client_for, user_id, on_commit):
 @pytest.mark.django_db
 def test_a_read_key_cannot_send_start_sessions_or_change_preferences(api_key_client_for, user_id):
     SessionFactory(user_id=user_id, status="stopped")
-    client = api_key_client_for(user_id, "messaging:read")
+    client = api_key_client_for(user_id, scopes=["messaging:read"])
 
     responses = [
         client.post(MESSAGES, {"to": RECIPIENT, "text": "x"}, format="json"),
@@ -71,6 +71,6 @@ def test_a_read_key_cannot_send_start_sessions_or_change_preferences(api_key_cli
 def test_a_key_reads_only_its_owners_messages(api_key_client_for, user_id):
     theirs = MessageFactory()
 
-    response = api_key_client_for(user_id, "messaging:read").get(f"{MESSAGES}{theirs.id}/")
+    response = api_key_client_for(user_id, scopes=["messaging:read"]).get(f"{MESSAGES}{theirs.id}/")
 
     assert response.status_code == 404

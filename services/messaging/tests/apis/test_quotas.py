@@ -118,7 +118,7 @@ def test_only_staff_override_quotas(user, user_id, method):
 
 @pytest.mark.django_db
 def test_an_api_key_cannot_override_quotas_even_a_staff_one(api_key_client_for, user_id):
-    staff_key = api_key_client_for(uuid.uuid4(), "messaging:send", "messaging:read", roles=("staff",))
+    staff_key = api_key_client_for(uuid.uuid4(), scopes=["messaging:send", "messaging:read"], roles=["staff"])
 
     response = staff_key.put(quota_url(user_id), {"daily_limit": 1000}, format="json")
 
