@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import requests
+
+from servicekit.testing.polling import wait_until
 
 ADMIN_PASSWORD = "e2e-Admin-Pass-2026!"
 CUSTOMER_PASSWORD = "e2e-Customer-Pass-2026!"
@@ -49,13 +50,8 @@ def create_admin(platform) -> Api:
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    """servicekit's ``wait_until`` with this suite's longer default: events cross processes here."""
+    return wait_until(predicate, timeout=timeout, interval=interval)
 
 
 def register(platform) -> str:
