@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 
 class TcpProxy:
@@ -22,6 +23,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self.connections_accepted = 0
+        self.first_connection_at: float | None = None  # time.monotonic() of the first client
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
         self._thread.start()
 
@@ -67,6 +69,8 @@ class TcpProxy:
                 continue
             except OSError:
                 return
+            if self.first_connection_at is None:
+                self.first_connection_at = time.monotonic()
             if not self._accepting:
                 client.close()
                 continue
