@@ -101,11 +101,6 @@ def rev_parse(repo: Path, ref: str) -> str | None:
         return None
 
 
-def list_refs(repo: Path) -> list[str]:
-    output = run(["ostree", "refs", f"--repo={repo}"])
-    return sorted(line.strip() for line in output.splitlines() if line.strip())
-
-
 # -- flatpak -------------------------------------------------------------------------------
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
-from messaging.notifications.models import SECURITY_KINDS, Notification, NotificationKind, OptOut
+from messaging.notifications.models import SECURITY_KINDS, NotificationKind, OptOut
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,3 @@ def notification_preferences(*, user_id: uuid.UUID | str) -> list[Preference]:
         Preference(kind=kind, is_enabled=kind not in opted_out, is_optional=kind not in SECURITY_KINDS)
         for kind in NotificationKind.values
     ]
-
-
-def notification_list(*, user_id: uuid.UUID | str) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user_id)

@@ -101,9 +101,6 @@ class WahaProvider(MessagingProvider):
             answer = self._call("GET", f"/api/sessions/{quote(session_name, safe='')}")
         return _session_info(answer)
 
-    def session_info(self, *, session_name: str) -> SessionInfo:
-        return _session_info(self._call("GET", f"/api/sessions/{quote(session_name, safe='')}"))
-
     def stop_session(self, *, session_name: str) -> None:
         self._call("POST", "/api/sessions/stop", {"name": session_name, "logout": False})
 

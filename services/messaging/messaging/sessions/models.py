@@ -73,9 +73,5 @@ class Session(models.Model):
     def __str__(self) -> str:
         return f"session {self.id} ({self.status})"
 
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
-
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS[self.status]
