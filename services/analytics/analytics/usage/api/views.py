@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -21,7 +21,6 @@ from servicekit.envelope.pagination import paginated_response
 from servicekit.params import query_filters
 
 COLUMNS = ("user_id", "day", "api_requests", *ACTIVITY_COUNTERS, "revenue")
-PAGE_PARAMETERS = [OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
 
 
 class DayRangeSerializer(serializers.Serializer):
@@ -89,7 +88,7 @@ class UsageStatListApi(APIView):
     FilterSerializer = UsageFilterSerializer
     OutputSerializer = UsageDayOutputSerializer
 
-    @extend_schema(parameters=[FilterSerializer, *PAGE_PARAMETERS], responses=OutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         filters = query_filters(self.FilterSerializer, request)
         days = usage_of(user_id=filters.get("user_id"), filters=filters)
@@ -122,7 +121,7 @@ class MyUsageApi(APIView):
     FilterSerializer = DayRangeSerializer
     OutputSerializer = UsageDayOutputSerializer
 
-    @extend_schema(parameters=[FilterSerializer, *PAGE_PARAMETERS], responses=OutputSerializer(many=True))
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         filters = query_filters(self.FilterSerializer, request)
         return paginated_response(

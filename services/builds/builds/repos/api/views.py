@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,7 +67,6 @@ class RepositoryListApi(BuildsApi):
     OutputSerializer = RepositoryOutputSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:

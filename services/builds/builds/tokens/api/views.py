@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -71,7 +71,7 @@ class TokenListApi(TokenManagementApi):
     OutputSerializer = TokenOutputSerializer
 
     @extend_schema(
-        parameters=[FilterSerializer, OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=[FilterSerializer],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:

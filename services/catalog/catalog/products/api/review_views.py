@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -26,7 +26,6 @@ class ProductReviewListApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request, product_id: str) -> Response:

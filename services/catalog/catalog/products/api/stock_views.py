@@ -3,7 +3,7 @@ who owns the product)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,7 +39,6 @@ class StockAdjustmentListApi(APIView):
     OutputSerializer = StockAdjustmentOutputSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request, product_id: str) -> Response:

@@ -141,7 +141,7 @@ class MessageListApi(UserApi):
     OutputSerializer = MessageOutputSerializer
 
     @extend_schema(
-        parameters=[FilterSerializer, OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=[FilterSerializer],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:

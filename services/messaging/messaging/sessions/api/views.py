@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +34,6 @@ from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
 
-PAGINATION = [OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
 # Asking for the QR code: not waiting for a scan, every code expired; the provider's trouble.
 QR_ERRORS = {
     409: [SessionErrorCode.NOT_SCANNING, SessionErrorCode.QR_EXPIRED],
@@ -72,7 +71,7 @@ class SessionListApi(UserApi):
     api_key_scope = READ
     OutputSerializer = SessionOutputSerializer
 
-    @extend_schema(parameters=PAGINATION, responses=OutputSerializer(many=True))
+    @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         return paginated_response(
             queryset=session_list(user_id=user_id_of(request)),
