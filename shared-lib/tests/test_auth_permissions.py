@@ -140,3 +140,18 @@ def test_has_internal_token(presented, allowed, settings):
     headers = {} if presented is None else {"HTTP_X_INTERNAL_TOKEN": presented}
     request = APIRequestFactory().get("/internal/x/", **headers)
     assert HasInternalToken().has_permission(request, view=None) is allowed
+
+
+def test_user_id_of_is_the_callers_uuid_and_refuses_credentials_of_no_user():
+    import uuid
+    from types import SimpleNamespace
+
+    from rest_framework.exceptions import PermissionDenied
+
+    from servicekit.auth import Principal, user_id_of
+
+    user_id = uuid.uuid4()
+    assert user_id_of(SimpleNamespace(user=Principal(id=str(user_id)))) == user_id
+    for caller in (Principal(id="service:orders"), None):
+        with pytest.raises(PermissionDenied):
+            user_id_of(SimpleNamespace(user=caller))

@@ -7,24 +7,12 @@ API-key authentication enforces it (``servicekit.auth.scopes``), as in every ser
 
 from __future__ import annotations
 
-import uuid
-
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
 READ = "messaging:read"
 SEND = "messaging:send"
-
-
-def user_id_of(request: Request) -> uuid.UUID:
-    """The caller's user id (identity's ``sub``, a UUID)."""
-    try:
-        return uuid.UUID(str(request.user.id))
-    except (AttributeError, ValueError):
-        raise PermissionDenied("These credentials do not belong to a user.") from None
 
 
 class UserApi(APIView):

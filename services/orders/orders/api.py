@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
-from servicekit.auth import Principal
+from servicekit.auth import Principal, user_id_of
 
 # What user_id_of and lister_of answer with, for the error_codes of the views that call them.
 CALLER_ERROR_CODES = {403: ["permission_denied"]}
@@ -27,11 +24,3 @@ def lister_of(request: Request) -> Principal:
     if not principal.is_staff:
         user_id_of(request)
     return principal
-
-
-def user_id_of(request: Request) -> uuid.UUID:
-    """The caller's user id (identity's ``sub``, a UUID)."""
-    try:
-        return uuid.UUID(str(request.user.id))
-    except (AttributeError, ValueError):
-        raise PermissionDenied("These credentials do not belong to a user.") from None

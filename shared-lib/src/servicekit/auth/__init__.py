@@ -7,7 +7,14 @@ no service keeps a user table. See ``docs/architecture.md`` for the token contra
 from servicekit.auth.api_keys import forget_api_key, resolve_api_key
 from servicekit.auth.authentication import ApiKeyAuthentication, JWTAuthentication
 from servicekit.auth.jwks import JWKSCache, jwks_cache
-from servicekit.auth.permissions import HasInternalToken, HasRole, HasScope, IsOwnerOrStaff, IsStaff
+from servicekit.auth.permissions import (
+    HasInternalToken,
+    HasRole,
+    HasScope,
+    IsOwnerOrStaff,
+    IsStaff,
+    user_id_of,
+)
 from servicekit.auth.principal import Principal
 from servicekit.auth.tokens import verified_tokens, verify_access_token
 
@@ -24,6 +31,7 @@ __all__ = [
     "forget_api_key",
     "jwks_cache",
     "resolve_api_key",
+    "user_id_of",
     "verified_tokens",
     "verify_access_token",
 ]

@@ -14,10 +14,11 @@ in ``api_key_scope``, which the API-key authentication enforces (``servicekit.au
 from __future__ import annotations
 
 import hmac
+import uuid
 from typing import Any
 
 from django.conf import settings
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from servicekit.auth.principal import Principal
@@ -26,6 +27,15 @@ from servicekit.auth.principal import Principal
 def principal_of(request: Any) -> Principal | None:
     user = getattr(request, "user", None)
     return user if isinstance(user, Principal) else None
+
+
+def user_id_of(request: Any) -> uuid.UUID:
+    """The caller's user id (identity's ``sub``, a UUID); 403 ``permission_denied`` for
+    credentials that belong to no user (a service's token)."""
+    try:
+        return uuid.UUID(str(request.user.id))
+    except (AttributeError, ValueError):
+        raise PermissionDenied("These credentials do not belong to a user.") from None
 
 
 def HasRole(*roles: str) -> type[BasePermission]:

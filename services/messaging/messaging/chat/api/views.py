@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from messaging.api import READ, SEND, UserApi, user_id_of
+from messaging.api import READ, SEND, UserApi
 from messaging.chat.errors import MessageErrorCode
 from messaging.chat.models import Direction, MessageStatus
 from messaging.chat.selectors import message_get, message_list
@@ -19,6 +19,7 @@ from messaging.chat.services import message_send
 from messaging.chat.validation import invalid, normalize_phone_number
 from messaging.quotas.errors import QuotaErrorCode
 from servicekit.api import StrictSerializer
+from servicekit.auth import user_id_of
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters

@@ -8,12 +8,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from messaging.api import READ, SEND, UserApi, user_id_of
+from messaging.api import READ, SEND, UserApi
 from messaging.notifications.errors import NotificationErrorCode
 from messaging.notifications.models import NotificationKind
 from messaging.notifications.selectors import notification_preferences
 from messaging.notifications.services import notification_preferences_update
 from servicekit.api import StrictSerializer
+from servicekit.auth import user_id_of
 from servicekit.openapi import error_codes
 
 

@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.api import READ, UserApi, user_id_of
+from messaging.api import READ, UserApi
 from messaging.quotas.selectors import QuotaStatus, quota_status
 from messaging.quotas.services import MAX_DAILY_LIMIT, quota_override_set
 from servicekit.api import StrictSerializer
-from servicekit.auth import IsStaff, JWTAuthentication
+from servicekit.auth import IsStaff, JWTAuthentication, user_id_of
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.errors import NotFound
 

@@ -7,10 +7,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import CALLER_ERROR_CODES, user_id_of
+from orders.api import CALLER_ERROR_CODES
 from orders.carts.errors import CartErrorCode
 from orders.carts.selectors import cart_get
 from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
+from servicekit.auth import user_id_of
 from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 

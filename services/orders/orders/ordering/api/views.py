@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import CALLER_ERROR_CODES, lister_of, principal_of, user_id_of
+from orders.api import CALLER_ERROR_CODES, lister_of, principal_of
 from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.selectors import order_get, order_list
@@ -21,7 +21,7 @@ from orders.ordering.services import (
     order_complete,
     order_ship,
 )
-from servicekit.auth import IsOwnerOrStaff, IsStaff
+from servicekit.auth import IsOwnerOrStaff, IsStaff, user_id_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
 from servicekit.money import MoneyField

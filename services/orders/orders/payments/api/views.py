@@ -9,14 +9,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api import CALLER_ERROR_CODES, lister_of, user_id_of
+from orders.api import CALLER_ERROR_CODES, lister_of
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, RefundStatus
 from orders.payments.refunds import refund_retry
 from orders.payments.selectors import payment_get, payment_list
 from orders.payments.services import payment_create, payment_webhook_receive
 from servicekit.api import PublicApi
-from servicekit.auth import IsOwnerOrStaff, IsStaff
+from servicekit.auth import IsOwnerOrStaff, IsStaff, user_id_of
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
 from servicekit.money import MoneyField
