@@ -11,11 +11,11 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from analytics.metrics.csvstream import csv_lines
 from analytics.metrics.period import GRANULARITIES, Period
+from servicekit.api import FileAnswerNegotiation
 from servicekit.envelope import ApplicationError
 
 DEFAULT_RANGE = timedelta(days=30)  # a metric asked for without `from`: the last 30 days
@@ -70,17 +70,10 @@ class PeriodSerializer(serializers.Serializer):
         return attrs
 
 
-class JsonForErrors(DefaultContentNegotiation):
-    """An export sends CSV whatever the client accepts; its errors, the JSON envelope."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):  # type: ignore[no-untyped-def]
-        return renderers[0], renderers[0].media_type
-
-
 class ExportApi(APIView):
     """Base of the ``…/export/`` operations: a table as CSV, streamed row by row."""
 
-    content_negotiation_class = JsonForErrors
+    content_negotiation_class = FileAnswerNegotiation
     pagination_class = None
 
 

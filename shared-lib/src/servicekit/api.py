@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -187,3 +188,13 @@ def paginated_payload(
     paginator = EnvelopePagination()
     page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
     return paginator.get_paginated_response(serialize(page)).data
+
+
+class FileAnswerNegotiation(DefaultContentNegotiation):
+    """For operations that answer with a file (a QR image, a CSV export): the file goes out
+    whatever the client's ``Accept`` says, and an error is the JSON envelope, never a 406
+    because the client asked for ``image/png`` or ``text/csv`` only. The operation's first
+    renderer is the one used."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type

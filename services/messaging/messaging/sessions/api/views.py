@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from messaging.api import READ, SEND, JsonErrorsNegotiation, UserApi
+from messaging.api import READ, SEND, UserApi
 from messaging.chat.errors import MessageErrorCode
 from messaging.chat.probe import ProbeResult, probe_result, session_probe_start
 from messaging.chat.selectors import probe_message_get
@@ -29,7 +29,7 @@ from messaging.sessions.services import (
     session_start,
     session_stop,
 )
-from servicekit.api import StrictSerializer
+from servicekit.api import FileAnswerNegotiation, StrictSerializer
 from servicekit.auth import user_id_of
 from servicekit.envelope.errors import NotFound
 from servicekit.envelope.pagination import paginated_response
@@ -157,7 +157,7 @@ class SessionQrApi(UserApi):
 
 class _QrImageApi(UserApi):
     api_key_scope = SEND
-    content_negotiation_class = JsonErrorsNegotiation
+    content_negotiation_class = FileAnswerNegotiation
     content_type = ""
 
     @staticmethod
