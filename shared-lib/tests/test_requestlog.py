@@ -145,4 +145,4 @@ def test_djangos_lazy_session_user_is_never_evaluated(rf):
     request = rf.get("/")
     request.user = SimpleLazyObject(lambda: evaluated.append(True) or AnonymousUser())
 
-    assert requestlog.user_id_of(request) is None and evaluated == []
+    assert requestlog.principal_id_of(request) is None and evaluated == []

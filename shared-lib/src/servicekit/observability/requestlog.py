@@ -178,14 +178,14 @@ def record_request(request, response, *, route: str, duration: float, client_ip:
             "status": response.status_code,
             "error_code": error_code_of(response),
             "duration_ms": round(duration * 1000, 3),
-            "user_id": user_id_of(request),
+            "user_id": principal_id_of(request),
             "client_ip": client_ip,
             "request_id": get_request_id(),
         }
     )
 
 
-def user_id_of(request) -> str | None:
+def principal_id_of(request) -> str | None:
     """The principal DRF authenticated, if any. Django's own lazy session user is never
     evaluated here (that would cost a query on every request)."""
     user = request.__dict__.get("user")
