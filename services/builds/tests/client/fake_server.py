@@ -268,6 +268,9 @@ def _handler(fake: FakeFlatManager):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if len(raw) < length:  # the client went away mid-body: nothing of it is kept
+                self.close_connection = True
+                return
             headers = {key.lower(): value for key, value in self.headers.items()}
             name = self.path.rstrip("/").rsplit("/", 1)[-1]
             with fake.lock:
