@@ -14,6 +14,7 @@ the task and is in the worker's logs.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any
@@ -22,6 +23,8 @@ from celery import Celery, signals
 from celery.contrib.django.task import DjangoTask
 
 from servicekit.observability.context import get_request_id, request_id_scope
+
+logger = logging.getLogger("servicekit.celery")
 
 REQUEST_ID_HEADER = "request_id"
 DEFAULT_CONFIRM_TIMEOUT = 5.0
@@ -80,3 +83,37 @@ def _leave_request_id(task_id: str | None = None, **_: Any) -> None:
     scope = _scopes.pop(task_id, None) if task_id else None
     if scope is not None:
         scope.__exit__(None, None, None)
+
+
+def json_logs() -> bool:
+    """``LOG_FORMAT=json`` (the default): Celery's banners, printed outside logging, are
+    switched off (``celery --quiet``, servicekit.entrypoint) and logged here as one line each."""
+    return os.environ.get("LOG_FORMAT", "json").strip() != "text"
+
+
+@signals.celeryd_after_setup.connect
+def _log_worker_banner(sender: Any = None, instance: Any = None, **_: Any) -> None:
+    if instance is None or not getattr(instance, "quiet", False):
+        return  # Celery printed its banner itself
+    logger.info(
+        "celery worker %s starting",
+        sender,
+        extra={"banner": instance.startup_info(artlines=False).strip(), "node": str(sender)},
+    )
+
+
+@signals.beat_init.connect
+def _log_beat_banner(sender: Any = None, **_: Any) -> None:
+    if not json_logs() or sender is None:
+        return
+    scheduler = sender.scheduler_cls
+    name = scheduler if isinstance(scheduler, str) else f"{scheduler.__module__}.{scheduler.__name__}"
+    logger.info(
+        "celery beat starting",
+        extra={
+            "scheduler": name,
+            "schedule_file": sender.schedule_filename,
+            "max_interval_seconds": sender.max_interval,
+            "entries": sorted(sender.app.conf.beat_schedule or {}),
+        },
+    )

@@ -71,3 +71,48 @@ def test_an_idle_event_process_exits_cleanly_on_sigterm_without_waiting_out_its_
         pytest.fail(f"{command} still running 15 s after SIGTERM; log:\n{processes.log(process)[-2000:]}")
     assert returncode == 0, processes.log(process)[-2000:]
     assert stopped in processes.log(process)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_events_process_relays_and_consumes_then_stops_both_loops_on_sigterm(processes):
+    """``run_events`` (make run's events process): the relay and the consumer in one process,
+    each on its own connections; every committed event is published and handled exactly once."""
+    from tests.events.conftest import effects, publish_things, wait_until
+
+    process = processes.start("run_events", EVENTS_RELAY_POLL_SECONDS="60")
+    processes.wait_for_log(process, RELAY_READY, timeout=30)
+    processes.wait_for_log(process, CONSUMER_READY, timeout=30)
+    ids = publish_things(40, subjects=5)
+    assert wait_until(lambda: len(effects()) == len(ids), timeout=30), processes.log(process)[-3000:]
+    assert set(effects().values()) == {1}
+    # One line per handled (event, handler), naming its outcome.
+    log = processes.log(process)
+    assert sum(f"{event_id} " in line and ": handled in " in line for event_id in ids for line in log.splitlines()) >= len(ids)
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0, processes.log(process)[-2000:]
+    log = processes.log(process)
+    assert "relay stopped" in log and "consumer stopped" in log
+
+
+def test_the_events_process_exits_non_zero_when_one_loop_dies(monkeypatch):
+    """One loop failing stops the other: never a process that relays but no longer consumes."""
+    from servicekit.events import consumer, relay
+    from servicekit.events.process import run_consumer_and_relay
+
+    stopped = []
+
+    class BrokenRelay:
+        def run(self, stop):
+            raise RuntimeError("the relay broke")
+
+    class WaitingConsumer:
+        def run(self, stop):
+            stop.wait()
+            stopped.append("consumer")
+
+    monkeypatch.setattr(relay, "Relay", BrokenRelay)
+    monkeypatch.setattr(consumer, "Consumer", WaitingConsumer)
+    with StopFlag() as stop, pytest.raises(SystemExit, match="relay failed"):
+        run_consumer_and_relay(stop)
+    assert stopped == ["consumer"]

@@ -19,23 +19,54 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def json_line(
+    message: str,
+    *,
+    service: str,
+    logger: str,
+    level: str = "INFO",
+    request_id: str | None = None,
+    created: float | None = None,
+    fields: dict[str, object] | None = None,
+) -> str:
+    """One log line as JSON with the keys every platform line has (ts, level, service, logger,
+    message, request_id), for what writes outside ``logging`` (the entrypoint before exec)."""
+    when = datetime.fromtimestamp(created, tz=UTC) if created is not None else datetime.now(UTC)
+    entry = {
+        "ts": when.isoformat(timespec="milliseconds"),
+        "level": level,
+        "service": service,
+        "logger": logger,
+        "message": message,
+        "request_id": request_id if request_id is not None else (get_request_id() or "-"),
+        **(fields or {}),
+    }
+    return json.dumps(entry, default=str)
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or get_request_id(),
+        extra = {
+            key: value
+            for key, value in vars(record).items()
+            if key not in _STANDARD_ATTRS and not key.startswith("_")
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
         if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+            extra["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            extra["exc_info"] = record.exc_text
+        if record.stack_info:
+            extra["stack_info"] = self.formatStack(record.stack_info)
+        return json_line(
+            record.getMessage(),
+            service=self.service,
+            logger=record.name,
+            level=record.levelname,
+            request_id=getattr(record, "request_id", None) or get_request_id(),
+            created=record.created,
+            fields=extra,
+        )
