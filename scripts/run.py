@@ -53,7 +53,8 @@ NEEDS = {
     "analytics": ("identity",),
 }
 PROCESSES = {name: ("web", "worker", "events") for name in SERVICES} | {
-    "analytics": ("web", "worker", "events", "ingester")
+    "catalog": ("web", "events"),  # no Celery tasks: no worker
+    "analytics": ("web", "worker", "events", "ingester"),
 }
 DEVELOPMENT_DEFAULTS = {
     "DJANGO_ENV": "development",

@@ -541,25 +541,19 @@ def test_web_serves_the_asgi_application_when_the_service_asks_for_it(monkeypatc
         PROCESS_COMMANDS["web"]("builds")
 
 
-def test_the_worker_takes_its_pool_concurrency_and_embedded_beat_from_the_environment(monkeypatch, settings):
+def test_the_worker_takes_its_pool_and_concurrency_from_the_environment(monkeypatch):
     from servicekit.entrypoint import worker_command
 
-    for name in ("CELERY_POOL", "CELERY_CONCURRENCY", "CELERY_EMBED_BEAT"):
+    for name in ("CELERY_POOL", "CELERY_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
-    settings.CELERY_BEAT_SCHEDULE = {"tick": {"task": "x", "schedule": 60}}
     plain = worker_command("catalog")
-    assert "--pool" not in plain and "--concurrency" not in plain and "--beat" not in plain
+    assert "--pool" not in plain and "--concurrency" not in plain
 
     monkeypatch.setenv("CELERY_POOL", "solo")
     monkeypatch.setenv("CELERY_CONCURRENCY", "1")
-    monkeypatch.setenv("CELERY_EMBED_BEAT", "1")
     sized = worker_command("catalog")
     assert sized[sized.index("--pool") + 1] == "solo"
     assert sized[sized.index("--concurrency") + 1] == "1"
-    assert "--beat" in sized
-    # A service without a schedule runs no beat, embedded or not.
-    settings.CELERY_BEAT_SCHEDULE = {}
-    assert "--beat" not in worker_command("catalog")
 
 
 def test_celery_prints_no_banner_when_logs_are_json(monkeypatch):

@@ -19,10 +19,11 @@ import math
 import os
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 from celery.contrib.django.task import DjangoTask
 
 from servicekit.observability.context import get_request_id, request_id_scope
+from servicekit.observability.logging import warnings_as_json_lines
 
 logger = logging.getLogger("servicekit.celery")
 
@@ -50,11 +51,44 @@ class Task(DjangoTask):
         return super().apply_async(args, kwargs, **options)
 
 
+EMBED_BEAT_ENV = "CELERY_EMBED_BEAT"
+
+
+def embed_beat() -> bool:
+    """``CELERY_EMBED_BEAT=1``: the worker runs the service's beat in a thread of its own
+    (``make run``). Only where one worker runs per service: each would send every entry."""
+    return os.environ.get(EMBED_BEAT_ENV, "").strip() == "1"
+
+
+class EmbeddedBeat(bootsteps.StartStopStep):
+    """The service's beat in a thread of the worker (Celery's ``--beat`` forks a process: in
+    development that is one more interpreter per service for a scheduler that sleeps).
+
+    Enabled by ``CELERY_EMBED_BEAT=1`` when the service has a schedule. The schedule file is
+    the configured ``CELERY_BEAT_SCHEDULE_FILENAME`` (``make run`` keeps one per run)."""
+
+    label = "servicekit embedded beat"
+    conditional = True
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.enabled = embed_beat() and bool(worker.app.conf.beat_schedule)
+        super().__init__(worker, **kwargs)
+
+    def create(self, worker: Any) -> Any:
+        from celery.beat import EmbeddedService
+
+        return EmbeddedService(
+            worker.app, thread=True, schedule_filename=worker.app.conf.beat_schedule_filename
+        )
+
+
 def make_app(service: str) -> Celery:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
+    warnings_as_json_lines(service)
     app = Celery(service, task_cls=Task)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
+    app.steps["worker"].add(EmbeddedBeat)
     return app
 
 

@@ -61,11 +61,8 @@ def celery_command(svc: str) -> list[str]:
 
 def worker_command(svc: str) -> list[str]:
     """The Celery worker; ``CELERY_POOL`` and ``CELERY_CONCURRENCY`` size it (Celery's own
-    defaults when unset: prefork, one child per CPU). ``CELERY_EMBED_BEAT=1`` runs the service's
-    beat inside it (``--beat``) when it has a schedule: for development, where one worker runs
-    per service; with several workers each would send every scheduled task."""
-    from django.conf import settings
-
+    defaults when unset: prefork, one child per CPU). ``CELERY_EMBED_BEAT=1`` (development)
+    runs the service's beat in a thread of it (servicekit.celery.EmbeddedBeat)."""
     argv = [
         *celery_command(svc),
         "worker",
@@ -82,8 +79,6 @@ def worker_command(svc: str) -> list[str]:
         argv += ["--pool", pool]
     if concurrency:
         argv += ["--concurrency", concurrency]
-    if os.environ.get("CELERY_EMBED_BEAT", "").strip() == "1" and getattr(settings, "CELERY_BEAT_SCHEDULE", None):
-        argv += ["--beat"]
     return argv
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
+import warnings
 from datetime import UTC, datetime
 
 from servicekit.observability.context import get_request_id
@@ -70,3 +73,21 @@ class JsonFormatter(logging.Formatter):
             created=record.created,
             fields=extra,
         )
+
+
+def warnings_as_json_lines(service: str) -> None:
+    """With ``LOG_FORMAT=json``, a warning shown before logging is configured (Celery warns
+    while its worker starts, before Django's setup) is one JSON line on stderr too. Django's
+    logging setup then routes warnings through the configured handlers (``captureWarnings``)."""
+    if os.environ.get("LOG_FORMAT", "json").strip() == "text":
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+        text = warnings.formatwarning(message, category, filename, lineno, line).strip()
+        stream = file if file is not None else sys.stderr
+        if stream is None:
+            return
+        fields = {"category": category.__name__}
+        stream.write(json_line(text, service=service, logger="py.warnings", level="WARNING", fields=fields) + "\n")
+
+    warnings.showwarning = show
