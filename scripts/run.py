@@ -8,11 +8,12 @@ Per service (development defaults; every one can be overridden from the environm
 production manifests run the separate process types with their own settings):
 
 - ``web``: gunicorn, ``GUNICORN_WORKERS=1`` worker with ``GUNICORN_THREADS=4`` threads;
-- ``worker``: Celery, ``CELERY_POOL=solo`` (no pool children), with the service's beat inside
-  it (``CELERY_EMBED_BEAT=1``: safe with one worker per service; its schedule file lives in
-  this run's var directory, never shared with another run);
-- ``events``: the consumer and the relay in one process, a thread each
-  (``servicekit.events.process.run_consumer_and_relay``: at-least-once and outbox order kept);
+- ``worker``: Celery, ``CELERY_POOL=solo`` (no pool children), with the service's beat in a
+  thread (``CELERY_EMBED_BEAT=1``: safe with one worker per service; its schedule file lives
+  in this run's var directory, never shared with another run) and its event consumer and
+  relay in two more (``CELERY_EMBED_EVENTS=1``, servicekit.celery.EmbeddedEvents: each loop on
+  its own connections, so at-least-once delivery and outbox order are kept);
+- ``events`` for catalog, which has no Celery tasks: its consumer and relay in one process;
 - analytics' request-log ``ingester``; and the gateway, with one nginx worker.
 
 A service left out answers 503 at the gateway (``GATEWAY_ABSENT_SERVICES``). Each line a
@@ -52,9 +53,11 @@ NEEDS = {
     "messaging": ("identity",),
     "analytics": ("identity",),
 }
-PROCESSES = {name: ("web", "worker", "events") for name in SERVICES} | {
-    "catalog": ("web", "events"),  # no Celery tasks: no worker
-    "analytics": ("web", "worker", "events", "ingester"),
+# The worker runs the service's consumer and relay in threads (CELERY_EMBED_EVENTS=1); catalog,
+# which has no Celery tasks, runs them in an events process of their own instead.
+PROCESSES = {name: ("web", "worker") for name in SERVICES} | {
+    "catalog": ("web", "events"),
+    "analytics": ("web", "worker", "ingester"),
 }
 DEVELOPMENT_DEFAULTS = {
     "DJANGO_ENV": "development",
@@ -62,6 +65,7 @@ DEVELOPMENT_DEFAULTS = {
     "GUNICORN_THREADS": "4",
     "CELERY_POOL": "solo",
     "CELERY_EMBED_BEAT": "1",
+    "CELERY_EMBED_EVENTS": "1",
     "GATEWAY_WORKER_PROCESSES": "1",
     "QUICK_EXIT": "1",  # servicekit/shutdown.py: Ctrl-C stops every process quickly
 }

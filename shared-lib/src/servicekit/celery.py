@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 from typing import Any
 
 from celery import Celery, bootsteps, signals
@@ -82,6 +84,52 @@ class EmbeddedBeat(bootsteps.StartStopStep):
         )
 
 
+EMBED_EVENTS_ENV = "CELERY_EMBED_EVENTS"
+
+
+class EmbeddedEvents(bootsteps.StartStopStep):
+    """The service's event consumer and relay in threads of the worker (``make run``:
+    ``CELERY_EMBED_EVENTS=1``), one interpreter fewer per service.
+
+    The loops are servicekit.events.process's, each on its own broker and database connections
+    (Django's are per thread: the worker's task-time connection handling never touches theirs),
+    so at-least-once delivery and outbox order hold as in separate processes. A warm shutdown
+    stops them (the relay finishes its batch); if one of them fails, the worker is stopped too,
+    never left running without them."""
+
+    label = "servicekit embedded events"
+    conditional = True
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.enabled = os.environ.get(EMBED_EVENTS_ENV, "").strip() == "1"
+        self._stop: Any = None
+        self._thread: threading.Thread | None = None
+        super().__init__(worker, **kwargs)
+
+    def start(self, worker: Any) -> None:
+        from servicekit.events.process import StopFlag, run_consumer_and_relay
+
+        stop = self._stop = StopFlag()
+
+        def run() -> None:
+            try:
+                run_consumer_and_relay(stop)
+            except SystemExit as exc:
+                logger.error("%s; stopping the worker", exc.code)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        self._thread = threading.Thread(target=run, name="events", daemon=True)
+        self._thread.start()
+
+    def stop(self, worker: Any) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    shutdown = stop
+
+
 def make_app(service: str) -> Celery:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
     warnings_as_json_lines(service)
@@ -89,6 +137,7 @@ def make_app(service: str) -> Celery:
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
     app.steps["worker"].add(EmbeddedBeat)
+    app.steps["worker"].add(EmbeddedEvents)
     return app
 
 

@@ -116,3 +116,25 @@ def test_the_events_process_exits_non_zero_when_one_loop_dies(monkeypatch):
     with StopFlag() as stop, pytest.raises(SystemExit, match="relay failed"):
         run_consumer_and_relay(stop)
     assert stopped == ["consumer"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_runs_the_consumer_and_relay_in_threads_and_stops_them_on_sigterm(processes):
+    """make run's worker (CELERY_EMBED_EVENTS=1): no events process of its own, same guarantees."""
+    import sys
+
+    from tests.events.conftest import effects, publish_things, wait_until
+
+    argv = [sys.executable, "-m", "celery", "-A", "tests.celery_app", "worker", "--pool", "solo"]
+    argv += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    worker = processes.start("celery-worker", argv=argv, CELERY_EMBED_EVENTS="1", EVENTS_RELAY_POLL_SECONDS="60")
+    processes.wait_for_log(worker, RELAY_READY, timeout=60)
+    processes.wait_for_log(worker, CONSUMER_READY, timeout=60)
+    ids = publish_things(20, subjects=4)
+    assert wait_until(lambda: len(effects()) == len(ids), timeout=30), processes.log(worker)[-3000:]
+    assert set(effects().values()) == {1}
+
+    worker.send_signal(signal.SIGTERM)  # Celery's warm shutdown stops the loops too
+    assert worker.wait(timeout=30) == 0, processes.log(worker)[-2000:]
+    log = processes.log(worker)
+    assert "relay stopped" in log and "consumer stopped" in log
