@@ -126,11 +126,7 @@ class Launcher:
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             if not line:
                 continue
-            if self.json:
-                line = with_process(line, name)
-            else:
-                line = f"{name} | {line}"
-            self.write(service, line)
+            self.write(service, with_process(line, name) if self.json else f"{name} | {line}")
 
     # --- processes --------------------------------------------------------------------------
 
@@ -167,7 +163,14 @@ class Launcher:
     def migrate(self) -> None:
         for service in self.services:
             result = subprocess.run(
-                [str(ROOT / "services" / service / "entrypoint.sh"), "manage", "migrate", "--noinput", "-v", "0"],
+                [
+                    str(ROOT / "services" / service / "entrypoint.sh"),
+                    "manage",
+                    "migrate",
+                    "--noinput",
+                    "-v",
+                    "0",
+                ],
                 env=self.service_env(service),
                 stdin=subprocess.DEVNULL,
                 capture_output=True,

@@ -273,7 +273,8 @@ class Platform:
         shared = {
             key: value
             for key, value in self.env_for("identity").items()
-            if key not in {"PORT", "CACHE_KEY_PREFIX", "MEDIA_ROOT", "GUNICORN_WORKERS", "GATEWAY_WORKER_PROCESSES"}
+            if key
+            not in {"PORT", "CACHE_KEY_PREFIX", "MEDIA_ROOT", "GUNICORN_WORKERS", "GATEWAY_WORKER_PROCESSES"}
         }
         return {
             **self.gateway_env(),
@@ -286,7 +287,14 @@ class Platform:
     def _spawn_launcher(self) -> None:
         log = self._log_file("run")
         self.children["run"] = subprocess.Popen(
-            [PYTHON, ROOT / "scripts" / "run.py", "--no-migrate", "--var-dir", self.workdir / "var", *self.services],
+            [
+                PYTHON,
+                ROOT / "scripts" / "run.py",
+                "--no-migrate",
+                "--var-dir",
+                self.workdir / "var",
+                *self.services,
+            ],
             env=self.launcher_env(),
             stdout=log,
             stderr=subprocess.STDOUT,

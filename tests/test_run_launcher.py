@@ -39,6 +39,9 @@ def test_json_lines_get_their_process_and_other_lines_pass_unchanged():
         "process": "catalog-web",
     }
     # Not rewritten into JSON: a test of the logs must see what a process wrote outside its format.
-    assert run.with_process("Traceback (most recent call last):", "catalog-web") == "Traceback (most recent call last):"
+    assert (
+        run.with_process("Traceback (most recent call last):", "catalog-web")
+        == "Traceback (most recent call last):"
+    )
     assert run.with_process("[1, 2]", "x") == "[1, 2]"
     assert run.with_process("{broken", "x") == "{broken"

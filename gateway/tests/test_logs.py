@@ -14,7 +14,7 @@ from test_gateway import assert_envelope, new_id
 
 sys.path.insert(0, str(ROOT / "gateway"))
 
-import logfilter  # noqa: E402
+import logfilter
 
 
 def test_the_access_line_names_the_services_error_code(stack):

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.shopping import ADDRESS, add_to_cart_when_known, create_admin, new_customer, new_product, wait_for
+from tests.e2e.shopping import (
+    ADDRESS,
+    add_to_cart_when_known,
+    create_admin,
+    new_customer,
+    new_product,
+    wait_for,
+)
 from tests.harness import SERVICES, Platform
 
 # What make run starts per service (scripts/run.py): web, and a worker with its beat, consumer
@@ -62,7 +69,9 @@ def _entries(text: str) -> list[dict]:
 def _checkout_traced(platform, request_id: str) -> str:
     """A registration and a checkout, the checkout's request under ``request_id``; returns the order id."""
     admin = create_admin(platform)
-    category = admin.post("/api/v1/catalog/categories/", {"name": f"Run {uuid.uuid4().hex[:6]}", "parent": None})
+    category = admin.post(
+        "/api/v1/catalog/categories/", {"name": f"Run {uuid.uuid4().hex[:6]}", "parent": None}
+    )
     assert category.status_code == 201, category.text
     product = new_product(admin, category.json()["data"]["id"], stock=3)
     customer = new_customer(platform)  # a registration
@@ -112,7 +121,9 @@ def test_make_run_serves_a_checkout_logs_json_lines_that_follow_a_request_and_st
 
         def traced() -> list[dict]:
             lines = [e for e in _entries(platform.log("run")) if e.get("request_id") == trace]
-            handled = {(e["service"], e["event_type"].split(".")[0]) for e in lines if e.get("outcome") == "handled"}
+            handled = {
+                (e["service"], e["event_type"].split(".")[0]) for e in lines if e.get("outcome") == "handled"
+            }
             return lines if {("catalog", "orders"), ("orders", "catalog")} <= handled else []
 
         # The gateway's access line is flushed within a second (buffer=64k flush=1s).
@@ -130,7 +141,9 @@ def test_make_run_serves_a_checkout_logs_json_lines_that_follow_a_request_and_st
         assert catalog_handled and all(e["event_type"].startswith("orders.") for e in catalog_handled)
         assert catalog_handled[0]["process"] == "catalog-events"
         assert {"event_id", "handler", "outcome", "duration_ms"} <= set(catalog_handled[0])
-        orders_handled = [e for e in handled if e["service"] == "orders" and e["event_type"].startswith("catalog.")]
+        orders_handled = [
+            e for e in handled if e["service"] == "orders" and e["event_type"].startswith("catalog.")
+        ]
         assert orders_handled and orders_handled[0]["process"] == "orders-worker"
 
         # The refused checkout's access lines carry its error code, at the gateway and in orders.

@@ -107,7 +107,8 @@ class EmbeddedEvents(bootsteps.StartStopStep):
         super().__init__(worker, **kwargs)
 
     def start(self, worker: Any) -> None:
-        from servicekit.events.process import StopFlag, run_consumer_and_relay
+        from servicekit.events.combined import run_consumer_and_relay
+        from servicekit.events.process import StopFlag
 
         stop = self._stop = StopFlag()
 

@@ -121,7 +121,9 @@ def format_line(message: str, level: str = "INFO") -> str:
     if os.environ.get("LOG_FORMAT", "json").strip() != "text":
         from servicekit.observability.logging import json_line
 
-        return json_line(message, service=os.environ.get("SERVICE_NAME", ""), logger="entrypoint", level=level)
+        return json_line(
+            message, service=os.environ.get("SERVICE_NAME", ""), logger="entrypoint", level=level
+        )
     return f"[entrypoint] {message}"
 
 

@@ -87,7 +87,9 @@ def test_one_events_process_relays_and_consumes_then_stops_both_loops_on_sigterm
     assert set(effects().values()) == {1}
     # One line per handled (event, handler), naming its outcome.
     log = processes.log(process)
-    assert sum(f"{event_id} " in line and ": handled in " in line for event_id in ids for line in log.splitlines()) >= len(ids)
+    assert sum(
+        f"{event_id} " in line and ": handled in " in line for event_id in ids for line in log.splitlines()
+    ) >= len(ids)
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0, processes.log(process)[-2000:]
@@ -97,8 +99,8 @@ def test_one_events_process_relays_and_consumes_then_stops_both_loops_on_sigterm
 
 def test_the_events_process_exits_non_zero_when_one_loop_dies(monkeypatch):
     """One loop failing stops the other: never a process that relays but no longer consumes."""
-    from servicekit.events import consumer, relay
-    from servicekit.events.process import run_consumer_and_relay
+    from servicekit.events import combined
+    from servicekit.events.combined import run_consumer_and_relay
 
     stopped = []
 
@@ -111,8 +113,8 @@ def test_the_events_process_exits_non_zero_when_one_loop_dies(monkeypatch):
             stop.wait()
             stopped.append("consumer")
 
-    monkeypatch.setattr(relay, "Relay", BrokenRelay)
-    monkeypatch.setattr(consumer, "Consumer", WaitingConsumer)
+    monkeypatch.setattr(combined, "Relay", BrokenRelay)
+    monkeypatch.setattr(combined, "Consumer", WaitingConsumer)
     with StopFlag() as stop, pytest.raises(SystemExit, match="relay failed"):
         run_consumer_and_relay(stop)
     assert stopped == ["consumer"]
@@ -127,7 +129,9 @@ def test_a_celery_worker_runs_the_consumer_and_relay_in_threads_and_stops_them_o
 
     argv = [sys.executable, "-m", "celery", "-A", "tests.celery_app", "worker", "--pool", "solo"]
     argv += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
-    worker = processes.start("celery-worker", argv=argv, CELERY_EMBED_EVENTS="1", EVENTS_RELAY_POLL_SECONDS="60")
+    worker = processes.start(
+        "celery-worker", argv=argv, CELERY_EMBED_EVENTS="1", EVENTS_RELAY_POLL_SECONDS="60"
+    )
     processes.wait_for_log(worker, RELAY_READY, timeout=60)
     processes.wait_for_log(worker, CONSUMER_READY, timeout=60)
     ids = publish_things(20, subjects=4)

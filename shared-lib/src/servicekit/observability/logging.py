@@ -8,6 +8,7 @@ import os
 import sys
 import warnings
 from datetime import UTC, datetime
+from typing import TextIO
 
 from servicekit.observability.context import get_request_id
 
@@ -82,12 +83,21 @@ def warnings_as_json_lines(service: str) -> None:
     if os.environ.get("LOG_FORMAT", "json").strip() == "text":
         return
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         text = warnings.formatwarning(message, category, filename, lineno, line).strip()
         stream = file if file is not None else sys.stderr
         if stream is None:
             return
-        fields = {"category": category.__name__}
-        stream.write(json_line(text, service=service, logger="py.warnings", level="WARNING", fields=fields) + "\n")
+        fields: dict[str, object] = {"category": category.__name__}
+        stream.write(
+            json_line(text, service=service, logger="py.warnings", level="WARNING", fields=fields) + "\n"
+        )
 
     warnings.showwarning = show

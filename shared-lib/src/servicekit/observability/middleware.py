@@ -61,7 +61,12 @@ def error_code_of(response: Any) -> str | None:
             return None
     error = data.get("error") if isinstance(data, dict) else None
     code = error.get("code") if isinstance(error, dict) else None
-    if not isinstance(code, str) or not code or len(code) > 100 or not (code.isascii() and code.isprintable()):
+    if (
+        not isinstance(code, str)
+        or not code
+        or len(code) > 100
+        or not (code.isascii() and code.isprintable())
+    ):
         return None
     return code
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from servicekit.events.process import run_consumer_and_relay, stop_on_signals
+from servicekit.events.combined import run_consumer_and_relay
+from servicekit.events.process import stop_on_signals
 
 
 class Command(BaseCommand):
