@@ -198,8 +198,11 @@ def test_a_worker_runs_its_beat_in_a_thread_and_logs_only_json_lines(worker, tmp
         time.sleep(0.2)
     assert _children(process.pid) == [], "beat runs in a thread, not a forked process"
     assert list(tmp_path.glob("beat-schedule*")), "the schedule file is the configured one"
+    process.send_signal(signal.SIGTERM)  # Celery's shutdown notice is a JSON line too
+    assert process.wait(timeout=30) == 0
     lines = [json.loads(line) for line in process.log.read_text().splitlines() if line.strip()]
     messages = [line["message"] for line in lines]
+    assert "worker: Warm shutdown (MainProcess)" in messages
     assert any(m.startswith("celery worker") and "starting" in m for m in messages)
     beat = next(line for line in lines if line["message"] == "celery beat starting")
     assert beat["schedule_file"] == str(schedule) and beat["entries"] == ["add-every-second"]

@@ -14,10 +14,12 @@ the task and is in the worker's logs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -25,7 +27,7 @@ from celery import Celery, bootsteps, signals
 from celery.contrib.django.task import DjangoTask
 
 from servicekit.observability.context import get_request_id, request_id_scope
-from servicekit.observability.logging import warnings_as_json_lines
+from servicekit.observability.logging import json_line, warnings_as_json_lines
 
 logger = logging.getLogger("servicekit.celery")
 
@@ -173,6 +175,24 @@ def json_logs() -> bool:
     """``LOG_FORMAT=json`` (the default): Celery's banners, printed outside logging, are
     switched off (``celery --quiet``, servicekit.entrypoint) and logged here as one line each."""
     return os.environ.get("LOG_FORMAT", "json").strip() != "text"
+
+
+@signals.celeryd_init.connect
+def _shutdown_notices_as_json(sender: Any = None, instance: Any = None, **_: Any) -> None:
+    """Celery writes its shutdown notices ("worker: Warm shutdown (MainProcess)") straight to
+    the terminal from its signal handlers (``safe_say``): with JSON logs, as one JSON line."""
+    if not json_logs() or instance is None:
+        return
+    from celery.apps import worker as worker_program
+
+    service = instance.app.main or ""
+
+    def say(message: str, f: Any = sys.__stderr__) -> None:
+        line = json_line(message.strip(), service=service, logger="celery.worker", level="WARNING")
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            os.write(f.fileno(), (line + "\n").encode())
+
+    worker_program.safe_say = say
 
 
 @signals.celeryd_after_setup.connect
