@@ -16,6 +16,7 @@ production manifests run the separate process types with their own settings):
 - ``events`` for catalog, which has no Celery tasks: its consumer and relay in one process;
 - analytics' request-log ``ingester``; and the gateway, with one nginx worker.
 
+Variables come from the environment, then from ``.env`` (copied from ``.env.example``).
 A service left out answers 503 at the gateway (``GATEWAY_ABSENT_SERVICES``). Each line a
 process writes goes to this terminal and to ``var/log/<service>.log``; with ``LOG_FORMAT=json``
 (the default) it is one JSON object, to which the launcher adds ``"process"``; with
@@ -230,6 +231,24 @@ class Launcher:
             log.close()
 
 
+def dotenv(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines of a ``.env`` file (comments, blank lines and ``export`` allowed,
+    one pair of surrounding quotes removed); nothing if there is no file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
 def with_process(line: str, process: str) -> str:
     """A JSON object line with ``"process"`` added; any other line exactly as it came (so a
     test of the JSON logs sees what a process wrote outside its log format)."""
@@ -252,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("RUN_VAR_DIR") or ROOT / "var"))
     args = parser.parse_args(argv)
     names = args.services or os.environ.get("SERVICES", "").replace(",", " ").split()
-    launcher = Launcher(selected(names), dict(os.environ), args.var_dir.resolve())
+    # .env (copied from .env.example) fills in what the environment does not set.
+    env = {**dotenv(ROOT / ".env"), **os.environ}
+    launcher = Launcher(selected(names), env, args.var_dir.resolve())
 
     def request_stop(_signum: int, _frame: object) -> None:
         launcher.stopping.set()

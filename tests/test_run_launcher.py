@@ -45,3 +45,10 @@ def test_json_lines_get_their_process_and_other_lines_pass_unchanged():
     )
     assert run.with_process("[1, 2]", "x") == "[1, 2]"
     assert run.with_process("{broken", "x") == "{broken"
+
+
+def test_dotenv_fills_in_what_the_environment_leaves_unset(tmp_path: Path):
+    env_file = tmp_path / ".env"
+    env_file.write_text('# a comment\n\nLOG_FORMAT=text\nexport GATEWAY_PORT="8181"\nEMPTY=\nnot a pair\n')
+    assert run.dotenv(env_file) == {"LOG_FORMAT": "text", "GATEWAY_PORT": "8181", "EMPTY": ""}
+    assert run.dotenv(tmp_path / "missing") == {}

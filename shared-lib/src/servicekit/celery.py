@@ -55,13 +55,10 @@ class Task(DjangoTask):
         return super().apply_async(args, kwargs, **options)
 
 
-EMBED_BEAT_ENV = "CELERY_EMBED_BEAT"
-
-
 def embed_beat() -> bool:
     """``CELERY_EMBED_BEAT=1``: the worker runs the service's beat in a thread of its own
     (``make run``). Only where one worker runs per service: each would send every entry."""
-    return os.environ.get(EMBED_BEAT_ENV, "").strip() == "1"
+    return os.environ.get("CELERY_EMBED_BEAT", "").strip() == "1"
 
 
 class EmbeddedBeat(bootsteps.StartStopStep):
@@ -86,9 +83,6 @@ class EmbeddedBeat(bootsteps.StartStopStep):
         )
 
 
-EMBED_EVENTS_ENV = "CELERY_EMBED_EVENTS"
-
-
 class EmbeddedEvents(bootsteps.StartStopStep):
     """The service's event consumer and relay in threads of the worker (``make run``:
     ``CELERY_EMBED_EVENTS=1``), one interpreter fewer per service.
@@ -103,7 +97,7 @@ class EmbeddedEvents(bootsteps.StartStopStep):
     conditional = True
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
-        self.enabled = os.environ.get(EMBED_EVENTS_ENV, "").strip() == "1"
+        self.enabled = os.environ.get("CELERY_EMBED_EVENTS", "").strip() == "1"
         self._stop: Any = None
         self._thread: threading.Thread | None = None
         super().__init__(worker, **kwargs)
