@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
@@ -26,6 +24,7 @@ from orders.payments.providers.card_numbers import (
 from orders.payments.refunds import refund_process
 from orders.payments.services import payment_create, payment_fail, payment_succeed
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import OrderFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -426,23 +425,8 @@ def test_providers_are_chosen_by_settings(settings):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_of_one_order_take_the_money_once():
     order = OrderFactory(status=OrderStatus.CONFIRMED)
-    barrier = threading.Barrier(4)
-    results = []
 
-    def pay():
-        try:
-            barrier.wait(timeout=10)
-            results.append(_pay(order))
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=pay) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = results_concurrently([lambda: _pay(order)] * 4)
 
     succeeded = [r for r in results if isinstance(r, Payment)]
     refused = [r for r in results if isinstance(r, Conflict)]
