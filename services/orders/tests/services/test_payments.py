@@ -25,7 +25,7 @@ from orders.payments.refunds import refund_process
 from orders.payments.services import payment_create, payment_fail, payment_succeed
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.testing.concurrency import results_concurrently
-from tests.factories import OrderFactory, PaymentFactory
+from tests.factories import OrderFactory, PaymentFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -251,32 +251,20 @@ def test_cancelling_an_unpaid_order_refunds_nothing(order, django_capture_on_com
     assert Refund.objects.count() == 0
 
 
-def test_a_refund_is_asked_for_once(order, monkeypatch):
+def test_a_refund_is_asked_for_once(order, refund_requests):
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
-    calls = []
-    original = TestCardProvider.refund
-
-    def counting(self, **kwargs):
-        calls.append(kwargs)
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(TestCardProvider, "refund", counting)
+    refund = RefundFactory(payment=payment)
 
     refund_process(refund_id=refund.id)
     refund_process(refund_id=refund.id)
 
-    assert len(calls) == 1
-    assert calls[0]["reference"] == str(refund.id)
+    assert len(refund_requests) == 1
+    assert refund_requests[0]["reference"] == str(refund.id)
 
 
 def test_a_failed_refund_is_recorded_and_the_payment_stays_captured(order, monkeypatch):
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
     monkeypatch.setattr(
         TestCardProvider,
         "refund",
@@ -299,9 +287,7 @@ def test_an_unreachable_provider_makes_the_refund_task_retry(order, monkeypatch)
     from orders.payments.tasks import refund_process_task
 
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
 
     def unavailable(self, **kwargs):
         raise ProviderUnavailable("down")
