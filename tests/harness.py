@@ -27,6 +27,7 @@ import psycopg
 import requests
 
 from scripts import db_bootstrap
+from scripts import run as run_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -115,7 +116,8 @@ class Platform:
         )
         key_env = {"JWT_PRIVATE_KEY_FILE": str(self.workdir / "keys" / "jwt-signing.pem")}
         subprocess.run([PYTHON, ROOT / "scripts" / "dev_keys.py"], env={**os.environ, **key_env}, check=True)
-        for service in self.services:
+        # make run brings along what the services need (scripts/run.py): migrate those too.
+        for service in run_script.selected(self.services) if self.runner == "make-run" else self.services:
             self._run_to_end(service, "migrate")
         if self.runner == "make-run":
             self._spawn_launcher()

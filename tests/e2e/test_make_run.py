@@ -181,3 +181,28 @@ def test_make_run_serves_a_checkout_logs_json_lines_that_follow_a_request_and_st
         assert all({"ts", "level", "service", "message"} <= set(e) for e in everything)
     finally:
         platform.stop()
+
+
+def test_make_run_of_a_subset_runs_what_it_needs_and_the_gateway_answers_503_for_the_rest():
+    """make run SERVICES="orders": identity and catalog come along; the others are left out."""
+    with Platform(services=["orders"], runner="make-run") as platform:
+        for service in ("identity", "catalog", "orders"):
+            assert requests.get(platform.url(f"/health/{service}/"), timeout=5).status_code == 200, service
+        for service in ("builds", "messaging", "analytics"):
+            response = requests.get(platform.url(f"/health/{service}/"), timeout=5)
+            assert response.status_code == 503, response.text
+            body = response.json()
+            assert body["error"]["code"] == "upstream_unavailable"
+            assert body["error"]["details"] == {"service": service}
+            assert body["meta"]["request_id"] == response.headers["X-Request-ID"]
+        run = _entries(platform.log("run"))
+        started = {e["message"].split()[1] for e in run if e["message"].startswith("started ")}
+        assert started == {
+            "identity-web",
+            "identity-worker",
+            "catalog-web",
+            "catalog-events",
+            "orders-web",
+            "orders-worker",
+            "gateway",
+        }
