@@ -59,7 +59,10 @@ FRONT_DOOR: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         "Health",
         (
             ("health:gateway", "gateway (alive)", "/healthz"),
-            *((f"health:{name}", f"{name} (database, broker, cache)", f"/health/{name}/") for name in SERVICES),
+            *(
+                (f"health:{name}", f"{name} (database, broker, cache)", f"/health/{name}/")
+                for name in SERVICES
+            ),
         ),
     ),
     ("Admins", tuple((f"admin:{name}", f"{name} admin", f"/admin/{name}/") for name in SERVICES)),
@@ -212,7 +215,9 @@ def front_door_sections() -> str:
             f" <code>{html.escape(href)}</code></li>"
             for rel, title, href in links
         )
-        parts.append(f"    <section>\n    <h2>{html.escape(section)}</h2>\n    <ul>\n{items}\n    </ul>\n    </section>")
+        parts.append(
+            f"    <section>\n    <h2>{html.escape(section)}</h2>\n    <ul>\n{items}\n    </ul>\n    </section>"
+        )
     return "\n".join(parts)
 
 
