@@ -3,6 +3,7 @@ and every link on it answers (a sign-in page the link redirects to counts: it an
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -47,8 +48,6 @@ def test_the_front_door_answers_html_and_json_with_the_same_links(platform):
 
 
 def front_door_hrefs() -> list[str]:
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("gateway_render", ROOT / "gateway" / "render.py")
     render = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(render)
