@@ -59,7 +59,7 @@ bench: bootstrap  ## run the benchmarks (they print figures; nothing is asserted
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:  ## remove generated files (keeps the dev keys and the venv)
-	@rm -rf var/gateway var/test-reports var/run
+	@rm -rf var/gateway var/test-reports var/run var/log var/celerybeat
 
 # --- containers and deployment (docs/operations.md) ---
 IMAGE_TAG ?= dev
