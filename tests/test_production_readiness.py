@@ -39,7 +39,14 @@ CHECKED_SECRETS = {
     "MESSAGING_WEBHOOK_SECRET",
 }
 # The variables a developer's shell or another suite may have set, which would change the outcome.
-INHERITED = ("DJANGO_ENV", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE")
+INHERITED = (
+    "DJANGO_ENV",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "JWT_PRIVATE_KEY",
+    "JWT_PRIVATE_KEY_FILE",
+)
 
 
 def example_keys(service: str) -> list[str]:
@@ -159,4 +166,3 @@ def test_production_settings_refuse_a_missing_default_or_weak_secret_and_debug(s
         assert not outcome["ok"], f"{service} started in production with {what}"
         assert outcome["type"] == "ImproperlyConfiguredForProduction", (what, outcome)
         assert key in outcome["message"], (what, outcome)
-

@@ -74,7 +74,8 @@ def test_a_simple_request_from_a_disallowed_origin_gets_no_cors_header(stack):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/catalog/products/", "/api/v1/auth/me/", "/api/v1/nope/", "/internal/api-keys/introspect/"]
+    "path",
+    ["/api/v1/catalog/products/", "/api/v1/auth/me/", "/api/v1/nope/", "/internal/api-keys/introspect/"],
 )
 def test_every_answer_carries_the_security_headers(stack, path):
     headers = stack.get(path).headers
@@ -107,4 +108,6 @@ def test_a_secret_in_the_query_string_never_reaches_the_access_log(stack, query)
 def test_an_ordinary_query_string_is_logged_as_sent(stack):
     request_id = new_id()
     stack.get("/api/v1/catalog/products/?search=red&page=2", X_Request_ID=request_id)
-    assert stack.log_line(stack.access_log, request_id)["uri"] == "/api/v1/catalog/products/?search=red&page=2"
+    assert (
+        stack.log_line(stack.access_log, request_id)["uri"] == "/api/v1/catalog/products/?search=red&page=2"
+    )

@@ -46,7 +46,11 @@ def logged(*args, **kwargs) -> dict:
         (f"link http://x/account/verify/?lang=en&token={ONE_TIME}#top", ONE_TIME, "lang=en&token="),
         (f"GET /x/?api_key={API_KEY}&page=2", "Zm9vYmFy", "&page=2"),
         ("{'email': 'a@b.c', 'password': 'hunter2-Secret!'}", "hunter2", "'email': 'a@b.c'"),
-        ('{"refresh": "opaque-refresh-value", "token_type": "Bearer"}', "opaque-refresh", '"token_type": "Bearer"'),
+        (
+            '{"refresh": "opaque-refresh-value", "token_type": "Bearer"}',
+            "opaque-refresh",
+            '"token_type": "Bearer"',
+        ),
         ("password=hunter2-Secret! email=a@b.c", "hunter2", "email=a@b.c"),
         ("SECRET_KEY=not-for-your-eyes", "not-for-your-eyes", "SECRET_KEY="),
     ],

@@ -27,6 +27,9 @@ ADDRESS = FIXTURE["address"]
 _customers = itertools.cycle(FIXTURE["customers"])
 CONFIRM_TIMEOUT_SECONDS = float(os.environ.get("LOAD_CONFIRM_TIMEOUT_SECONDS", "15"))
 THINK_MIN, THINK_MAX = (float(part) for part in os.environ.get("LOAD_THINK_SECONDS", "1,3").split(","))
+# The smoke run (make test) is a few seconds long: each user first does every operation once,
+# so none goes untried by chance.
+EVERY_OPERATION_FIRST = os.environ.get("LOAD_EVERY_OPERATION_FIRST") == "1"
 
 
 class Customer(HttpUser):
@@ -36,6 +39,17 @@ class Customer(HttpUser):
         customer = next(_customers)
         self.client.headers["Authorization"] = f"Bearer {customer['access']}"
         self.session_id = customer["session"]
+        if EVERY_OPERATION_FIRST:
+            for operation in (
+                self.browse,
+                self.browse_categories,
+                self.search,
+                self.look_at_cart,
+                self.checkout_and_pay,
+                self.message,
+                self.my_orders,
+            ):
+                operation()
 
     def expect(self, method: str, path: str, name: str, status: int, **kwargs):
         """One request that fails unless it answers ``status``; returns its ``data`` (or None)."""
@@ -52,7 +66,9 @@ class Customer(HttpUser):
         )
         if page:
             product = random.choice(page)
-            self.expect("GET", f"/api/v1/catalog/products/{product['id']}/", "GET /catalog/products/{id}/", 200)
+            self.expect(
+                "GET", f"/api/v1/catalog/products/{product['id']}/", "GET /catalog/products/{id}/", 200
+            )
 
     @task(2)
     def browse_categories(self) -> None:
@@ -95,13 +111,13 @@ class Customer(HttpUser):
             json={"order_id": order["id"], "payment_method": "4242424242424242"},
         )
         if payment and payment["status"] != "succeeded":
-            self.environment.events.request.fire(
-                request_type="CHECK",
-                name="payment succeeded",
-                response_time=0,
-                response_length=0,
-                exception=AssertionError(f"payment {payment['status']}"),
-            )
+            self.check_failed("payment succeeded", f"payment {payment['status']}")
+
+    def check_failed(self, name: str, why: str) -> None:
+        """An outcome (not a request) that went wrong: an error in the figures, named ``name``."""
+        self.environment.events.request.fire(
+            request_type="CHECK", name=name, response_time=0, response_length=0, exception=AssertionError(why)
+        )
 
     def wait_until_confirmed(self, order_id: str) -> bool:
         """The saga confirms the order asynchronously (catalog reserves the stock); poll as a
@@ -116,13 +132,7 @@ class Customer(HttpUser):
             if order["status"] != "pending":
                 break
             time.sleep(0.25)
-        self.environment.events.request.fire(
-            request_type="CHECK",
-            name="order confirmed",
-            response_time=0,
-            response_length=0,
-            exception=AssertionError(f"order {order_id} not confirmed in {CONFIRM_TIMEOUT_SECONDS}s"),
-        )
+        self.check_failed("order confirmed", f"order {order_id} not confirmed in {CONFIRM_TIMEOUT_SECONDS}s")
         return False
 
     @task(1)
@@ -132,11 +142,16 @@ class Customer(HttpUser):
             "/api/v1/messaging/messages/",
             "POST /messaging/messages/",
             202,
-            json={"to": f"+34 600 00 {random.randint(10, 99)} {random.randint(10, 99)}", "text": "Is it in stock?"},
+            json={
+                "to": f"+34 600 00 {random.randint(10, 99)} {random.randint(10, 99)}",
+                "text": "Is it in stock?",
+            },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         if sent:
-            self.expect("GET", f"/api/v1/messaging/messages/{sent['id']}/", "GET /messaging/messages/{id}/", 200)
+            self.expect(
+                "GET", f"/api/v1/messaging/messages/{sent['id']}/", "GET /messaging/messages/{id}/", 200
+            )
 
     @task(1)
     def my_orders(self) -> None:

@@ -82,7 +82,9 @@ class Gateway:
     def call(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         for _ in range(60):
-            response = self.session.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+            response = self.session.request(
+                method, self.base_url + path, headers=headers, timeout=30, **kwargs
+            )
             if response.status_code != 429:
                 return response
             time.sleep(float(response.headers.get("Retry-After") or 1))
@@ -103,7 +105,9 @@ class Gateway:
 def new_customer(gateway: Gateway) -> str:
     """A registered, signed-in customer with a working messaging session; its access token."""
     email = f"load-{uuid.uuid4().hex[:12]}@example.com"
-    gateway.expect(201, "POST", "/api/v1/auth/register/", json={"email": email, "password": CUSTOMER_PASSWORD})
+    gateway.expect(
+        201, "POST", "/api/v1/auth/register/", json={"email": email, "password": CUSTOMER_PASSWORD}
+    )
     return gateway.login(email, CUSTOMER_PASSWORD)
 
 
@@ -127,7 +131,11 @@ def prepare(base_url: str, admin_token: str, *, customers: int, products: int) -
     gateway = Gateway(base_url)
     tag = uuid.uuid4().hex[:6]
     category = gateway.expect(
-        201, "POST", "/api/v1/catalog/categories/", token=admin_token, json={"name": f"Load {tag}", "parent": None}
+        201,
+        "POST",
+        "/api/v1/catalog/categories/",
+        token=admin_token,
+        json={"name": f"Load {tag}", "parent": None},
     )["id"]
     product_ids = []
     for number in range(products):
@@ -166,12 +174,21 @@ def prepare(base_url: str, admin_token: str, *, customers: int, products: int) -
         "products": product_ids,
         "search_terms": COLOURS,
         "address": ADDRESS,
-        "customers": [{"access": token, "session": session} for token, session in zip(tokens[1:], sessions)],
+        "customers": [
+            {"access": token, "session": session} for token, session in zip(tokens[1:], sessions, strict=True)
+        ],
     }
 
 
 def run_locust(
-    base_url: str, fixture: dict, *, users: int, spawn_rate: float, run_time: int, think: str = "1,3"
+    base_url: str,
+    fixture: dict,
+    *,
+    users: int,
+    spawn_rate: float,
+    run_time: int,
+    think: str = "1,3",
+    every_operation_first: bool = False,
 ) -> tuple[list[Row], Row, str]:
     """Run the scenario headless; the rows per operation, the total and locust's own output."""
     with tempfile.TemporaryDirectory(prefix="load-") as workdir:
@@ -192,7 +209,12 @@ def run_locust(
                 "--only-summary",
                 "--loglevel", "WARNING",
             ],
-            env={**os.environ, "LOAD_FIXTURE": str(fixture_file), "LOAD_THINK_SECONDS": think},
+            env={
+                **os.environ,
+                "LOAD_FIXTURE": str(fixture_file),
+                "LOAD_THINK_SECONDS": think,
+                "LOAD_EVERY_OPERATION_FIRST": "1" if every_operation_first else "",
+            },
             capture_output=True,
             text=True,
             timeout=run_time + 120,
@@ -242,11 +264,17 @@ def load_average() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", help="a running platform's gateway (default: start one with tests/harness.py)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--host", help="a running platform's gateway (default: start one with tests/harness.py)"
+    )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
-    parser.add_argument("--run-time", type=int, default=60, help="seconds of traffic after the ramp-up starts")
+    parser.add_argument(
+        "--run-time", type=int, default=60, help="seconds of traffic after the ramp-up starts"
+    )
     parser.add_argument("--products", type=int, default=24)
     parser.add_argument("--think", default="1,3", help="each user's wait between steps: min,max seconds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per service (own platform)")
@@ -257,20 +285,33 @@ def main(argv: list[str] | None = None) -> int:
     def run(base_url: str, admin_token: str) -> int:
         print(f"preparing {args.users} customers and {args.products} products …", flush=True)
         fixture = prepare(base_url, admin_token, customers=args.users, products=args.products)
-        print(f"running {args.users} users for {args.run_time} s (load average before: {load_average()})", flush=True)
+        print(
+            f"running {args.users} users for {args.run_time} s (load average before: {load_average()})",
+            flush=True,
+        )
         rows, total, _ = run_locust(
-            base_url, fixture, users=args.users, spawn_rate=args.spawn_rate, run_time=args.run_time, think=args.think
+            base_url,
+            fixture,
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            run_time=args.run_time,
+            think=args.think,
         )
         print(report(rows, total, args.run_time, args.users))
         print(f"load average after: {load_average()}")
         slow = [row.name for row in rows if row.p99 > args.p99_ms]
         verdict = total.failures == 0 and not slow
-        print(f"target (0 errors, p99 ≤ {args.p99_ms:.0f} ms): {'met' if verdict else 'NOT met'}" + (f"; slow: {', '.join(slow)}" if slow else ""))
+        print(
+            f"target (0 errors, p99 ≤ {args.p99_ms:.0f} ms): {'met' if verdict else 'NOT met'}"
+            + (f"; slow: {', '.join(slow)}" if slow else "")
+        )
         return 0 if verdict or not args.check else 1
 
     if args.host:
         email = os.environ.get("LOAD_ADMIN_EMAIL", os.environ.get("SEED_ADMIN_EMAIL", "admin@demo.example"))
-        password = os.environ.get("LOAD_ADMIN_PASSWORD", os.environ.get("SEED_ADMIN_PASSWORD", "demo-Admin-2026!"))
+        password = os.environ.get(
+            "LOAD_ADMIN_PASSWORD", os.environ.get("SEED_ADMIN_PASSWORD", "demo-Admin-2026!")
+        )
         return run(args.host, Gateway(args.host).login(email, password))
 
     from tests.harness import Platform

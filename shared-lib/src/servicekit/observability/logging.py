@@ -38,9 +38,10 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value
-        if record.exc_info or record.exc_text:
-            # exc_text when set: RedactSecretsFilter rendered and redacted it.
-            entry["exc_info"] = record.exc_text or self.formatException(record.exc_info)
+        if record.exc_text:  # RedactSecretsFilter rendered (and redacted) it
+            entry["exc_info"] = record.exc_text
+        elif record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
@@ -63,7 +64,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(ik_[0-9a-f]{16})\.[A-Za-z0-9_-]{8,}"), rf"\1.{REDACTED}"),
     # An Authorization header's credentials, however they were printed.
     (
-        re.compile(rf"\b{_SCHEME}(\s+)(?!\[REDACTED\]|ik_[0-9a-f]{{16}}\.\[REDACTED\])[A-Za-z0-9._~+/=-]{{8,}}"),
+        re.compile(
+            rf"\b{_SCHEME}(\s+)(?!\[REDACTED\]|ik_[0-9a-f]{{16}}\.\[REDACTED\])[A-Za-z0-9._~+/=-]{{8,}}"
+        ),
         rf"\1\2{REDACTED}",
     ),
     # Secrets in a URL's query: password-reset and verification links, ?token=, ?api_key= …

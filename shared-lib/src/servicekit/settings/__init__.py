@@ -160,7 +160,11 @@ def secret_problem(name: str, value: str, *, min_length: int = MIN_SECRET_LENGTH
 
 def refuse_insecure_secrets(secrets: Mapping[str, str], *, min_length: int = MIN_SECRET_LENGTH) -> None:
     """For a service's own production secrets: raise unless every one is a real secret."""
-    problems = [problem for name, value in secrets.items() if (problem := secret_problem(name, value, min_length=min_length))]
+    problems = [
+        problem
+        for name, value in secrets.items()
+        if (problem := secret_problem(name, value, min_length=min_length))
+    ]
     if problems:
         raise ImproperlyConfiguredForProduction("refusing to start in production: " + "; ".join(problems))
 
