@@ -28,12 +28,14 @@ def test_a_short_load_run_has_no_error(platform, admin):
         fixture,
         users=3,
         spawn_rate=3,
-        run_time=8,
+        run_time=12,
         think="0.2,0.6",
         every_operation_first=True,
+        # Errors, not latency, are this run's measure: on a busy CI machine the saga may be slow.
+        confirm_timeout=60,
     )
 
-    print(report(rows, total, 8, 3))
+    print(report(rows, total, 12, 3))
     assert total.requests > len(OPERATIONS), output
-    assert total.failures == 0, report(rows, total, 8, 3) + "\n" + output
-    assert {row.name for row in rows if row.requests} >= OPERATIONS, report(rows, total, 8, 3)
+    assert total.failures == 0, report(rows, total, 12, 3) + "\n" + output
+    assert {row.name for row in rows if row.requests} >= OPERATIONS, report(rows, total, 12, 3)

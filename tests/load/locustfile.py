@@ -57,7 +57,11 @@ class Customer(HttpUser):
             if response.status_code != status:
                 response.failure(f"{response.status_code}: {response.text[:300]}")
                 return None
-            return response.json()["data"] if response.content else None
+            try:
+                return response.json()["data"] if response.content else None
+            except (ValueError, KeyError, TypeError):
+                response.failure(f"{response.status_code} without a data envelope: {response.text[:300]}")
+                return None
 
     @task(6)
     def browse(self) -> None:

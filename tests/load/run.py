@@ -189,6 +189,7 @@ def run_locust(
     run_time: int,
     think: str = "1,3",
     every_operation_first: bool = False,
+    confirm_timeout: float = 15,
 ) -> tuple[list[Row], Row, str]:
     """Run the scenario headless; the rows per operation, the total and locust's own output."""
     with tempfile.TemporaryDirectory(prefix="load-") as workdir:
@@ -214,6 +215,7 @@ def run_locust(
                 "LOAD_FIXTURE": str(fixture_file),
                 "LOAD_THINK_SECONDS": think,
                 "LOAD_EVERY_OPERATION_FIRST": "1" if every_operation_first else "",
+                "LOAD_CONFIRM_TIMEOUT_SECONDS": str(confirm_timeout),
             },
             capture_output=True,
             text=True,
@@ -223,8 +225,21 @@ def run_locust(
         if not stats.exists():
             raise RuntimeError(f"locust wrote no statistics:\n{result.stdout}\n{result.stderr}")
         rows = [_row(line) for line in csv.DictReader(stats.open())]
+        # A task that raised (a bug in the scenario or an answer it could not read) is an error too.
+        exceptions_file = Path(f"{prefix}_exceptions.csv")
+        exceptions = list(csv.DictReader(exceptions_file.open())) if exceptions_file.exists() else []
     total = next(row for row in rows if row.name == "Aggregated")
-    return [row for row in rows if row.name != "Aggregated"], total, result.stdout + result.stderr
+    rows = [row for row in rows if row.name != "Aggregated"]
+    raised = sum(int(line["Count"]) for line in exceptions)
+    if raised:
+        rows.append(Row("task raised", raised, raised, 0, 0, 0))
+        total = Row(
+            total.name, total.requests + raised, total.failures + raised, total.p50, total.p95, total.p99
+        )
+        output = "\n".join(line["Traceback"] for line in exceptions)
+    else:
+        output = ""
+    return rows, total, result.stdout + result.stderr + output
 
 
 def _row(line: dict[str, str]) -> Row:
