@@ -100,7 +100,7 @@ def test_a_secret_in_the_query_string_never_reaches_the_access_log(stack, query)
     request_id = new_id()
     stack.get(f"/api/v1/catalog/products/?{query}", X_Request_ID=request_id)
     log = stack.log_line(stack.access_log, request_id)
-    assert "c2VjcmV0" not in stack.access_log.read_text()
+    assert "c2VjcmV0" not in stack.access_log.read_text(errors="replace")
     assert log["uri"] == "/api/v1/catalog/products/?[REDACTED]"
     assert log["message"].startswith("GET /api/v1/catalog/products/?[REDACTED] ")
 
