@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := identity catalog orders builds messaging analytics
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap run logs test test-% migrate createadmin seed openapi lint fmt bench clean
+.PHONY: help bootstrap run logs test test-% migrate createadmin seed openapi lint fmt bench load audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,13 @@ fmt:  ## format and autofix with ruff
 
 bench: bootstrap  ## run the benchmarks (they print figures; nothing is asserted)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+load: bootstrap  ## load test: 50 users, 60 s of realistic traffic; p50/p95/p99 per operation (HOST=http://localhost:8080 for make run)
+	@# Without HOST it starts a platform of its own (tests/harness.py). LOAD_ARGS: --users, --run-time, --check …
+	@$(PY) tests/load/run.py $(if $(HOST),--host $(HOST)) $(LOAD_ARGS)
+
+audit: bootstrap  ## the installed dependencies against known vulnerabilities (pip-audit; needs the network)
+	@$(PY) scripts/audit.py
 
 clean:  ## remove generated files (keeps the dev keys and the venv)
 	@rm -rf var/gateway var/test-reports var/run var/log var/celerybeat

@@ -28,11 +28,16 @@ import requests
 
 from scripts import db_bootstrap
 from scripts import run as run_script
+from tests.log_secrets import secrets_in_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SERVICES = db_bootstrap.SERVICES
+# Secrets found in the logs of every platform stopped in this process, and how many were
+# scanned: tests/e2e/test_zz_logs_hold_no_secrets.py fails on any (docs/security.md).
+SECRETS_FOUND_IN_LOGS: list[str] = []
+PLATFORMS_SCANNED: list[str] = []
 
 
 def free_port() -> int:
@@ -142,6 +147,9 @@ class Platform:
         for handle in getattr(self, "_logs", {}).values():
             handle.close()
         self.children.clear()
+        if (self.workdir / "logs").is_dir():  # scanned before they go with the work directory
+            SECRETS_FOUND_IN_LOGS.extend(self.secrets_in_logs())
+            PLATFORMS_SCANNED.append(self.tag)
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         if self.has_vhost:
@@ -180,6 +188,11 @@ class Platform:
 
     def log(self, name: str) -> str:
         return (self.workdir / "logs" / f"{name}.log").read_text(errors="replace")
+
+    def secrets_in_logs(self) -> list[str]:
+        """Every log line of this platform's processes that holds a token, password, API key
+        or secret link (tests/log_secrets.py)."""
+        return secrets_in_logs(self.workdir / "logs", label=f"platform {self.tag}: ")
 
     def base_env(self) -> dict[str, str]:
         """The caller's environment minus what would point this platform at another one's sockets."""

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import ImproperlyConfiguredForProduction, NonBlankEnviron, base, with_server_settings
+from servicekit.settings import (
+    ImproperlyConfiguredForProduction,
+    NonBlankEnviron,
+    base,
+    refuse_insecure_secrets,
+    secret_problem,
+    with_server_settings,
+)
 
 # Set by tests/django_settings.py for this suite's own service; a fresh service has none.
 SUITE_VARIABLES = ("DATABASE_URL", "DB_SCHEMA", "DB_TEST_NAME", "CONTRACTS_DIR")
@@ -92,6 +99,51 @@ def test_events_conf_is_the_events_setting(settings):
     assert conf.service == settings.SERVICE_NAME and conf.broker_url == settings.SERVICEKIT["BROKER_URL"]
 
 
+REAL_SECRET_KEY = "k7Rq2-vXn9Lw_Tz4Hb8Jc1Md6Pf3Gs0Ya5Ue2Wi7Oo9Nr4Ex8Ql1"  # 50+ characters, random
+REAL_TOKEN = "Vb3Xn8Qr1Lt6Zw2Hk9Jd4Mf7Pc0Gs5Ya"
+
+
+@pytest.mark.parametrize(
+    "name, value, why",
+    [
+        ("SECRET_KEY", "change-me", "placeholder"),
+        ("SECRET_KEY", "change-me-" + REAL_SECRET_KEY, "placeholder"),
+        ("SECRET_KEY", REAL_SECRET_KEY[:49], "at least 50 characters"),
+        ("SECRET_KEY", "ab" * 40, "at least 50 characters"),  # long but hardly random
+        ("SECRET_KEY", "dev-insecure-catalog", "development default"),
+        ("INTERNAL_API_TOKEN", "change-me-long-random", "placeholder"),
+        ("INTERNAL_API_TOKEN", REAL_TOKEN[:31], "at least 32 characters"),
+        ("INTERNAL_API_TOKEN", " ", "development default"),  # blank is unset: the default
+    ],
+)
+def test_production_refuses_a_placeholder_short_or_uniform_secret(monkeypatch, name, value, why):
+    configured = {"SECRET_KEY": REAL_SECRET_KEY, "INTERNAL_API_TOKEN": REAL_TOKEN, name: value}
+    with pytest.raises(ImproperlyConfiguredForProduction, match=name) as excinfo:
+        base_settings(monkeypatch, DJANGO_ENV="production", ALLOWED_HOSTS="catalog", **configured)
+    assert why in str(excinfo.value)
+
+
+def test_a_services_own_secrets_are_held_to_the_same_rules():
+    refuse_insecure_secrets({"PAYMENT_WEBHOOK_SECRET": REAL_TOKEN})  # a real one passes
+    with pytest.raises(ImproperlyConfiguredForProduction, match="PAYMENT_WEBHOOK_SECRET.*placeholder"):
+        refuse_insecure_secrets({"PAYMENT_WEBHOOK_SECRET": "change-me"})
+    assert secret_problem("X", "") == "X must be set"
+
+
+def test_production_sends_hsts_and_leaves_the_https_redirect_to_the_edge(monkeypatch):
+    settings = base_settings(
+        monkeypatch,
+        DJANGO_ENV="production",
+        SECRET_KEY=REAL_SECRET_KEY,
+        INTERNAL_API_TOKEN=REAL_TOKEN,
+        ALLOWED_HOSTS="catalog",
+    )
+    assert settings["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert "security.W008" in settings["SILENCED_SYSTEM_CHECKS"]
+    assert base_settings(monkeypatch, DJANGO_ENV="development")["SECURE_HSTS_SECONDS"] == 0
+
+
 def test_production_refuses_default_secret_and_debug(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ImproperlyConfiguredForProduction) as excinfo:
@@ -104,9 +156,9 @@ def test_production_starts_when_configured(monkeypatch):
     settings = base_settings(
         monkeypatch,
         DJANGO_ENV="production",
-        SECRET_KEY="s" * 50,
+        SECRET_KEY=REAL_SECRET_KEY,
         DEBUG="false",
-        INTERNAL_API_TOKEN="t" * 32,
+        INTERNAL_API_TOKEN=REAL_TOKEN,
         ALLOWED_HOSTS="catalog,localhost",
     )
     assert settings["DEBUG"] is False and settings["SESSION_COOKIE_SECURE"] is True
@@ -118,7 +170,7 @@ def test_production_refuses_the_development_internal_token(monkeypatch):
         base_settings(
             monkeypatch,
             DJANGO_ENV="production",
-            SECRET_KEY="s" * 50,
+            SECRET_KEY=REAL_SECRET_KEY,
             INTERNAL_API_TOKEN="dev-insecure-internal",
             ALLOWED_HOSTS="catalog",
         )

@@ -10,7 +10,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from servicekit.settings import DEV_SECRET_PREFIX, Env, ImproperlyConfiguredForProduction
+from servicekit.settings import DEV_SECRET_PREFIX, Env, refuse_insecure_secrets
 
 DEV_TOKEN_SECRET = f"{DEV_SECRET_PREFIX}builds-token-secret"
 GIB = 1024**3
@@ -38,10 +38,8 @@ def token_secret(value: str) -> bytes:
 def builds_settings(*, base_dir: Path, environment: str) -> dict[str, Any]:
     env = Env()
     secret = env.str("BUILDS_TOKEN_SECRET", default=DEV_TOKEN_SECRET)
-    if environment == "production" and secret == DEV_TOKEN_SECRET:
-        raise ImproperlyConfiguredForProduction(
-            "refusing to start in production: BUILDS_TOKEN_SECRET must be set to a real secret"
-        )
+    if environment == "production":
+        refuse_insecure_secrets({"BUILDS_TOKEN_SECRET": secret})
     return {
         # One directory tree: main repositories, build repositories and their upload areas.
         "STORAGE_DIR": Path(

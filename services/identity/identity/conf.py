@@ -13,7 +13,7 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import ImproperlyConfiguredForProduction
+from servicekit.settings import ImproperlyConfiguredForProduction, refuse_insecure_secrets
 
 # The contract caps access tokens at 15 minutes (ARCHITECTURE.md section 5).
 MAX_ACCESS_TOKEN_SECONDS = 15 * 60
@@ -91,6 +91,8 @@ def identity_settings(env: environ.Env, *, base_dir: Path, environment: str) -> 
     }
     if is_production:
         _check_production_keys(conf["SIGNING_KEYS"])
+        if conf["API_KEY_HASH_KEY"]:  # empty: derived from SECRET_KEY, which servicekit checks
+            refuse_insecure_secrets({"API_KEY_HASH_KEY": conf["API_KEY_HASH_KEY"]})
     return conf
 
 

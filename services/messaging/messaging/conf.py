@@ -13,7 +13,7 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from servicekit.settings import DEV_SECRET_PREFIX, ImproperlyConfiguredForProduction
+from servicekit.settings import DEV_SECRET_PREFIX, ImproperlyConfiguredForProduction, secret_problem
 
 DEV_WEBHOOK_SECRET = f"{DEV_SECRET_PREFIX}messaging-webhook-secret"
 PROVIDERS = ("loopback", "waha")
@@ -123,8 +123,8 @@ def _email_backend(env: environ.Env, *, is_production: bool) -> dict[str, Any]:
 
 def _check_production(env: environ.Env, messaging: dict[str, Any]) -> None:
     problems = []
-    if messaging["WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:
-        problems.append("MESSAGING_WEBHOOK_SECRET must be set to a real secret")
+    if problem := secret_problem("MESSAGING_WEBHOOK_SECRET", messaging["WEBHOOK_SECRET"]):
+        problems.append(problem)
     if not env.str("EMAIL_URL", default=""):
         problems.append("EMAIL_URL must point at the SMTP server")
     if messaging["PROVIDER"] == "waha" and not messaging["WAHA_API_KEY"]:

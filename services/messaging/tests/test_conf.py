@@ -47,7 +47,7 @@ def test_production_refuses_to_start_with_development_defaults(clean_env):
 
 
 def test_production_with_its_secrets_sends_through_waha_and_smtp(clean_env):
-    clean_env.setenv("MESSAGING_WEBHOOK_SECRET", "a-real-secret")
+    clean_env.setenv("MESSAGING_WEBHOOK_SECRET", "a-real-secret-of-thirty-two-chars-or-more")
     clean_env.setenv("WAHA_API_KEY", "a-real-key")
     clean_env.setenv("EMAIL_URL", "smtp+tls://mailer:pw@smtp.example.com:587")
 

@@ -1,6 +1,6 @@
 """The orders service's settings: servicekit's base (what every service shares) plus its own."""
 
-from servicekit.settings import ImproperlyConfiguredForProduction
+from servicekit.settings import refuse_insecure_secrets
 from servicekit.settings.base import *
 from servicekit.settings.base import DJANGO_ENV, INSTALLED_APPS, SPECTACULAR_SETTINGS, env
 
@@ -76,7 +76,5 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-if DJANGO_ENV == "production" and ORDERS["PAYMENT_WEBHOOK_SECRET"] == DEV_WEBHOOK_SECRET:
-    raise ImproperlyConfiguredForProduction(
-        "refusing to start in production: PAYMENT_WEBHOOK_SECRET must be set to a real secret"
-    )
+if DJANGO_ENV == "production":
+    refuse_insecure_secrets({"PAYMENT_WEBHOOK_SECRET": ORDERS["PAYMENT_WEBHOOK_SECRET"]})

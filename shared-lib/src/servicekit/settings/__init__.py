@@ -110,7 +110,11 @@ def logging_settings(service: str, env: environ.Env) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "servicekit.observability.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "servicekit.observability.logging.RequestIdFilter"},
+            # Every line, whoever logs it: no token, password, API key or reset link (docs/security.md).
+            "redact_secrets": {"()": "servicekit.observability.logging.RedactSecretsFilter"},
+        },
         "formatters": {
             "json": {"()": "servicekit.observability.logging.JsonFormatter", "service": service},
             "console": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
@@ -119,7 +123,7 @@ def logging_settings(service: str, env: environ.Env) -> dict[str, Any]:
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": fmt,
-                "filters": ["request_id"],
+                "filters": ["request_id", "redact_secrets"],
             }
         },
         "root": {"handlers": ["stdout"], "level": level},
@@ -132,16 +136,53 @@ def logging_settings(service: str, env: environ.Env) -> dict[str, Any]:
     }
 
 
+# What the shipped examples put where a secret goes (deploy/compose/secrets.example, .env.example):
+# copied and never replaced, they would sign tokens with a value anyone can read.
+PLACEHOLDER_SECRET_PREFIXES = ("change-me", "changeme", "replace-me", "your-", "example")
+MIN_SECRET_LENGTH = 32
+# Django's own bar for SECRET_KEY (``check --deploy``, security.W009).
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def secret_problem(name: str, value: str, *, min_length: int = MIN_SECRET_LENGTH) -> str | None:
+    """Why ``value`` cannot be the production secret ``name`` (``None`` when it can): missing,
+    the development default, a placeholder from the examples, too short or too uniform."""
+    if not value.strip():
+        return f"{name} must be set"
+    if value.startswith(DEV_SECRET_PREFIX):
+        return f"{name} must be set to a real secret, not the development default"
+    if value.strip().lower().startswith(PLACEHOLDER_SECRET_PREFIXES):
+        return f"{name} must be set to a real secret, not the example's placeholder"
+    if len(value) < min_length or len(set(value)) < 5:
+        return f"{name} must be a random value of at least {min_length} characters"
+    return None
+
+
+def refuse_insecure_secrets(secrets: Mapping[str, str], *, min_length: int = MIN_SECRET_LENGTH) -> None:
+    """For a service's own production secrets: raise unless every one is a real secret."""
+    problems = [
+        problem
+        for name, value in secrets.items()
+        if (problem := secret_problem(name, value, min_length=min_length))
+    ]
+    if problems:
+        raise ImproperlyConfiguredForProduction("refusing to start in production: " + "; ".join(problems))
+
+
 def refuse_insecure_production(
     *, debug: bool, secret_key: str, internal_api_token: str, allowed_hosts: list[str]
 ) -> None:
     problems = []
     if debug:
         problems.append("DEBUG must be off")
-    if secret_key.startswith(DEV_SECRET_PREFIX):
-        problems.append("SECRET_KEY must be set to a real secret")
-    if internal_api_token.startswith(DEV_SECRET_PREFIX):
-        problems.append("INTERNAL_API_TOKEN must be set")
+    problems += [
+        problem
+        for problem in (
+            secret_problem("SECRET_KEY", secret_key, min_length=MIN_SECRET_KEY_LENGTH),
+            secret_problem("INTERNAL_API_TOKEN", internal_api_token),
+        )
+        if problem
+    ]
     if not allowed_hosts:
         problems.append("ALLOWED_HOSTS must be set")
     if problems:

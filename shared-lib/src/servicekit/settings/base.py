@@ -166,6 +166,22 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_is_production
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_is_production)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HSTS on every answer to a request that came over https (the gateway's X-Forwarded-Proto).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if _is_production else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_is_production)
+# Asking browsers to preload the domain is the operator's commitment to make (docs/security.md).
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# `manage.py check --deploy` is clean in production (tests/test_production_readiness.py) but for
+# these, each a decision of the deployment rather than an oversight:
+SILENCED_SYSTEM_CHECKS = [
+    # W008, SECURE_SSL_REDIRECT: http → https is the edge's job (the TLS-terminating load
+    # balancer or ingress in front of the gateway). Behind it the services also answer plain
+    # HTTP from inside the network: probes, /metrics, JWKS, /internal/ calls and the builds
+    # console's token refresh, which a redirect would break.
+    "security.W008",
+    # W021, SECURE_HSTS_PRELOAD: preloading is a per-domain submission (SECURE_HSTS_PRELOAD=true).
+    "security.W021",
+]
 
 LOGGING = logging_settings(SERVICE_NAME, env)
 
