@@ -1,0 +1,156 @@
+"""Uploads stream from the ASGI server to the upload view, never spooled first.
+
+Django's ``ASGIHandler`` reads a whole request body into a temporary file before the view runs:
+for a 2 GB batch of objects that is a second copy on disk (after nginx, which streams) and the
+whole upload's time before the first byte is stored. For the protocol's upload route,
+:class:`StreamingUploadsASGIHandler` gives the request a :class:`ReceivedBody` instead: a
+file-like object whose ``read`` (called by the sync view, in its worker thread) waits for the
+next ``http.request`` messages on the event loop, so each chunk goes from the socket through
+the multipart reader straight into the object's file in the upload area. The body's size limit
+(``BUILDS_UPLOAD_MAX_BODY_BYTES``) is enforced as it is read: a declared Content-Length above
+it is refused before any byte is read, and a body (chunked or lying) growing past it stops
+there. Every other route keeps Django's handling.
+
+Django listens for the client's disconnect while the view runs, by calling ``receive``; for a
+streamed request that listener waits until the view has read the whole body (the two would
+otherwise take each other's messages). A client that disconnects mid-body ends the body early:
+the multipart reader then reports a body cut short and nothing of the unfinished part is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from rest_framework import status
+
+from servicekit.envelope.errors import ApplicationError
+
+STREAMED_PATHS = re.compile(r"/flat-manager/api/v1/build/[1-9][0-9]{0,17}/upload")
+_SCOPE_KEY = "builds.received_body"
+_EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
+
+
+class BodyTooLarge(ApplicationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "request_too_large"
+
+
+class ReceivedBody:
+    """A request body read from the ASGI ``receive`` channel as the view asks for it."""
+
+    def __init__(
+        self,
+        receive: Any,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        max_bytes: int,
+        content_length: int | None,
+    ) -> None:
+        self._receive, self._loop = receive, loop
+        self._max_bytes, self._content_length = max_bytes, content_length
+        self._pending = b""
+        self.bytes_read = 0
+        self.disconnected = False
+        self.ended = False  # nothing more will be read: the body's end, a disconnect, or the limit
+        self.finished = asyncio.Event()  # set (on the loop) once the last body message arrived
+
+    # -- the view's side (a worker thread) ------------------------------------------------
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._content_length is not None and self._content_length > self._max_bytes:
+            self.ended = True
+            raise BodyTooLarge(self._too_large())
+        if size is None or size < 0:
+            chunks, self._pending = [self._pending], b""
+            while not self.ended:
+                chunks.append(self._fetch())
+            return b"".join(chunks)
+        if not self._pending and not self.ended:
+            self._pending = self._fetch()
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+    def _fetch(self) -> bytes:
+        return asyncio.run_coroutine_threadsafe(self._next_chunk(), self._loop).result()
+
+    def close(self) -> None:
+        self._pending = b""
+
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self._max_bytes} bytes"
+
+    # -- the event loop's side -------------------------------------------------------------
+
+    async def _next_chunk(self) -> bytes:
+        """The body bytes the server holds now (uvicorn hands over everything it buffered since
+        the last call), waiting for some if none; b"" at the body's end."""
+        while not self.ended:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = self.ended = True
+                self.finished.set()
+                break
+            chunk = message.get("body", b"")
+            if not message.get("more_body", False):
+                self.ended = True
+                self.finished.set()
+            if chunk:
+                self.bytes_read += len(chunk)
+                if self.bytes_read > self._max_bytes:
+                    # The rest stays unread; the disconnect listener keeps waiting (it is
+                    # cancelled once the answer is sent).
+                    self.ended = True
+                    raise BodyTooLarge(self._too_large())
+                return chunk
+        return b""
+
+    async def receive_after_body(self) -> dict[str, Any]:
+        """Django's disconnect listener's ``receive``: only once the body has been read."""
+        await self.finished.wait()
+        if self.disconnected:
+            return {"type": "http.disconnect"}
+        return await self._receive()
+
+
+class StreamingUploadsASGIHandler(ASGIHandler):
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("method") != "POST" or not STREAMED_PATHS.fullmatch(scope.get("path", "")):
+            await super().handle(scope, receive, send)
+            return
+        body = ReceivedBody(
+            receive,
+            asyncio.get_running_loop(),
+            max_bytes=settings.BUILDS["UPLOAD_MAX_BODY_BYTES"],
+            content_length=_content_length(scope),
+        )
+        first = True
+
+        async def handler_receive() -> dict[str, Any]:
+            nonlocal first
+            if first:  # what Django's read_body() spools: nothing
+                first = False
+                return _EMPTY_BODY
+            return await body.receive_after_body()
+
+        await super().handle({**scope, _SCOPE_KEY: body}, handler_receive, send)
+
+    def create_request(self, scope: dict[str, Any], body_file: Any) -> Any:
+        body = scope.get(_SCOPE_KEY)
+        if body is not None:
+            body_file.close()
+            body_file = body
+        return super().create_request(scope, body_file)
+
+
+def _content_length(scope: dict[str, Any]) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
