@@ -123,17 +123,24 @@ def test_egress_rules_without_a_destination_open_only_dns(cluster):
 
 
 def _config(objects) -> dict[str, str]:
-    return next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("platform-config"))[
-        "data"
-    ]
+    return next(
+        o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("platform-config")
+    )["data"]
 
 
 def _smtp_relay(objects) -> Pod:
     """An address of the SMTP relay: the first of the CIDR messaging's policy opens."""
     policy = next(
-        o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "messaging-providers-egress"
+        o
+        for o in objects
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "messaging-providers-egress"
     )
-    cidrs = [peer["ipBlock"]["cidr"] for rule in policy["spec"]["egress"] for peer in rule["to"] if "ipBlock" in peer]
+    cidrs = [
+        peer["ipBlock"]["cidr"]
+        for rule in policy["spec"]["egress"]
+        for peer in rule["to"]
+        if "ipBlock" in peer
+    ]
     assert len(cidrs) == 1, cidrs
     network = ipaddress.ip_network(cidrs[0])
     assert network.prefixlen >= 24, f"{network}: the relay's addresses, not a whole range of the internet"
@@ -159,6 +166,10 @@ def test_messaging_reaches_waha_and_the_smtp_relay_on_the_configured_ports_only(
             continue
         is_messaging = pod in messaging
         for port in ports:
-            assert net.allows(pod, waha, port) == (is_messaging and port == waha_port), f"{pod} -> waha:{port}"
-            assert net.allows(pod, relay, port) == (is_messaging and port == smtp_port), f"{pod} -> relay:{port}"
+            assert net.allows(pod, waha, port) == (is_messaging and port == waha_port), (
+                f"{pod} -> waha:{port}"
+            )
+            assert net.allows(pod, relay, port) == (is_messaging and port == smtp_port), (
+                f"{pod} -> relay:{port}"
+            )
             assert not net.allows(pod, INTERNET, port), f"{pod} -> internet:{port}"

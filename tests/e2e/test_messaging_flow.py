@@ -155,7 +155,11 @@ def test_the_gateway_admits_media_up_to_messagings_limit_and_refuses_more(platfo
 
     assert accepted.status_code == 202, accepted.text[:500]
     data = accepted.json()["data"]
-    assert (data["kind"], data["media_mimetype"], data["media_size"]) == ("image", "image/png", 12 * 1024 * 1024)
+    assert (data["kind"], data["media_mimetype"], data["media_size"]) == (
+        "image",
+        "image/png",
+        12 * 1024 * 1024,
+    )
 
     refused = send_media(platform, customer, 17 * 1024 * 1024)
 

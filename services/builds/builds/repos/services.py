@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from builds.jobs.models import Job, JobKind, JobStatus
+from builds.jobs.services import job_create
 from builds.repos.errors import RepositoryErrorCode
 from builds.repos.hooks import InvalidHook, parse_check_hooks, parse_publish_hook
 from builds.repos.models import Repository
 from builds.storage import tools
 from builds.storage.layout import REPOSITORY_NAME, Storage
-from builds.jobs.models import Job, JobKind, JobStatus
-from builds.jobs.services import job_create
 from builds.validation import BRANCH, COLLECTION_ID, FLATPAK_ID, ID_PREFIX, invalid, matches
 from servicekit.envelope.errors import Conflict
 

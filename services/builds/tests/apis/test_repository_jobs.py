@@ -44,7 +44,9 @@ def test_a_republish_token_republishes_its_app(token_client, published, run_jobs
     assert after != before and job.results["refs"] == {published.ref: after}
 
 
-def test_staff_queue_a_republish_with_end_of_life_marks(staff_client, repository, django_capture_on_commit_callbacks):
+def test_staff_queue_a_republish_with_end_of_life_marks(
+    staff_client, repository, django_capture_on_commit_callbacks
+):
     response = staff_client.post(
         f"{URL}republish/",
         {"app_id": "org.example.Hello", "endoflife": "Gone", "endoflife_rebase": "org.example.Hello2"},
@@ -62,7 +64,10 @@ def test_staff_queue_a_republish_with_end_of_life_marks(staff_client, repository
     [
         ({"scope": ["publish", "build"]}, "token_insufficient"),  # no republish scope
         ({"scope": ["republish"], "prefixes": ["org.other"]}, "token_insufficient"),  # another app
-        ({"scope": ["republish"], "prefixes": ["org.example.Hel"]}, "token_insufficient"),  # not a dot boundary
+        (
+            {"scope": ["republish"], "prefixes": ["org.example.Hel"]},
+            "token_insufficient",
+        ),  # not a dot boundary
         ({"scope": ["republish"], "repos": ["beta"]}, "token_insufficient"),  # another repository
         ({"scope": ["republish"], "sub": "build/7"}, "token_insufficient"),  # one build only
     ],
@@ -76,13 +81,19 @@ def test_a_token_not_covering_the_republish_is_refused(token_client, repository,
 
 
 def test_a_signed_in_user_who_is_not_staff_may_not_republish_or_prune(auth_client, repository):
-    error_of(auth_client.post(f"{URL}republish/", {"app_id": "org.example.Hello"}, format="json"), 403, "permission_denied")
+    error_of(
+        auth_client.post(f"{URL}republish/", {"app_id": "org.example.Hello"}, format="json"),
+        403,
+        "permission_denied",
+    )
     error_of(auth_client.post(f"{URL}prune/"), 403, "permission_denied")
     assert not Job.objects.exists()
 
 
 def test_republish_input_is_validated(staff_client, repository):
-    error = error_of(staff_client.post(f"{URL}republish/", {"app_id": "../x"}, format="json"), 400, "validation_error")
+    error = error_of(
+        staff_client.post(f"{URL}republish/", {"app_id": "../x"}, format="json"), 400, "validation_error"
+    )
     assert "app" in error["details"]
     error = error_of(staff_client.post(f"{URL}republish/", {}, format="json"), 400, "validation_error")
     assert "app_id" in error["details"]
@@ -90,11 +101,19 @@ def test_republish_input_is_validated(staff_client, repository):
 
 
 def test_an_unknown_repository_is_404(staff_client, db):
-    error_of(staff_client.post("/api/v1/builds/repos/nope/republish/", {"app_id": "org.example.Hello"}, format="json"), 404, "not_found")
+    error_of(
+        staff_client.post(
+            "/api/v1/builds/repos/nope/republish/", {"app_id": "org.example.Hello"}, format="json"
+        ),
+        404,
+        "not_found",
+    )
     error_of(staff_client.post("/api/v1/builds/repos/nope/prune/"), 404, "not_found")
 
 
-def test_staff_prune_a_repository_and_a_waiting_prune_is_shared(staff_client, repository, django_capture_on_commit_callbacks):
+def test_staff_prune_a_repository_and_a_waiting_prune_is_shared(
+    staff_client, repository, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         first = staff_client.post(f"{URL}prune/")
         second = staff_client.post(f"{URL}prune/")
@@ -114,5 +133,9 @@ def test_a_build_token_may_not_prune_through_the_rest_api(token_client, reposito
 def test_an_api_key_without_builds_write_is_refused(api_key_client_for, repository):
     client = api_key_client_for(roles=["staff"], scopes=["builds:read"])
     error_of(client.post(f"{URL}prune/"), 403, "insufficient_scope")
-    error_of(client.post(f"{URL}republish/", {"app_id": "org.example.Hello"}, format="json"), 403, "insufficient_scope")
+    error_of(
+        client.post(f"{URL}republish/", {"app_id": "org.example.Hello"}, format="json"),
+        403,
+        "insufficient_scope",
+    )
     assert not Job.objects.exists()

@@ -30,13 +30,17 @@ def _publish(repository, app, run_jobs) -> None:
         build_publish(build_id=build.id, actor=ACTOR)
 
 
-def test_republish_answers_the_job_which_gives_the_app_a_new_commit(live, repository, app, run_jobs, tmp_path):
+def test_republish_answers_the_job_which_gives_the_app_a_new_commit(
+    live, repository, app, run_jobs, tmp_path
+):
     _publish(repository, app, run_jobs)
     main = Storage.configured().repository("apps")
     before = sh("ostree", "rev-parse", f"--repo={main}", app.ref)
     client = _client(live, sub="build", scope=["republish", "jobs"], prefixes=["org.example"], repos=["apps"])
 
-    response = client.call("POST", urljoin(client.base, "api/v1/repo/apps/republish"), body={"app": app.app_id})
+    response = client.call(
+        "POST", urljoin(client.base, "api/v1/repo/apps/republish"), body={"app": app.app_id}
+    )
 
     job = response.json()
     assert response.headers["Location"] == f"{live.url}/flat-manager/api/v1/job/{job['id']}"
@@ -62,13 +66,17 @@ def test_republish_answers_the_job_which_gives_the_app_a_new_commit(live, reposi
 def test_republish_without_the_claims_is_403_and_queues_nothing(live, repository, claims):
     client = _client(live, **claims)
     with pytest.raises(ProtocolFailure) as refused:
-        client.call("POST", urljoin(client.base, "api/v1/repo/apps/republish"), body={"app": "org.example.Hello"})
+        client.call(
+            "POST", urljoin(client.base, "api/v1/repo/apps/republish"), body={"app": "org.example.Hello"}
+        )
     assert refused.value.status == 403
     assert refused.value.body["error-type"] == "token-insufficient"
     assert not Job.objects.exists()
 
 
-def test_prune_answers_the_job_which_deletes_history_beyond_the_retention(live, repository, run_jobs, tmp_path):
+def test_prune_answers_the_job_which_deletes_history_beyond_the_retention(
+    live, repository, run_jobs, tmp_path
+):
     repository_update(repository=repository, retention_count=5)
     for version in range(3):
         _publish(repository, make_app(tmp_path / f"v{version}", text=f"version {version}"), run_jobs)

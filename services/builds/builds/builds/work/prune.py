@@ -26,7 +26,9 @@ class PruneJob:
             raise JobFailed("A prune job needs a repository")
         main = Storage.configured().repository(repository.name)
         depth = repository.retention_count - 1
-        log(f"Running prune dry-run on {repository.name} (keeping {repository.retention_count} commits per ref)")
+        log(
+            f"Running prune dry-run on {repository.name} (keeping {repository.retention_count} commits per ref)"
+        )
         tools.prune(main, depth=depth, dry_run=True, log=log)
         log("Running actual prune")
         report = tools.prune(main, depth=depth, log=log)

@@ -175,7 +175,9 @@ class RepositoryRepublishApi(BuildsApi):
 
         app_id = serializers.CharField(max_length=255)
         endoflife = serializers.CharField(required=False, allow_null=True, default=None, max_length=1024)
-        endoflife_rebase = serializers.CharField(required=False, allow_null=True, default=None, max_length=255)
+        endoflife_rebase = serializers.CharField(
+            required=False, allow_null=True, default=None, max_length=255
+        )
 
     @error_codes(CHANGE_REFUSED)
     @extend_schema(request=InputSerializer, responses={202: JobOutputSerializer})
