@@ -20,7 +20,10 @@ the multipart reader then reports a body cut short and nothing of the unfinished
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import threading
+from collections import deque
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +43,15 @@ class BodyTooLarge(ApplicationError):
 
 
 class ReceivedBody:
-    """A request body read from the ASGI ``receive`` channel as the view asks for it."""
+    """A request body read from the ASGI ``receive`` channel as the view asks for it.
+
+    Once the view first reads, a task on the event loop keeps reading ahead, at most
+    ``READ_AHEAD_BYTES`` beyond what the view took: the view's ``read`` takes everything that
+    arrived meanwhile in one go (one wake-up per batch of chunks, not per chunk, however busy
+    the machine), and the server stops reading the socket while the view is behind.
+    """
+
+    READ_AHEAD_BYTES = 1 << 20
 
     def __init__(
         self,
@@ -52,61 +63,109 @@ class ReceivedBody:
     ) -> None:
         self._receive, self._loop = receive, loop
         self._max_bytes, self._content_length = max_bytes, content_length
-        self._pending = b""
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+        self._error: Exception | None = None
+        self._done = False  # nothing more will arrive: the body's end, a disconnect, or the limit
+        self._available = threading.Condition()
+        self._room = asyncio.Event()  # the view took enough: read further (loop side)
+        self._room.set()
+        self._pump: asyncio.Task[None] | None = None
         self.bytes_read = 0
         self.disconnected = False
-        self.ended = False  # nothing more will be read: the body's end, a disconnect, or the limit
         self.finished = asyncio.Event()  # set (on the loop) once the last body message arrived
 
     # -- the view's side (a worker thread) ------------------------------------------------
 
     def read(self, size: int | None = -1) -> bytes:
         if self._content_length is not None and self._content_length > self._max_bytes:
-            self.ended = True
             raise BodyTooLarge(self._too_large())
         if size is None or size < 0:
-            chunks, self._pending = [self._pending], b""
-            while not self.ended:
-                chunks.append(self._fetch())
-            return b"".join(chunks)
-        if not self._pending and not self.ended:
-            self._pending = self._fetch()
-        out, self._pending = self._pending[:size], self._pending[size:]
-        return out
+            return b"".join(iter(lambda: self.read(self.READ_AHEAD_BYTES), b""))
+        if self._pump is None:
+            asyncio.run_coroutine_threadsafe(self._start(), self._loop).result()
+        with self._available:
+            while not self._chunks and not self._done:
+                self._available.wait()
+            if not self._chunks and self._error is not None:
+                raise self._error
+            out = self._take(size)
+            if self._buffered < self.READ_AHEAD_BYTES:
+                self._loop.call_soon_threadsafe(self._room.set)
+            return out
 
-    def _fetch(self) -> bytes:
-        return asyncio.run_coroutine_threadsafe(self._next_chunk(), self._loop).result()
+    def _take(self, size: int) -> bytes:
+        parts, taken = [], 0
+        while self._chunks and taken < size:
+            chunk = self._chunks.popleft()
+            if taken + len(chunk) > size:
+                chunk, rest = chunk[: size - taken], chunk[size - taken :]
+                self._chunks.appendleft(rest)
+            parts.append(chunk)
+            taken += len(chunk)
+        self._buffered -= taken
+        return b"".join(parts)
 
     def close(self) -> None:
-        self._pending = b""
+        with self._available:
+            self._chunks.clear()
+            self._buffered = 0
 
     def _too_large(self) -> str:
         return f"The request body is larger than {self._max_bytes} bytes"
 
     # -- the event loop's side -------------------------------------------------------------
 
-    async def _next_chunk(self) -> bytes:
-        """The body bytes the server holds now (uvicorn hands over everything it buffered since
-        the last call), waiting for some if none; b"" at the body's end."""
-        while not self.ended:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                self.disconnected = self.ended = True
-                self.finished.set()
-                break
-            chunk = message.get("body", b"")
-            if not message.get("more_body", False):
-                self.ended = True
-                self.finished.set()
-            if chunk:
+    async def _start(self) -> None:
+        if self._pump is None:
+            self._pump = asyncio.get_running_loop().create_task(self._read_ahead())
+
+    async def _read_ahead(self) -> None:
+        try:
+            while True:
+                await self._room.wait()
+                message = await self._receive()
+                if message["type"] == "http.disconnect":
+                    self.disconnected = True
+                    self.finished.set()
+                    self._end()
+                    return
+                chunk = message.get("body", b"")
+                more = message.get("more_body", False)
                 self.bytes_read += len(chunk)
                 if self.bytes_read > self._max_bytes:
                     # The rest stays unread; the disconnect listener keeps waiting (it is
                     # cancelled once the answer is sent).
-                    self.ended = True
-                    raise BodyTooLarge(self._too_large())
-                return chunk
-        return b""
+                    self._end(BodyTooLarge(self._too_large()))
+                    return
+                if not more:
+                    self.finished.set()
+                with self._available:
+                    if chunk:
+                        self._chunks.append(chunk)
+                        self._buffered += len(chunk)
+                        if self._buffered >= self.READ_AHEAD_BYTES:
+                            self._room.clear()
+                    self._done = not more
+                    self._available.notify_all()
+                if not more:
+                    return
+        finally:
+            self._end()
+
+    def _end(self, error: Exception | None = None) -> None:
+        with self._available:
+            if not self._done and error is not None:
+                self._error = error
+            self._done = True
+            self._available.notify_all()
+
+    async def stop(self) -> None:
+        """After the answer: stop reading ahead (a view that did not read the whole body)."""
+        if self._pump is not None and not self._pump.done():
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
 
     async def receive_after_body(self) -> dict[str, Any]:
         """Django's disconnect listener's ``receive``: only once the body has been read."""
@@ -136,7 +195,10 @@ class StreamingUploadsASGIHandler(ASGIHandler):
                 return _EMPTY_BODY
             return await body.receive_after_body()
 
-        await super().handle({**scope, _SCOPE_KEY: body}, handler_receive, send)
+        try:
+            await super().handle({**scope, _SCOPE_KEY: body}, handler_receive, send)
+        finally:
+            await body.stop()
 
     def create_request(self, scope: dict[str, Any], body_file: Any) -> Any:
         body = scope.get(_SCOPE_KEY)
