@@ -4,9 +4,10 @@ Django's ``ASGIHandler`` reads a whole request body into a temporary file before
 for a 2 GB batch of objects that is a second copy on disk (after nginx, which streams) and the
 whole upload's time before the first byte is stored. For the protocol's upload route,
 :class:`StreamingUploadsASGIHandler` gives the request a :class:`ReceivedBody` instead: a
-file-like object whose ``read`` (called by the sync view, in its worker thread) waits for the
-next ``http.request`` messages on the event loop, so each chunk goes from the socket through
-the multipart reader straight into the object's file in the upload area. The body's size limit
+file-like object whose ``read`` (called by the sync view, in its worker thread) takes the
+``http.request`` messages a task on the event loop reads ahead (a bounded amount), so each
+chunk goes from the socket through the multipart reader straight into the object's file in the
+upload area. The body's size limit
 (``BUILDS_UPLOAD_MAX_BODY_BYTES``) is enforced as it is read: a declared Content-Length above
 it is refused before any byte is read, and a body (chunked or lying) growing past it stops
 there. Every other route keeps Django's handling.
