@@ -9,4 +9,9 @@ export WEB_INTERFACE=asgi
 # the shared volume: whatever it creates must be readable by others, whatever umask the
 # container runtime or the host's shell hands down (some default to 027 or 077).
 umask 0022
+# PYTHON if set (the image sets its venv's); else, run from a checkout, the repository's .venv
+# (made by `make bootstrap`), so an operator's plain shell needs no PYTHON=.venv/bin/python.
+if [ -z "${PYTHON:-}" ] && [ -x ../../.venv/bin/python ]; then
+  PYTHON=$(cd ../.. && pwd)/.venv/bin/python
+fi
 exec "${PYTHON:-python}" -m servicekit.entrypoint "$@"
