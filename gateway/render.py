@@ -103,6 +103,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GATEWAY_BURST_DOWNLOADS": ("2000", _COUNT),
     "GATEWAY_MAX_BODY": ("1m", _SIZE),
     "GATEWAY_MAX_BODY_UPLOADS": ("10m", _SIZE),
+    # messaging's media limit, in bytes: the one number messaging checks each file against
+    # (it reads the same variable, with the same default); its message route admits bodies of
+    # that size plus FORM_HEADROOM_BYTES (see derived()).
+    "MESSAGING_MEDIA_MAX_BYTES": (str(16 * 1024 * 1024), _COUNT),
     # Body limit of the flat-manager upload route (the only builds route with large bodies).
     "GATEWAY_MAX_BODY_BUILDS": ("2g", _SIZE),
     # builds' storage tree (the service's BUILDS_STORAGE_DIR): nginx serves /repo/ and
@@ -128,6 +132,9 @@ SWAGGER_ASSETS = (
     "oauth2-redirect.html",
     "oauth2-redirect.js",
 )
+# What a multipart message adds to its media file: the other form fields and the framing.
+FORM_HEADROOM_BYTES = 64 * 1024
+
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "builds_auth")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Z][A-Z0-9_]*)\s*\}\}")
 
@@ -182,6 +189,7 @@ def derived(values: dict[str, str]) -> dict[str, str]:
         "CORS_ORIGIN_MAP": "\n".join(f'        "{o}" $http_origin;' for o in origins),
         "REAL_IP": "\n".join(real_ip),
         "SCHEMA_URLS": json.dumps(schema_urls).replace("</", "<\\/"),
+        "GATEWAY_MAX_BODY_MESSAGING": str(int(values["MESSAGING_MEDIA_MAX_BYTES"]) + FORM_HEADROOM_BYTES),
         "FRONT_DOOR_JSON": front_door_json(),
         "FRONT_DOOR_SECTIONS": front_door_sections(),
     }

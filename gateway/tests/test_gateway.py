@@ -395,12 +395,14 @@ def test_product_image_uploads_get_the_larger_body_limit(stack):
     assert json.loads(response.body)["error"]["code"] != "payload_too_large"
 
 
-def test_message_media_uploads_get_the_larger_body_limit(stack):
-    """Over GATEWAY_MAX_BODY: messaging is asked (here it never answers), nginx does not refuse it."""
-    body = b"x" * 64 * 1024
+def test_message_media_uploads_get_messagings_media_limit(stack):
+    """Up to MESSAGING_MEDIA_MAX_BYTES (16 MiB) and its form: messaging is asked (here it never
+    answers), nginx does not refuse it; above, the gateway's 413 envelope."""
     headers = {"Content-Type": "multipart/form-data; boundary=x"}
-    response = stack.request("POST", "/api/v1/messaging/messages/", headers, body)
+    response = stack.request("POST", "/api/v1/messaging/messages/", headers, b"x" * 12 * 1024 * 1024)
     assert assert_envelope(response, 504, "upstream_timeout")["error"]["details"]["service"] == "messaging"
+    refused = stack.request("POST", "/api/v1/messaging/messages/", headers, b"x" * 17 * 1024 * 1024)
+    assert_envelope(refused, 413, "payload_too_large")
 
 
 def test_the_account_link_pages_are_messagings_and_nothing_else_under_account(stack):

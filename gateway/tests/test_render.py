@@ -35,6 +35,25 @@ def test_native_defaults_render_a_valid_complete_prefix(tmp_path):
     assert not render.PLACEHOLDER.search((tmp_path / "html" / "docs" / "index.html").read_text())
 
 
+def _message_route_limit(text: str) -> int:
+    block = re.search(r"location = /api/v1/messaging/messages/ \{(.*?)\}", text, re.S).group(1)
+    return int(re.search(r"client_max_body_size (\d+);", block).group(1))
+
+
+def test_the_message_route_admits_messagings_media_limit_and_its_form(tmp_path):
+    """One number, MESSAGING_MEDIA_MAX_BYTES, read by messaging (each file) and here."""
+    assert _message_route_limit(rendered_text_of(tmp_path / "default", {})) == 16 * 1024 * 1024 + 64 * 1024
+    env = {"MESSAGING_MEDIA_MAX_BYTES": "5000000"}
+    assert _message_route_limit(rendered_text_of(tmp_path / "set", env)) == 5_000_000 + 64 * 1024
+    with pytest.raises(render.ConfigError, match="MESSAGING_MEDIA_MAX_BYTES"):
+        render.render(tmp_path / "bad", env={"MESSAGING_MEDIA_MAX_BYTES": "16m; deny all"})
+
+
+def rendered_text_of(out: Path, env: dict[str, str]) -> str:
+    render.render(out, env=env)
+    return rendered_text(out)
+
+
 def test_compose_style_upstreams_and_origins(tmp_path):
     env = {
         **{f"{name.upper()}_UPSTREAM": f"{name}:8000" for name in render.SERVICES},

@@ -3,12 +3,14 @@
 A connection from pod A to pod B on a port is allowed when A may send it (no policy selects A
 for Egress, or a rule of one that does admits B and the port) and B may receive it (the same
 for Ingress). Pods are described by namespace and labels; a pod outside the cluster has no
-namespace. Simplifications, fine for this repository's policies: an ``ipBlock`` peer is taken
-to match every address outside the cluster and nothing inside it, and named ports never match.
+namespace. Simplifications, fine for this repository's policies: an ``ipBlock`` peer matches
+nothing inside the cluster, and an address outside it by its CIDR (and ``except``) when the pod
+has an ``address``, every outside pod otherwise; named ports never match.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +22,7 @@ class Pod:
     name: str
     namespace: str | None  # None: an address outside the cluster
     labels: Mapping[str, str] = field(default_factory=dict)
+    address: str | None = None  # an outside pod's IP, matched against ipBlock CIDRs
 
     def __str__(self) -> str:
         return f"{self.namespace or 'outside'}/{self.name}"
@@ -46,7 +49,14 @@ def selector_matches(selector: Mapping | None, labels: Mapping[str, str]) -> boo
 
 def _peer_matches(policy_namespace: str, peer: Mapping, pod: Pod) -> bool:
     if "ipBlock" in peer:
-        return pod.namespace is None
+        if pod.namespace is not None:
+            return False
+        if pod.address is None:
+            return True
+        address, block = ipaddress.ip_address(pod.address), peer["ipBlock"]
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(excluded) for excluded in block.get("except") or []
+        )
     if pod.namespace is None:
         return False
     namespace_selector = peer.get("namespaceSelector")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 import pytest
 from conftest import OVERLAYS
 from envvars import SERVICES
@@ -13,7 +16,7 @@ INGRESS_CONTROLLER = Pod(
     "ingress-nginx-controller", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"}
 )
 KUBE_DNS = Pod("coredns", "kube-system", {"k8s-app": "kube-dns"})
-INTERNET = Pod("smtp.example.com", None)
+INTERNET = Pod("example.com", None, address="93.184.215.14")
 # A pod of some other namespace that happens to listen on the data stores' ports.
 ELSEWHERE = Pod("someone-elses-db", "elsewhere", {"app.kubernetes.io/name": "postgres"})
 
@@ -101,7 +104,7 @@ def test_only_the_services_reach_the_data_stores(cluster):
 
 
 def test_nothing_opens_connections_to_the_internet(cluster):
-    """messaging sends no email (yet): no SMTP, nor anything else, leaves the cluster."""
+    """Nothing leaves the cluster for an arbitrary address (messaging's providers are below)."""
     net = cluster["net"]
     for pod in cluster["pods"].values():
         if pod.labels.get("app.kubernetes.io/part-of") == "platform":
@@ -117,3 +120,56 @@ def test_egress_rules_without_a_destination_open_only_dns(cluster):
             if not rule.get("to"):
                 ports = {(p.get("protocol", "TCP"), p.get("port")) for p in rule.get("ports") or [{}]}
                 assert ports <= {("UDP", 53), ("TCP", 53)}, (policy["metadata"]["name"], rule)
+
+
+def _config(objects) -> dict[str, str]:
+    return next(
+        o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("platform-config")
+    )["data"]
+
+
+def _smtp_relay(objects) -> Pod:
+    """An address of the SMTP relay: the first of the CIDR messaging's policy opens."""
+    policy = next(
+        o
+        for o in objects
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "messaging-providers-egress"
+    )
+    cidrs = [
+        peer["ipBlock"]["cidr"]
+        for rule in policy["spec"]["egress"]
+        for peer in rule["to"]
+        if "ipBlock" in peer
+    ]
+    assert len(cidrs) == 1, cidrs
+    network = ipaddress.ip_network(cidrs[0])
+    assert network.prefixlen >= 24, f"{network}: the relay's addresses, not a whole range of the internet"
+    return Pod("smtp-relay", None, address=str(next(iter(network.hosts()), network.network_address)))
+
+
+def test_messaging_reaches_waha_and_the_smtp_relay_on_the_configured_ports_only(cluster):
+    """Production egress (issue #20): messaging's processes open WAHA (WAHA_BASE_URL's port)
+    and the SMTP relay (EMAIL_PORT), nothing else outside the platform; no other pod opens
+    either."""
+    net, objects = cluster["net"], cluster["objects"]
+    config = _config(objects)
+    waha_port = urlsplit(config["WAHA_BASE_URL"]).port
+    smtp_port = int(config["EMAIL_PORT"])
+    namespace = cluster["webs"]["messaging"].namespace
+    waha = Pod("waha", namespace, {"app.kubernetes.io/name": "waha"})
+    relay = _smtp_relay(objects)
+    ports = {25, 80, 443, 465, 587, 2525, 3000, 8080, waha_port, smtp_port}
+    messaging = cluster["services"]["messaging"]
+    assert {p.labels["app.kubernetes.io/component"] for p in messaging} >= {"web", "worker", "consumer"}
+    for pod in cluster["pods"].values():
+        if pod.labels.get("app.kubernetes.io/part-of") != "platform":
+            continue
+        is_messaging = pod in messaging
+        for port in ports:
+            assert net.allows(pod, waha, port) == (is_messaging and port == waha_port), (
+                f"{pod} -> waha:{port}"
+            )
+            assert net.allows(pod, relay, port) == (is_messaging and port == smtp_port), (
+                f"{pod} -> relay:{port}"
+            )
+            assert not net.allows(pod, INTERNET, port), f"{pod} -> internet:{port}"

@@ -122,6 +122,56 @@ def test_a_paid_order_emails_its_payment_confirmation(platform, admin, category)
     assert "12.50" in message.get_body(preferencelist=("plain",)).get_content()
 
 
+def working_session(platform, customer) -> None:
+    """A loopback session of ``customer``'s, scanned and working (the QR's checks are below)."""
+    sessions = "/api/v1/messaging/sessions/"
+    started = customer.post(sessions)
+    assert started.status_code == 201, started.text
+    session = f"{sessions}{started.json()['data']['id']}/"
+    wait_for(lambda: customer.get(session).json()["data"]["status"] == "scan_qr_code")
+    assert customer.get(f"{session}qr/").status_code == 200  # a code is issued: it may be scanned
+    assert customer.post(f"{session}scan/").status_code == 202
+    wait_for(lambda: customer.get(session).json()["data"]["status"] == "working")
+
+
+def send_media(platform, customer, size: int) -> requests.Response:
+    image = b"\x89PNG\r\n\x1a\n" + b"\0" * (size - 8)
+    return requests.post(
+        platform.url("/api/v1/messaging/messages/"),
+        data={"to": "+34 600 00 00 02", "text": "a picture"},
+        files={"media": ("picture.png", image, "image/png")},
+        headers={**customer.headers, "Idempotency-Key": str(uuid.uuid4())},
+        timeout=60,
+    )
+
+
+def test_the_gateway_admits_media_up_to_messagings_limit_and_refuses_more(platform):
+    """One number (MESSAGING_MEDIA_MAX_BYTES, 16 MiB by default) bounds both: the gateway's
+    limit on the message route and messaging's check of each file."""
+    customer = Api(platform, register(platform), CUSTOMER_PASSWORD)
+    working_session(platform, customer)
+
+    accepted = send_media(platform, customer, 12 * 1024 * 1024)
+
+    assert accepted.status_code == 202, accepted.text[:500]
+    data = accepted.json()["data"]
+    assert (data["kind"], data["media_mimetype"], data["media_size"]) == (
+        "image",
+        "image/png",
+        12 * 1024 * 1024,
+    )
+
+    refused = send_media(platform, customer, 17 * 1024 * 1024)
+
+    assert refused.status_code == 413
+    assert refused.headers["Content-Type"].startswith("application/json")
+    body = refused.json()
+    assert body["error"]["code"] == "payload_too_large", body
+    assert body["meta"]["request_id"]
+    listed = customer.get("/api/v1/messaging/messages/").json()["data"]
+    assert [m["id"] for m in listed] == [data["id"]]  # the refused one never reached messaging
+
+
 def test_a_loopback_session_goes_from_qr_to_working_and_a_message_is_read(platform):
     customer = Api(platform, register(platform), CUSTOMER_PASSWORD)
     sessions = "/api/v1/messaging/sessions/"

@@ -49,6 +49,8 @@ def builds_settings(*, base_dir: Path, environment: str) -> dict[str, Any]:
         "TOKEN_SECRET": token_secret(secret),
         # The public origin clients reach the gateway at (the Url of .flatpakref files).
         "PUBLIC_URL": env.str("BUILDS_PUBLIC_URL", default="http://localhost:8080").rstrip("/"),
+        # Largest upload request (a batch of objects), enforced while the body streams in.
+        "UPLOAD_MAX_BODY_BYTES": env.int("BUILDS_UPLOAD_MAX_BODY_BYTES", default=2 * GIB),
         # Largest single uploaded object or static-delta part.
         "UPLOAD_MAX_OBJECT_BYTES": env.int("BUILDS_UPLOAD_MAX_OBJECT_BYTES", default=2 * GIB),
         # Publishes within this many seconds share one update-repo job (summary, appstream, deltas).

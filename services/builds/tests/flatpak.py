@@ -69,6 +69,19 @@ def make_app(
     return AppRepo(repo, app_id, branch)
 
 
+def add_screenshots(app: AppRepo, files: dict[str, bytes], *, arch: str = "x86_64") -> tuple[str, str]:
+    """Commit ``files`` (paths relative to the screenshots tree) as ``screenshots/<arch>`` into
+    the app's repository, as a CI job does with the appstream screenshots it made; returns the
+    ref and its commit."""
+    tree = app.path.parent / f"screenshots-{arch}"
+    for relative, content in files.items():
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tree / relative).write_bytes(content)
+    ref = f"screenshots/{arch}"
+    sh("ostree", "commit", f"--repo={app.path}", "--canonical-permissions", f"--branch={ref}", tree)
+    return ref, sh("ostree", "rev-parse", f"--repo={app.path}", ref)
+
+
 def ostree_pull(repo_url: str, ref: str, into: Path) -> str:
     """Pull ``ref`` from ``repo_url`` into a fresh bare-user repository; returns the pulled commit."""
     sh("ostree", "init", f"--repo={into}", "--mode=bare-user")

@@ -113,10 +113,16 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
 
 def _email_backend(env: environ.Env, *, is_production: bool) -> dict[str, Any]:
     """SMTP from ``EMAIL_URL`` (smtp://, smtp+tls://, smtp+ssl://); without it, outside
-    production, one ``.eml`` file per message under ``MAIL_DIR``. Tests use Django's locmem."""
+    production, one ``.eml`` file per message under ``MAIL_DIR``. Tests use Django's locmem.
+
+    ``EMAIL_PORT``, when set, is the SMTP port (over the URL's): plain configuration next to
+    ``WAHA_BASE_URL``, which the deployment's egress NetworkPolicy is checked against (the URL
+    itself is a secret)."""
     if not env.str("EMAIL_URL", default=""):
         return {"EMAIL_BACKEND": EML_BACKEND}
     email = env.email_url("EMAIL_URL")
+    if env.str("EMAIL_PORT", default=""):
+        email["EMAIL_PORT"] = env.int("EMAIL_PORT")
     email["EMAIL_TIMEOUT"] = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
     return email
 

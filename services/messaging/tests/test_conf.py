@@ -21,6 +21,7 @@ def clean_env(monkeypatch):
         "MESSAGING_PROVIDER",
         "MESSAGING_WEBHOOK_SECRET",
         "EMAIL_URL",
+        "EMAIL_PORT",
         "WAHA_API_KEY",
         "EMAIL_BACKEND",
     ):
@@ -65,6 +66,15 @@ def test_production_with_its_secrets_sends_through_waha_and_smtp(clean_env):
         587,
         True,
     )
+
+
+def test_email_port_from_the_configuration_wins_over_the_urls(clean_env):
+    clean_env.setenv("EMAIL_URL", "smtp+tls://mailer:pw@smtp.example.com")
+    clean_env.setenv("EMAIL_PORT", "2525")
+
+    email = conf("development")["EMAIL"]
+
+    assert (email["EMAIL_HOST"], email["EMAIL_PORT"]) == ("smtp.example.com", 2525)
 
 
 def test_an_unknown_provider_is_refused(clean_env):

@@ -7,7 +7,9 @@ before the matching service or selector; each raises ``TokenInsufficient``).
   needs the build's repository and app id (whose name a token without it does not learn);
 - a ref's id must be within the token's prefixes or apps;
 - jobs: subject ``build`` with ``jobs``; reviewing a check: ``build`` with ``reviewcheck``;
-  managing tokens: subject ``""`` with ``tokenmanagement``.
+  managing tokens: subject ``""`` with ``tokenmanagement``;
+- republishing an app: subject ``build`` with ``republish``, the repository and the app's id;
+  pruning a repository: subject ``""`` with ``tokenmanagement``, and the repository.
 
 People (identity's tokens, on the REST API): staff may do everything; anyone else signed in
 reads the builds of public repositories and the builds they created, and changes none (a
@@ -74,6 +76,17 @@ def authorize_check_review(claims: Claims) -> None:
 
 def authorize_token_management(claims: Claims) -> None:
     require(claims, sub="", scopes=[Scope.TOKEN_MANAGEMENT])
+
+
+def authorize_republish(claims: Claims, *, repository: str, app_id: str) -> None:
+    require(claims, sub="build", scopes=[Scope.REPUBLISH])
+    require_id(claims, app_id)
+    require_repo(claims, repository)
+
+
+def authorize_prune(claims: Claims, *, repository: str) -> None:
+    require(claims, sub="", scopes=[Scope.TOKEN_MANAGEMENT])
+    require_repo(claims, repository)
 
 
 def user_may_read(build: Build, *, user_id: str | None) -> bool:

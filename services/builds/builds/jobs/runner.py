@@ -63,6 +63,8 @@ HANDLERS: dict[int, str] = {
     JobKind.CHECK: "builds.builds.work.checks.CheckJob",
     JobKind.PUBLISH: "builds.builds.work.publish.PublishJob",
     JobKind.UPDATE_REPO: "builds.builds.work.update_repo.UpdateRepoJob",
+    JobKind.REPUBLISH: "builds.builds.work.republish.RepublishJob",
+    JobKind.PRUNE: "builds.builds.work.prune.PruneJob",
 }
 
 

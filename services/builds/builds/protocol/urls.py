@@ -23,6 +23,8 @@ urlpatterns = [
     path(f"{build}/purge", views.purge, name="protocol-build-purge"),
     path(f"{build}/check/<str:name>/job", views.check_job, name="protocol-build-check-job"),
     path("api/v1/job/<int:job_id>", views.get_job, name="protocol-job-detail"),
+    path("api/v1/repo/<str:repo>/republish", views.republish, name="protocol-repository-republish"),
+    path("api/v1/prune", views.prune, name="protocol-prune"),
     path("api/v1/token_subset", views.create_token_subset, name="protocol-token-subset"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="protocol-not-found"),
 ]

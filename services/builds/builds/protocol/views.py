@@ -22,7 +22,9 @@ from builds.builds.access import (
     authorize_build,
     authorize_build_create,
     authorize_jobs,
+    authorize_prune,
     authorize_ref,
+    authorize_republish,
 )
 from builds.builds.creators import Actor
 from builds.builds.models import Build
@@ -43,6 +45,7 @@ from builds.protocol.errors import ProtocolError, error_response, plain_error
 from builds.protocol.multipart import MalformedMultipart, boundary_of, read_parts
 from builds.protocol.representations import build_json, build_ref_json, check_json, job_json
 from builds.repos.selectors import repository_get
+from builds.repos.services import repository_prune, repository_republish
 from builds.tokens.claims import Claims
 from builds.tokens.selectors import token_verify
 from builds.tokens.services import token_subset
@@ -120,10 +123,18 @@ def _gunzip(raw: bytes) -> bytes:
 def build_url(request: HttpRequest, build_id: int) -> str:
     """The absolute build URL clients append to: the gateway's origin (Host, X-Forwarded-*)
     and any prefix a proxy in front of it strips (X-Forwarded-Prefix)."""
+    return _absolute(request, f"api/v1/build/{build_id}")
+
+
+def job_url(request: HttpRequest, job_id: int) -> str:
+    return _absolute(request, f"api/v1/job/{job_id}")
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
     prefix = request.headers.get("X-Forwarded-Prefix", "").rstrip("/")
     if not _PREFIX.fullmatch(prefix):
         prefix = ""
-    return request.build_absolute_uri(f"{prefix}/flat-manager/api/v1/build/{build_id}")
+    return request.build_absolute_uri(f"{prefix}/flat-manager/{path}")
 
 
 def _build(claims: Claims, build_id: int, operation: BuildOperation) -> Build:
@@ -280,6 +291,37 @@ def _job_of(build: Build, job_id: int | None, what: str) -> Job:
     if job_id is None:
         raise NotFound(f"Build {build.id} has no {what} job")
     return job_get(job_id=job_id)
+
+
+# -- repositories --------------------------------------------------------------------------
+
+
+@protocol("POST")
+def republish(request: HttpRequest, claims: Claims, repo: str) -> HttpResponse:
+    """``{"app", "endoflife"?, "endoflife_rebase"?}`` → the republish job (Location: its URL)."""
+    body = json_body(request)
+    app_id = body.get("app")
+    if not isinstance(app_id, str):
+        raise ProtocolError("app is required")
+    authorize_republish(claims, repository=repo, app_id=app_id)
+    job = repository_republish(
+        repository=repository_get(name=repo),
+        app_id=app_id,
+        end_of_life=body.get("endoflife"),
+        end_of_life_rebase=body.get("endoflife_rebase"),
+    )
+    return ok(job_json(job, ""), location=job_url(request, job.id))
+
+
+@protocol("POST")
+def prune(request: HttpRequest, claims: Claims) -> HttpResponse:
+    """``{"repo"}`` → the prune job of that repository (Location: its URL)."""
+    repository_name = json_body(request).get("repo")
+    if not isinstance(repository_name, str):
+        raise ProtocolError("repo is required")
+    authorize_prune(claims, repository=repository_name)
+    job, _ = repository_prune(repository=repository_get(name=repository_name))
+    return ok(job_json(job, ""), location=job_url(request, job.id))
 
 
 # -- jobs and tokens -----------------------------------------------------------------------

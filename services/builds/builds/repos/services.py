@@ -1,4 +1,5 @@
-"""Repository writes: create (with its main repository on disk) and update."""
+"""Repository writes: create (with its main repository on disk), update, and the jobs that
+change a published repository as a whole: republish an app, prune old history."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from builds.jobs.models import Job, JobKind, JobStatus
+from builds.jobs.services import job_create
 from builds.repos.errors import RepositoryErrorCode
 from builds.repos.hooks import InvalidHook, parse_check_hooks, parse_publish_hook
 from builds.repos.models import Repository
 from builds.storage import tools
 from builds.storage.layout import REPOSITORY_NAME, Storage
-from builds.validation import BRANCH, COLLECTION_ID, invalid, matches
+from builds.validation import BRANCH, COLLECTION_ID, FLATPAK_ID, ID_PREFIX, invalid, matches
 from servicekit.envelope.errors import Conflict
 
 MAX_RETENTION = 1000
@@ -85,6 +88,46 @@ def repository_update(*, repository: Repository, **changes: Any) -> Repository:
 
         update_repo_job_schedule(repository=repository)
     return repository
+
+
+@transaction.atomic
+def repository_republish(
+    *,
+    repository: Repository,
+    app_id: str,
+    end_of_life: str | None = None,
+    end_of_life_rebase: str | None = None,
+) -> Job:
+    """Queue a republish job (flat-manager's kind 3): every published ref of ``app_id`` in the
+    repository gets a new commit with the same content (and the end-of-life marks given), the
+    publish hook runs on it, and an update-repo job refreshes the summary."""
+    if not matches(FLATPAK_ID, app_id):
+        raise invalid("app", "A Flatpak id such as org.example.App.")
+    if end_of_life is not None and (not isinstance(end_of_life, str) or len(end_of_life) > 1024):
+        raise invalid("endoflife", "A reason of at most 1024 characters, or null.")
+    if end_of_life_rebase is not None and not matches(ID_PREFIX, end_of_life_rebase):
+        raise invalid("endoflife_rebase", "The id replacing this app, or null.")
+    return job_create(
+        kind=JobKind.REPUBLISH,
+        contents={"app": app_id, "endoflife": end_of_life, "endoflife_rebase": end_of_life_rebase},
+        repository=repository,
+    )
+
+
+@transaction.atomic
+def repository_prune(*, repository: Repository) -> tuple[Job, bool]:
+    """Queue a prune job (flat-manager's kind 5): delete the objects of the main repository
+    that no ref reaches within its retention (``retention_count`` commits per ref). A prune
+    not started yet is shared; returns ``(job, created)``."""
+    waiting = (
+        Job.objects.select_for_update()
+        .filter(repository=repository, kind=JobKind.PRUNE, status=JobStatus.NEW)
+        .order_by("id")
+        .first()
+    )
+    if waiting is not None:
+        return waiting, False
+    return job_create(kind=JobKind.PRUNE, contents={}, repository=repository), True
 
 
 def _validated(values: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@
     builds/<id>/upload/      the upload area: an archive repository (parent: the main one too)
                              holding objects/<2 hex>/<rest> exactly as clients uploaded them
     builds/<id>/upload/incoming/   uploads being written (then linked into place)
+    tmp/                     scratch repositories of jobs (a republish edits its commits there)
 
 Repository names and build ids are validated before they become paths, and every path is
 checked to stay under the root.
@@ -48,6 +49,9 @@ class Storage:
 
     def incoming(self, build_id: int) -> Path:
         return self.upload_area(build_id) / "incoming"
+
+    def scratch(self) -> Path:
+        return self._inside(self.root / "tmp")
 
     def _inside(self, path: Path) -> Path:
         resolved = path.resolve()

@@ -101,6 +101,41 @@ def rev_parse(repo: Path, ref: str) -> str | None:
         return None
 
 
+def list_refs(repo: Path, prefix: str) -> list[str]:
+    """The refs of ``repo`` under the directory ``prefix`` (``app/org.foo`` lists
+    ``app/org.foo/...``, never ``app/org.foobar/...``), full names, sorted."""
+    output = run(["ostree", "refs", f"--repo={repo}", prefix.rstrip("/")])
+    return sorted(f"{prefix.rstrip('/')}/{line.strip()}" for line in output.splitlines() if line.strip())
+
+
+def checkout_union(repo: Path, ref: str, destination: Path, *, log: LogLine | None = None) -> None:
+    """``ostree checkout --user-mode --union``: ``ref``'s files written over ``destination``
+    (created if needed; files already there and not in the ref stay), as plain user files."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    run(
+        [
+            "ostree",
+            f"--repo={repo}",
+            "checkout",
+            "--user-mode",
+            "--bareuseronly-dirs",
+            "--union",
+            ref,
+            destination,
+        ],
+        log=log,
+    )
+
+
+def prune(repo: Path, *, depth: int, dry_run: bool = False, log: LogLine | None = None) -> str:
+    """``ostree prune --refs-only``: delete every object not reachable from a ref within ``depth``
+    parents of its head (``--no-prune`` only reports). Returns the tool's report."""
+    args: list[str | Path] = ["ostree", "prune", f"--repo={repo}", "--refs-only", f"--depth={depth}"]
+    if dry_run:
+        args.append("--no-prune")
+    return run(args, log=log)
+
+
 # -- flatpak -------------------------------------------------------------------------------
 
 

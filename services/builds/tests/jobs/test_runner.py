@@ -22,7 +22,8 @@ from tests.factories import JobFactory, RepositoryFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_kind_without_a_handler_breaks_the_job():
+def test_a_kind_without_a_handler_breaks_the_job(monkeypatch):
+    monkeypatch.delitem(runner.HANDLERS, JobKind.REPUBLISH)
     job = JobFactory(kind=JobKind.REPUBLISH)
 
     assert job_run(job_id=job.id) == JobStatus.BROKEN

@@ -11,7 +11,7 @@ from builds.jobs.models import Job, JobKind, JobStatus
 from builds.jobs.selectors import job_log_since
 from builds.storage.layout import Storage
 from tests.conftest import ACTOR, committed_build, new_build, upload_app
-from tests.flatpak import flatpak_remote_ls, ostree_pull, sh
+from tests.flatpak import flatpak_remote_ls, make_app, ostree_pull, sh
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +170,44 @@ def test_publishing_beyond_retention_purges_the_oldest_build_and_prunes_history(
     main = Storage.configured().repository(repository.name)
     history = sh("ostree", "log", f"--repo={main}", app.ref)
     assert history.count("\ncommit ") + history.startswith("commit ") == 2  # pruned to the retention depth
+
+
+def test_publishing_extracts_the_builds_screenshots_into_the_repository(repository, app, run_jobs, tmp_path):
+    from builds.builds.services import build_ref_create
+    from tests.flatpak import add_screenshots
+
+    png = b"\x89PNG\r\n\x1a\n fake image"
+    ref, commit = add_screenshots(app, {"org.example.Hello/624x351/shot-1.png": png})
+    build = new_build(repository)
+    upload_app(build, app)  # every object of the repository, the screenshots' too
+    build_ref_create(build_id=build.id, ref_name=ref, commit=commit)
+    with run_jobs():
+        commit_job, _ = build_commit(build_id=build.id, actor=ACTOR)
+    commit_job.refresh_from_db()
+    assert commit_job.status == JobStatus.ENDED, job_log_since(job_id=commit_job.id)
+    build_repo = Storage.configured().build(build.id)
+    assert sh("ostree", "rev-parse", f"--repo={build_repo}", ref) == commit_job.results["refs"][ref]
+
+    job, _ = _publish(build, run_jobs)
+
+    assert job.status == JobStatus.ENDED, job_log_since(job_id=job.id)
+    assert f"extracting {ref}\n" in job_log_since(job_id=job.id)
+    main = Storage.configured().repository(repository.name)
+    shot = main / "screenshots" / "org.example.Hello" / "624x351" / "shot-1.png"
+    assert shot.read_bytes() == png
+    assert shot.stat().st_mode & 0o777 == 0o644  # plain, world-readable files nginx can serve
+    assert set(job.results["refs"]) == {app.ref}  # the screenshots are files, not a published ref
+    assert ostree_pull(f"file://{main}", app.ref, tmp_path / "pulled") == job.results["refs"][app.ref]
+
+    second = make_app(tmp_path / "second", app_id="org.example.Hello", text="v2")
+    ref, commit = add_screenshots(second, {"org.example.Hello/624x351/shot-2.png": png})
+    later = new_build(repository)
+    upload_app(later, second)
+    build_ref_create(build_id=later.id, ref_name=ref, commit=commit)
+    with run_jobs():
+        build_commit(build_id=later.id, actor=ACTOR)
+    _publish(later, run_jobs)
+    assert shot.exists() and shot.with_name("shot-2.png").exists()  # merged (--union), not replaced
 
 
 def test_a_repository_with_a_collection_id_publishes_extra_ids_too(app, run_jobs, tmp_path):

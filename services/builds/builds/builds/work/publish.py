@@ -2,7 +2,9 @@
 
 Runs the repository's publish hook (if any), imports every app/runtime ref of the build
 repository with ``flatpak build-commit-from`` (extra collection ids included), writes the
-apps' ``.flatpakref`` files under ``appstream/``, and queues the batched update-repo job that
+apps' ``.flatpakref`` files under ``appstream/``, extracts the build's ``screenshots/<arch>``
+refs (the appstream screenshots a CI job committed) into the repository's ``screenshots/``
+directory, served with it, as flat-manager does, and queues the batched update-repo job that
 regenerates the summary, appstream and static deltas. Once the build is recorded as published,
 builds beyond the repository's retention are purged.
 
@@ -17,7 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from builds.builds.models import Build, BuildRef, PublishedState
-from builds.builds.refs import APP, RUNTIME, parse_ref
+from builds.builds.refs import APP, RUNTIME, SCREENSHOTS, parse_ref
 from builds.builds.services import (
     build_publish_failed,
     build_publish_succeeded,
@@ -79,6 +81,10 @@ class PublishJob:
                 )
                 log(f"generating {filename}")
                 (appstream / filename).write_text(contents)
+        for ref in refs:
+            if ref.kind == SCREENSHOTS:
+                log(f"extracting {ref.name}")
+                tools.checkout_union(build_repo, ref.name, main / "screenshots", log=log)
         update_job, created = update_repo_job_schedule(repository=repository)
         log(
             f"Queued repository update job {update_job.id}"

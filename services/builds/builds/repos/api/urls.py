@@ -6,6 +6,8 @@ from builds.repos.api.views import (
     RepositoryCreateApi,
     RepositoryDetailApi,
     RepositoryListApi,
+    RepositoryPruneApi,
+    RepositoryRepublishApi,
     RepositoryUpdateApi,
 )
 from servicekit.api import operations
@@ -17,4 +19,6 @@ urlpatterns = [
         operations(get=RepositoryDetailApi, patch=RepositoryUpdateApi),
         name="repos-repository-detail",
     ),
+    path("<str:name>/republish/", RepositoryRepublishApi.as_view(), name="repos-repository-republish"),
+    path("<str:name>/prune/", RepositoryPruneApi.as_view(), name="repos-repository-prune"),
 ]

@@ -1,5 +1,7 @@
 """Repository APIs: staff create and change them; every signed-in caller reads the public ones
-(staff every one, a build token also those its ``repos`` claim names)."""
+(staff every one, a build token also those its ``repos`` claim names). Republishing an app
+(staff, or a build token with ``republish`` for the repository and the app) and pruning a
+repository's old history (staff) queue jobs, answered 202 with the job."""
 
 from __future__ import annotations
 
@@ -11,7 +13,18 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from builds.apibase import BuildsApi, StaffApi, claims_of, is_staff, iso
+from builds.apibase import (
+    CHANGE_REFUSED,
+    BuildsApi,
+    IsStaffOrBuildToken,
+    StaffApi,
+    claims_of,
+    is_staff,
+    iso,
+)
+from builds.builds.access import authorize_republish
+from builds.builds.api.views import job_answer
+from builds.jobs.api.views import JobOutputSerializer
 from builds.repos.errors import RepositoryErrorCode
 from builds.repos.models import Repository
 from builds.repos.selectors import (
@@ -20,7 +33,12 @@ from builds.repos.selectors import (
     repository_list,
     repository_visible,
 )
-from builds.repos.services import repository_create, repository_update
+from builds.repos.services import (
+    repository_create,
+    repository_prune,
+    repository_republish,
+    repository_update,
+)
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
@@ -142,3 +160,53 @@ class RepositoryUpdateApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         repository = repository_update(repository=repository, **serializer.validated_data)
         return Response(self.OutputSerializer(repository).data)
+
+
+class RepositoryRepublishApi(BuildsApi):
+    """Queue a republish of an app already published in the repository: each of its refs gets
+    a new commit with the same content (and the end-of-life marks given); 202 with the job."""
+
+    api_key_scope = "builds:write"
+    permission_classes = [IsStaffOrBuildToken]
+
+    class InputSerializer(StrictSerializer):
+        class Meta:
+            ref_name = "RepositoryRepublishInput"
+
+        app_id = serializers.CharField(max_length=255)
+        endoflife = serializers.CharField(required=False, allow_null=True, default=None, max_length=1024)
+        endoflife_rebase = serializers.CharField(
+            required=False, allow_null=True, default=None, max_length=255
+        )
+
+    @error_codes(CHANGE_REFUSED)
+    @extend_schema(request=InputSerializer, responses={202: JobOutputSerializer})
+    def post(self, request: Request, name: str) -> Response:
+        repository = repository_get(name=name)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        claims = claims_of(request)
+        if claims is not None:
+            repository_visible(repository, staff=False, claims=claims)
+            authorize_republish(claims, repository=repository.name, app_id=data["app_id"])
+        job = repository_republish(
+            repository=repository,
+            app_id=data["app_id"],
+            end_of_life=data["endoflife"],
+            end_of_life_rebase=data["endoflife_rebase"],
+        )
+        return job_answer(job, True)
+
+
+class RepositoryPruneApi(StaffApi):
+    """Queue a prune of the repository: objects no ref reaches within the retention
+    (``retention_count`` commits per ref) are deleted; 202 with the job, or 200 with the prune
+    already waiting."""
+
+    api_key_scope = "builds:write"
+
+    @extend_schema(request=None, responses={202: JobOutputSerializer, 200: JobOutputSerializer})
+    def post(self, request: Request, name: str) -> Response:
+        job, created = repository_prune(repository=repository_get(name=name))
+        return job_answer(job, created)
