@@ -21,7 +21,7 @@ from django.conf import settings
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from servicekit.auth.principal import Principal
+from servicekit.auth.principal import STAFF_ROLES, Principal
 
 
 def principal_of(request: Any) -> Principal | None:
@@ -46,6 +46,7 @@ def HasRole(*roles: str) -> type[BasePermission]:
 
     class _HasRole(BasePermission):
         message = f"This requires one of the roles: {', '.join(sorted(required))}."
+        allowed_roles = required  # servicekit.openapi documents it (x-permission)
 
         def has_permission(self, request, view) -> bool:
             principal = principal_of(request)
@@ -76,6 +77,7 @@ class IsStaff(BasePermission):
     """Principals with the ``staff`` or ``admin`` role."""
 
     message = "This requires a staff account."
+    allowed_roles = STAFF_ROLES  # servicekit.openapi documents it (x-permission)
 
     def has_permission(self, request, view) -> bool:
         principal = principal_of(request)

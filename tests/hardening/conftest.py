@@ -1,0 +1,26 @@
+"""One platform for the hardening suites (fuzzing and the authorization sweep): all six services
+and the gateway, messaging's worker (its loopback phone) and builds' worker, with the world of
+users and objects both suites act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import Platform
+from tests.hardening.world import World
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory):
+    env = {
+        "BUILDS_STORAGE_DIR": str(tmp_path_factory.mktemp("builds-storage")),
+        "BUILDS_UPDATE_REPO_DELAY_SECONDS": "0",
+    }
+    with Platform(extra_processes={"messaging": ("worker",)}, env=env, gunicorn_workers=1) as running:
+        yield running
+        running.assert_alive()
+
+
+@pytest.fixture(scope="session")
+def world(platform) -> World:
+    return World(platform).build()
