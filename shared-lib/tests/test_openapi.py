@@ -232,3 +232,9 @@ def test_allowed_roles_follow_drfs_and_and_or():
     assert allowed_roles((HasScope("orders:read") | IsStaff)()) is None  # a scope alone passes
     assert allowed_roles((HasRole("vendor", "staff") & IsStaff)()) == {"staff"}
     assert allowed_roles((IsAuthenticated & HasRole("vendor"))()) == {"vendor"}
+
+
+def test_an_optional_query_parameter_may_be_sent_empty(document):
+    # servicekit.params.present_params: an empty parameter is one left out (page: the first)
+    parameters = operation(document, "items/")["parameters"]
+    assert {p["name"]: p.get("allowEmptyValue") for p in parameters} == {"page": True, "page_size": True}

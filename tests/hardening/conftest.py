@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import Platform
 from tests.hardening.world import World
+from tests.harness import Platform
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,9 @@ def platform(tmp_path_factory):
 @pytest.fixture(scope="session")
 def world(platform) -> World:
     return World(platform).build()
+
+
+def pytest_collection_modifyitems(items):
+    """Fuzzing last: its valid examples act on the world's objects (delete a product, purge a
+    build), which the sweeps and the hostile-input tests need as they were made."""
+    items.sort(key=lambda item: item.path.name == "test_fuzz.py")

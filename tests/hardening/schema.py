@@ -143,4 +143,8 @@ def sample(service: str, schema: dict[str, Any], name: str = "") -> Any:
     if fmt in ("uri", "url"):
         return "https://example.com/"
     length = max(schema.get("minLength", 1), 8)
-    return f"x{uuid.uuid4().hex}"[:length] if not schema.get("maxLength") else "x" * min(length, schema["maxLength"])
+    return (
+        f"x{uuid.uuid4().hex}"[:length]
+        if not schema.get("maxLength")
+        else "x" * min(length, schema["maxLength"])
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.e2e.shopping import ADDRESS, CUSTOMER_PASSWORD
 from tests.hardening.schema import Operation, sample
-from tests.hardening.world import PAYMENT_CARD, World
+from tests.hardening.world import CHANGED_PASSWORD, PAYMENT_CARD, World
 
 # (path pattern, parameter) -> (the world's object, or "user:<role>" for a user id; its owner's role)
 RESOURCES: list[tuple[str, str, str, str]] = [
@@ -46,12 +46,20 @@ UNREACHABLE = {
     ),
 }
 
+# The GET showing objects that have none of their own (path pattern -> GET route).
+SHOWN_BY = {
+    r"^/api/v1/catalog/reviews/": "/api/v1/catalog/products/{product_id}/reviews/",
+    r"^/api/v1/cart/": "/api/v1/cart/",
+}
+
 # Who may be trusted with whose object: the intruder on an owner's object, of the same role.
 INTRUDER = {"customer": "other_customer", "vendor": "other_vendor", "staff": "other_customer"}
 ROLE_OF = {
     "customer": "customer",
     "other_customer": "customer",
     "victim": "customer",
+    "spare": "customer",
+    "leaver": "customer",
     "vendor": "vendor",
     "other_vendor": "vendor",
     "staff": "staff",
@@ -129,7 +137,7 @@ def fills(world: World) -> dict[str, Any]:
         "to": "+34 600 00 00 02",
         "text": "sweep",
         "password": CUSTOMER_PASSWORD,
-        "new_password": CUSTOMER_PASSWORD + "x",
+        "new_password": CHANGED_PASSWORD,
         "current_password": CUSTOMER_PASSWORD,
     }
 
@@ -141,4 +149,26 @@ def body_of(world: World, operation: Operation) -> dict[str, Any] | None:
         return None
     body = sample(operation.service, schema)
     known = fills(world)
-    return {key: known.get(key, value) for key, value in body.items()}
+    # drf-spectacular documents every field of a PATCH as optional; the view may still need one.
+    optional = {key: known[key] for key in schema.get("properties", {}) if key in known}
+    return {**optional, **{key: known.get(key, value) for key, value in body.items()}}
+
+
+def headers_of(operation: Operation) -> dict[str, str]:
+    """The headers an operation requires (an Idempotency-Key: a new one each time)."""
+    return {
+        parameter["name"]: str(uuid.uuid4())
+        for parameter in operation.spec.get("parameters", [])
+        if parameter["in"] == "header" and parameter.get("required")
+    }
+
+
+def operation_fills(world: World, operation: Operation) -> dict[str, Any]:
+    """Values a few public operations need to succeed: a real account, a live refresh token."""
+    if operation.path in ("/api/v1/auth/login/",):
+        return {"email": world.emails["victim"], "password": CUSTOMER_PASSWORD}
+    if operation.path in ("/api/v1/auth/refresh/", "/api/v1/auth/logout/"):
+        return {"refresh": world.refresh_token("victim")}
+    if operation.path == "/api/v1/payments/":
+        return {"order_id": world.confirmed_order()}
+    return {}

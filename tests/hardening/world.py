@@ -20,6 +20,7 @@ import requests
 
 from tests.e2e.shopping import (
     ADDRESS,
+    ADMIN_PASSWORD,
     CUSTOMER_PASSWORD,
     Api,
     add_to_cart_when_known,
@@ -29,6 +30,7 @@ from tests.e2e.shopping import (
 )
 
 PAYMENT_CARD = "4242424242424242"
+CHANGED_PASSWORD = CUSTOMER_PASSWORD + "x"  # what the sweeps send as a new password
 
 
 def call(api: Api | None, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -56,13 +58,50 @@ class World:
     users: dict[str, Api] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
     objects: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
 
     def data(self, response: requests.Response, status: int | tuple[int, ...]) -> Any:
         wanted = (status,) if isinstance(status, int) else status
         assert response.status_code in wanted, (response.request.method, response.request.url, response.text)
         return response.json()["data"]
 
+    def refresh_token(self, role: str) -> str:
+        """A new session of ``role``'s account: its refresh token."""
+        login = call(
+            None,
+            "post",
+            "/api/v1/auth/login/",
+            platform=self.platform,
+            json={"email": self.emails[role], "password": CUSTOMER_PASSWORD},
+        )
+        return self.data(login, 200)["refresh"]
+
+    def signed_in(self, role: str) -> Api:
+        """``role``'s client, signed in again if a test ended its sessions (logout everywhere,
+        a password change: the sweeps may have changed it to the one they send)."""
+        api = self.users[role]
+        if call(api, "get", "/api/v1/auth/me/").status_code == 401:
+            for password in (self.passwords.get(role, CUSTOMER_PASSWORD), CHANGED_PASSWORD):
+                login = call(
+                    None,
+                    "post",
+                    "/api/v1/auth/login/",
+                    platform=self.platform,
+                    json={"email": self.emails[role], "password": password},
+                )
+                if login.status_code == 200:
+                    api.headers = {"Authorization": f"Bearer {login.json()['data']['access']}"}
+                    break
+            else:
+                raise AssertionError(f"{role} cannot sign in again: {login.text}")
+        return api
+
+    def fresh_session(self, role: str) -> Api:
+        return Api(self.platform, self.emails[role], self.passwords.get(role, CUSTOMER_PASSWORD))
+
     def sign_in(self, role: str, email: str) -> Api:
+        self.emails[role] = email
         api = Api(self.platform, email, CUSTOMER_PASSWORD)
         self.users[role] = api
         self.user_ids[role] = self.data(call(api, "get", "/api/v1/auth/me/"), 200)["id"]
@@ -71,8 +110,9 @@ class World:
     def build(self) -> World:
         admin = create_admin(self.platform)
         self.users["staff"] = admin
+        self.emails["staff"], self.passwords["staff"] = admin.email, ADMIN_PASSWORD
         self.user_ids["staff"] = self.data(call(admin, "get", "/api/v1/auth/me/"), 200)["id"]
-        for role in ("customer", "other_customer", "victim"):
+        for role in ("customer", "other_customer", "victim", "spare", "leaver"):
             self.sign_in(role, register(self.platform))
         for role in ("vendor", "other_vendor"):
             email = register(self.platform)
@@ -88,7 +128,9 @@ class World:
 
     def _catalog(self) -> None:
         admin, vendor = self.users["staff"], self.users["vendor"]
-        category = call(admin, "post", "/api/v1/catalog/categories/", json={"name": f"Sweep {uuid.uuid4().hex[:6]}"})
+        category = call(
+            admin, "post", "/api/v1/catalog/categories/", json={"name": f"Sweep {uuid.uuid4().hex[:6]}"}
+        )
         self.objects["category"] = self.data(category, 201)["id"]
         body = {
             "sku": f"SWEEP-{uuid.uuid4().hex[:8]}",
@@ -109,9 +151,10 @@ class World:
         )
         self.objects["image"] = self.data(image, 201)["id"]
 
-    def _orders(self) -> None:
-        customer, product = self.users["customer"], self.objects["product"]
-        add_to_cart_when_known(customer, product)
+    def confirmed_order(self) -> str:
+        """A new order of the customer's, confirmed (stock reserved) and not yet paid."""
+        customer = self.signed_in("customer")
+        add_to_cart_when_known(customer, self.objects["product"])
         placed = call(
             customer,
             "post",
@@ -120,11 +163,20 @@ class World:
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         order_id = self.data(placed, 201)["id"]
-        self.objects["order"] = order_id
-        wait_for(lambda: self.data(call(customer, "get", f"/api/v1/orders/{order_id}/"), 200)["status"] == "confirmed")
-        paid = call(customer, "post", "/api/v1/payments/", json={"order_id": order_id, "payment_method": PAYMENT_CARD})
+        order = f"/api/v1/orders/{order_id}/"
+        wait_for(lambda: self.data(call(customer, "get", order), 200)["status"] == "confirmed")
+        return order_id
+
+    def _orders(self) -> None:
+        customer, product = self.users["customer"], self.objects["product"]
+        order_id = self.objects["order"] = self.confirmed_order()
+        paid = call(
+            customer, "post", "/api/v1/payments/", json={"order_id": order_id, "payment_method": PAYMENT_CARD}
+        )
         self.objects["payment"] = self.data(paid, 201)["id"]
-        wait_for(lambda: self.data(call(customer, "get", f"/api/v1/orders/{order_id}/"), 200)["status"] == "paid")
+        wait_for(
+            lambda: self.data(call(customer, "get", f"/api/v1/orders/{order_id}/"), 200)["status"] == "paid"
+        )
         # A cart line of the customer's own, for the cart's item routes.
         add_to_cart_when_known(customer, product)
 
@@ -140,7 +192,12 @@ class World:
         self.objects["review"] = wait_for(reviewed)  # catalog learns of the purchase from an event
 
     def _account(self) -> None:
-        key = call(self.users["customer"], "post", "/api/v1/api-keys/", json={"name": "sweep", "scopes": ["catalog:read"]})
+        key = call(
+            self.users["customer"],
+            "post",
+            "/api/v1/api-keys/",
+            json={"name": "sweep", "scopes": ["catalog:read"]},
+        )
         self.objects["api_key"] = self.data(key, 201)["id"]
 
     def _messaging(self) -> None:
@@ -149,6 +206,7 @@ class World:
         self.objects["session"] = session_id
         session = f"/api/v1/messaging/sessions/{session_id}/"
         wait_for(lambda: self.data(call(customer, "get", session), 200)["status"] == "scan_qr_code")
+        self.data(call(customer, "get", f"{session}qr/"), 200)  # the phone scans the QR code shown
         self.data(call(customer, "post", f"{session}scan/"), 202)
         wait_for(lambda: self.data(call(customer, "get", session), 200)["status"] == "working")
         sent = call(
@@ -176,4 +234,6 @@ class World:
         build = call(admin, "post", "/api/v1/builds/builds/", json={"repository": name})
         self.objects["build"] = str(self.data(build, 201)["id"])
         token = {"name": "sweep", "scope": ["build"], "repos": [name], "duration": 3600}
-        self.objects["build_token"] = self.data(call(admin, "post", "/api/v1/builds/tokens/", json=token), 201)["jti"]
+        self.objects["build_token"] = self.data(
+            call(admin, "post", "/api/v1/builds/tokens/", json=token), 201
+        )["jti"]

@@ -17,6 +17,8 @@ the documents OpenAPI 3.1), so every operation in a service's ``/api/schema/`` d
 - its security requirements: the schemes of its authentication classes (``bearerAuth``,
   ``apiKeyAuth``), optional where anyone may call it, and none (``security: []``) where it
   authenticates nobody;
+- its optional query parameters as ``allowEmptyValue`` (sent empty, one is the same as left
+  out: ``servicekit.params.present_params``, what every list's filters read);
 - who may call it, in the extension ``x-permission``: ``{"requires": "nothing"}`` (anyone),
   ``{"requires": "authentication"}`` (any signed-in caller; the object may still be the
   caller's own only) or ``{"requires": "role", "roles": [...]}`` (only those roles: staff-only
@@ -196,6 +198,10 @@ class AutoSchema(SpectacularAutoSchema):
         if not self.view.get_authenticators():
             operation["security"] = []  # nobody is authenticated here: no scheme applies
         operation["x-permission"] = self._permission()
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query" and not parameter.get("required"):
+                # servicekit.params.present_params: ``?category=`` is the same as leaving it out
+                parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for status, codes in self.operation_error_codes(operation).items():
             responses.setdefault(str(status), self._error_response(status, codes))

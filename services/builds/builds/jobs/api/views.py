@@ -22,6 +22,7 @@ from builds.builds.selectors import build_get
 from builds.jobs.models import Job
 from builds.jobs.selectors import job_get, job_log_since
 from builds.jobs.streams import EVENT_STREAM, follow_log
+from servicekit.params import present_params
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.openapi import error_codes
@@ -115,7 +116,7 @@ class JobLogApi(BuildsApi):
     )
     def get(self, request: Request, job_id: int) -> Response | StreamingHttpResponse:
         job = job_for_caller(request, job_id)
-        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters = self.FilterSerializer(data=present_params(request))
         filters.is_valid(raise_exception=True)
         offset = filters.validated_data["offset"]
         if EVENT_STREAM in request.headers.get("Accept", ""):

@@ -17,6 +17,7 @@ from builds.tokens.errors import TokenErrorCode
 from builds.tokens.models import BuildToken
 from builds.tokens.selectors import token_get, token_list
 from builds.tokens.services import MAX_DURATION_SECONDS, token_issue, token_revoke
+from servicekit.params import present_params
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
@@ -75,7 +76,7 @@ class TokenListApi(TokenManagementApi):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters = self.FilterSerializer(data=present_params(request))
         filters.is_valid(raise_exception=True)
         tokens = token_list(include_revoked=not filters.validated_data["active"])
         return paginated_response(
