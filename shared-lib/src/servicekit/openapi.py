@@ -166,11 +166,12 @@ def _defining_class(function: Any) -> type | None:
 def allowed_roles(permission: Any) -> frozenset[str] | None:
     """The roles that may pass ``permission`` (a permission instance, DRF's ``&``/``|`` of
     them included); None when it does not look at roles."""
-    if isinstance(permission, OR):
-        left, right = allowed_roles(permission.op1), allowed_roles(permission.op2)
+    if isinstance(permission, (OR, AND)):
+        # DRF's stubs do not declare the operands OR and AND hold.
+        left, right = allowed_roles(getattr(permission, "op1")), allowed_roles(getattr(permission, "op2"))  # noqa: B009
+        if isinstance(permission, AND):
+            return _narrowest(left, right)
         return None if left is None or right is None else left | right
-    if isinstance(permission, AND):
-        return _narrowest(allowed_roles(permission.op1), allowed_roles(permission.op2))
     roles = getattr(permission, "allowed_roles", None)
     return None if roles is None else frozenset(roles)
 

@@ -22,10 +22,10 @@ from builds.builds.selectors import build_get
 from builds.jobs.models import Job
 from builds.jobs.selectors import job_get, job_log_since
 from builds.jobs.streams import EVENT_STREAM, follow_log
-from servicekit.params import present_params
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.openapi import error_codes
+from servicekit.params import present_params
 
 
 def job_representation(job: Job) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from builds.tokens.errors import TokenErrorCode
 from builds.tokens.models import BuildToken
 from builds.tokens.selectors import token_get, token_list
 from builds.tokens.services import MAX_DURATION_SECONDS, token_issue, token_revoke
-from servicekit.params import present_params
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
+from servicekit.params import present_params
 
 
 def _strings(max_length: int, **kwargs: Any) -> serializers.ListField:
