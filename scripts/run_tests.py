@@ -9,7 +9,7 @@ e2e platforms their own database, vhost and ports), so they run side by side:
 printed whole when it ends, so the logs of parallel suites never interleave.
 Exit status is non-zero if any suite fails.
 
-    python scripts/run_tests.py [suite …]     (suites: servicekit, <service>, gateway, e2e)
+    python scripts/run_tests.py [suite …]     (suites: servicekit, <service>, gateway, e2e, hardening)
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ SUITES: dict[str, tuple[Path, list[str]]] = {
     "servicekit": (ROOT / "shared-lib", []),
     **{name: (ROOT / "services" / name, []) for name in SERVICES},
     "gateway": (ROOT, ["gateway/tests"]),
-    "e2e": (ROOT, ["tests"]),
+    "e2e": (ROOT, ["tests", "--ignore=tests/hardening"]),
+    # Fuzzing and the authorization sweep (tests/hardening), on a platform of their own.
+    "hardening": (ROOT, ["tests/hardening"]),
 }
 # Started first, so the longest suites do not end up running alone at the end.
-LONGEST_FIRST = ["e2e", "servicekit", "gateway"]
+LONGEST_FIRST = ["e2e", "hardening", "servicekit", "gateway"]
 
 
 @dataclass

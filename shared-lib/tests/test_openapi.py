@@ -202,3 +202,39 @@ def test_a_streamed_body_is_not_read(rf):
     response = StreamingHttpResponse(endless(), content_type="text/event-stream")
     response.wsgi_request = rf.get(f"{TEST_API}/drift/")
     check_response(response)  # does not consume the stream
+
+
+def test_x_permission_says_who_may_call_each_operation(document):
+    assert operation(document, "echo/", "post")["x-permission"] == {"requires": "nothing"}
+    assert operation(document, "whoami/")["x-permission"] == {"requires": "authentication"}
+    # IsOwnerOrStaff and HasScope look at the object and the token's scopes, not at roles.
+    assert operation(document, "owned/{owner}/")["x-permission"] == {"requires": "authentication"}
+    assert operation(document, "scoped/")["x-permission"] == {"requires": "authentication"}
+    assert operation(document, "staff-only/")["x-permission"] == {
+        "requires": "role",
+        "roles": ["admin", "staff"],
+    }
+    assert operation(document, "staff-or-vendor/")["x-permission"] == {
+        "requires": "role",
+        "roles": ["staff", "vendor"],
+    }
+
+
+def test_allowed_roles_follow_drfs_and_and_or():
+    from rest_framework.permissions import IsAuthenticated
+
+    from servicekit.auth.permissions import HasRole, HasScope, IsStaff
+    from servicekit.openapi import allowed_roles
+
+    assert allowed_roles(IsStaff()) == {"staff", "admin"}
+    assert allowed_roles(IsAuthenticated()) is None
+    assert allowed_roles((HasRole("vendor") | IsStaff)()) == {"vendor", "staff", "admin"}
+    assert allowed_roles((HasScope("orders:read") | IsStaff)()) is None  # a scope alone passes
+    assert allowed_roles((HasRole("vendor", "staff") & IsStaff)()) == {"staff"}
+    assert allowed_roles((IsAuthenticated & HasRole("vendor"))()) == {"vendor"}
+
+
+def test_an_optional_query_parameter_may_be_sent_empty(document):
+    # servicekit.params.present_params: an empty parameter is one left out (page: the first)
+    parameters = operation(document, "items/")["parameters"]
+    assert {p["name"]: p.get("allowEmptyValue") for p in parameters} == {"page": True, "page_size": True}

@@ -40,6 +40,8 @@ class IsStaffOrBuildToken(BasePermission):
     """Staff, or anyone holding a build token (whose claims the view then checks)."""
 
     message = "This requires a staff account or a build token."
+    # Of identity's users, staff alone (a build token is no user): the operation's x-permission.
+    allowed_roles = IsStaff.allowed_roles
 
     def has_permission(self, request, view) -> bool:
         principal = principal_of(request)

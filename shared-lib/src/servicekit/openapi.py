@@ -16,7 +16,15 @@ the documents OpenAPI 3.1), so every operation in a service's ``/api/schema/`` d
   declared on the handler with :func:`error_codes`;
 - its security requirements: the schemes of its authentication classes (``bearerAuth``,
   ``apiKeyAuth``), optional where anyone may call it, and none (``security: []``) where it
-  authenticates nobody.
+  authenticates nobody;
+- its optional query parameters as ``allowEmptyValue`` (sent empty, one is the same as left
+  out: ``servicekit.params.present_params``, what every list's filters read);
+- who may call it, in the extension ``x-permission``: ``{"requires": "nothing"}`` (anyone),
+  ``{"requires": "authentication"}`` (any signed-in caller; the object may still be the
+  caller's own only) or ``{"requires": "role", "roles": [...]}`` (only those roles: staff-only
+  operations list ``admin`` and ``staff``). A permission class names the roles it lets through
+  in an ``allowed_roles`` attribute (``IsStaff``, ``HasRole``); DRF's ``&``/``|`` combine them.
+  The authorization sweep (``tests/hardening``) reads it to find every staff-only operation.
 
 servicekit's pytest plugin validates every response a service's API tests receive against
 the service's own document (``servicekit.testing.openapi``), so code and document cannot drift.
@@ -32,7 +40,7 @@ from typing import Any, TypeVar, cast
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ComponentRegistry, ResolvedComponent, get_doc
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AND, OR, AllowAny, IsAuthenticated
 from rest_framework.settings import api_settings
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -155,6 +163,26 @@ def _defining_class(function: Any) -> type | None:
     return owner if isinstance(owner, type) else None
 
 
+def allowed_roles(permission: Any) -> frozenset[str] | None:
+    """The roles that may pass ``permission`` (a permission instance, DRF's ``&``/``|`` of
+    them included); None when it does not look at roles."""
+    if isinstance(permission, (OR, AND)):
+        # DRF's stubs do not declare the operands OR and AND hold.
+        left, right = allowed_roles(getattr(permission, "op1")), allowed_roles(getattr(permission, "op2"))  # noqa: B009
+        if isinstance(permission, AND):
+            return _narrowest(left, right)
+        return None if left is None or right is None else left | right
+    roles = getattr(permission, "allowed_roles", None)
+    return None if roles is None else frozenset(roles)
+
+
+def _narrowest(left: frozenset[str] | None, right: frozenset[str] | None) -> frozenset[str] | None:
+    """The roles passing both of two permissions (None: unrestricted by role)."""
+    if left is None:
+        return right
+    return left if right is None else left & right
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema with the platform's envelopes, error codes and security."""
 
@@ -170,6 +198,11 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         if not self.view.get_authenticators():
             operation["security"] = []  # nobody is authenticated here: no scheme applies
+        operation["x-permission"] = self._permission()
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query" and not parameter.get("required"):
+                # servicekit.params.present_params: ``?category=`` is the same as leaving it out
+                parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for status, codes in self.operation_error_codes(operation).items():
             responses.setdefault(str(status), self._error_response(status, codes))
@@ -243,6 +276,19 @@ class AutoSchema(SpectacularAutoSchema):
         if isinstance(schema, dict) and schema.get("oneOf") == [{}, {"type": "null"}]:
             schema = {key: value for key, value in schema.items() if key != "oneOf"}
         return schema
+
+    # -- who may call it ---------------------------------------------------------------------
+    def _permission(self) -> dict[str, Any]:
+        """The ``x-permission`` extension: what a caller needs to pass the view's permissions."""
+        refusing = [p for p in self.view.get_permissions() if not isinstance(p, AllowAny)]
+        if not refusing:
+            return {"requires": "nothing"}
+        roles: frozenset[str] | None = None
+        for permission in refusing:  # DRF requires every permission class to pass
+            roles = _narrowest(roles, allowed_roles(permission))
+        if roles is None:
+            return {"requires": "authentication"}
+        return {"requires": "role", "roles": sorted(roles)}
 
     # -- error responses ---------------------------------------------------------------------
     def operation_error_codes(self, operation: Mapping[str, Any]) -> dict[int, tuple[str, ...]]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
+
+from servicekit.envelope.views import error_response
 
 
 def present_params(request: Request) -> dict[str, str]:
@@ -22,3 +27,40 @@ def query_filters(serializer_class: type[Any], request: Request) -> dict[str, An
     serializer = serializer_class(data=present_params(request))
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def unreadable_params(query_string: str) -> list[str]:
+    """The names of the query parameters whose value (or name) is not text a filter can use: a
+    NUL character (no Postgres text holds one) or bytes that are not UTF-8 (Django would read
+    them as U+FFFD and filter on that)."""
+    bad = []
+    for pair in query_string.split("&"):
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition("=")
+        name = unquote_to_bytes(raw_name.replace("+", " "))
+        value = unquote_to_bytes(raw_value.replace("+", " "))
+        try:
+            text = name.decode() + value.decode()
+        except UnicodeDecodeError:
+            text = "\x00"
+        if "\x00" in text:
+            bad.append(name.decode(errors="replace"))
+    return bad
+
+
+class QueryStringMiddleware:
+    """Refuse a query string that is not text (``?search=%00``, ``?q=%FF``) with one 400
+    ``validation_error`` naming its parameters, before any view filters on it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad = unreadable_params(request.META.get("QUERY_STRING", ""))
+        if bad:
+            message = "Query parameters are UTF-8 text without NUL characters."
+            return error_response(
+                400, "validation_error", "The request is invalid.", {name: [message] for name in bad}
+            )
+        return self.get_response(request)

@@ -201,3 +201,21 @@ def test_a_negative_zero_price_is_stored_and_shown_as_zero(staff_client, capture
         "1.00",
         "0.00",
     ]
+
+
+def test_an_image_body_nested_too_deeply_is_a_parse_error_not_a_500(staff_client):
+    """The image upload also reads JSON (a URL): through servicekit's parser, whose depth
+    guard DRF's own parser lacks (found by the fuzzing suite, tests/hardening)."""
+    product = ProductFactory()
+    images = ProductImage.objects.filter(product=product)
+
+    response = staff_client.generic(
+        "POST",
+        f"/api/v1/catalog/products/{product.pk}/images/",
+        "[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "parse_error"
+    assert not images.exists()

@@ -12,6 +12,7 @@ class IsCurrentStaff(BasePermission):
     deactivated a minute ago is refused here at once."""
 
     message = "This requires a staff account."
+    allowed_roles = STAFF_ROLES  # documented as the operation's x-permission (servicekit.openapi)
 
     def has_permission(self, request, view) -> bool:
         principal = principal_of(request)

@@ -107,6 +107,24 @@ def test_patch_me_validates_lengths(user_client):
     assert "first_name" in response.json()["error"]["details"]
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=b0", b"--b0\r\n70481073210029--b0--\r\n"),
+        ("application/x-www-form-urlencoded", b"first_name=Grace"),
+    ],
+)
+def test_patch_me_takes_json_only(user_client, user, captured_events, content_type, body):
+    """A form body naming no field used to be a 200 that changed nothing (found by fuzzing)."""
+    response = user_client.generic("PATCH", ME, body, content_type=content_type)
+
+    assert response.status_code == 415, response.content
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    user.refresh_from_db()
+    assert user.first_name != "Grace"
+    captured_events.assert_nothing_published()
+
+
 # -- password change ------------------------------------------------------------------------------
 PASSWORD_URL = "/api/v1/auth/me/password/"
 NEW_PASSWORD = "an0ther-Long-passphrase"

@@ -22,7 +22,7 @@ from django.conf import settings
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from servicekit.auth.principal import Principal
+from servicekit.auth.principal import STAFF_ROLES, Principal
 
 
 def principal_of(request: Any) -> Principal | None:
@@ -41,7 +41,10 @@ def user_id_of(request: Any) -> uuid.UUID:
 
 def HasRole(*roles: str) -> type[BasePermission]:
     """Allow principals holding ANY of ``roles``; staff/admin pass only if listed."""
-    return _principal_permission("HasRole", roles, "one of the", "role", Principal.has_role)
+    permission = _principal_permission("HasRole", roles, "one of the", "role", Principal.has_role)
+    # The roles it lets through, which servicekit.openapi documents (x-permission).
+    setattr(permission, "allowed_roles", frozenset(roles))  # noqa: B010
+    return permission
 
 
 def HasScope(*scopes: str) -> type[BasePermission]:
@@ -73,6 +76,7 @@ class IsStaff(BasePermission):
     """Principals with the ``staff`` or ``admin`` role."""
 
     message = "This requires a staff account."
+    allowed_roles = STAFF_ROLES  # servicekit.openapi documents it (x-permission)
 
     def has_permission(self, request, view) -> bool:
         principal = principal_of(request)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "servicekit.observability.middleware.RequestIdMiddleware",
     "servicekit.observability.middleware.AccessLogMiddleware",
+    "servicekit.params.QueryStringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

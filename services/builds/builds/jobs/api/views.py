@@ -25,6 +25,7 @@ from builds.jobs.streams import EVENT_STREAM, follow_log
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.openapi import error_codes
+from servicekit.params import present_params
 
 
 def job_representation(job: Job) -> dict[str, Any]:
@@ -115,7 +116,7 @@ class JobLogApi(BuildsApi):
     )
     def get(self, request: Request, job_id: int) -> Response | StreamingHttpResponse:
         job = job_for_caller(request, job_id)
-        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters = self.FilterSerializer(data=present_params(request))
         filters.is_valid(raise_exception=True)
         offset = filters.validated_data["offset"]
         if EVENT_STREAM in request.headers.get("Accept", ""):

@@ -20,6 +20,7 @@ from builds.tokens.services import MAX_DURATION_SECONDS, token_issue, token_revo
 from servicekit.api import StrictSerializer
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
+from servicekit.params import present_params
 
 
 def _strings(max_length: int, **kwargs: Any) -> serializers.ListField:
@@ -75,7 +76,7 @@ class TokenListApi(TokenManagementApi):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters = self.FilterSerializer(data=present_params(request))
         filters.is_valid(raise_exception=True)
         tokens = token_list(include_revoked=not filters.validated_data["active"])
         return paginated_response(

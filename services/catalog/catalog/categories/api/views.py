@@ -74,7 +74,7 @@ class CategoryListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         def page() -> dict:
-            filters = self.FilterSerializer(data=request.query_params.dict())
+            filters = self.FilterSerializer(data=request.query_params.dict())  # ?parent= means roots
             filters.is_valid(raise_exception=True)
             return paginated_payload(
                 queryset=category_list(filters=filters.validated_data),
