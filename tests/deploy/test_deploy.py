@@ -449,24 +449,24 @@ def test_procfile_lists_the_expected_process_types():
     processes = procfile_processes()
     for service in SERVICES:
         assert {"web", "worker", "consumer", "relay"} <= processes[service], service
-    for service in ("identity", "orders", "messaging", "analytics"):
+    for service in ("identity", "orders", "builds", "messaging", "analytics"):
         assert "beat" in processes[service], service
 
 
 def _settings_tasks(service: str) -> tuple[set[str], set[str]]:
     """(tasks its CELERY_BEAT_SCHEDULE runs, tasks its code registers by name). The schedule is
-    in settings.py, or in the ``conf.py`` module settings.py reads the service's own settings from."""
-    settings = (ROOT / f"services/{service}/{service}/settings.py").read_text()
+    in settings.py, or in the ``conf.py``/``config.py`` module settings.py reads it from (as a
+    ``"CELERY_BEAT_SCHEDULE": {`` entry or a module-level ``BEAT_SCHEDULE = {``)."""
     scheduled = set()
-    if match := re.search(r"^CELERY_BEAT_SCHEDULE\s*=\s*\{(.*?)^\}", settings, re.MULTILINE | re.DOTALL):
-        scheduled = set(re.findall(r'"task":\s*"([^"]+)"', match.group(1)))
-    conf = ROOT / f"services/{service}/{service}/conf.py"
-    if conf.exists() and (
-        match := re.search(
-            r'"CELERY_BEAT_SCHEDULE":\s*\{(.*?)^ {8}\}', conf.read_text(), re.MULTILINE | re.DOTALL
-        )
-    ):
-        scheduled |= set(re.findall(r'"task":\s*"([^"]+)"', match.group(1)))
+    for name in ("settings.py", "conf.py", "config.py"):
+        module = ROOT / f"services/{service}/{service}/{name}"
+        if not module.exists():
+            continue
+        text = module.read_text()
+        blocks = re.findall(r"^(?:CELERY_)?BEAT_SCHEDULE\s*=\s*\{(.*?)^\}", text, re.MULTILINE | re.DOTALL)
+        blocks += re.findall(r'"CELERY_BEAT_SCHEDULE":\s*\{(.*?)^ {8}\}', text, re.MULTILINE | re.DOTALL)
+        for block in blocks:
+            scheduled |= set(re.findall(r'"task":\s*"([^"]+)"', block))
     registered = set()
     for path in (ROOT / f"services/{service}/{service}").rglob("tasks.py"):
         registered |= set(re.findall(r'shared_task\([^)]*name="([^"]+)"', path.read_text()))
@@ -484,7 +484,17 @@ def test_every_beat_schedule_has_a_beat_process_and_real_tasks():
 
 def test_messaging_schedules_its_sweeps():
     scheduled, _ = _settings_tasks("messaging")
-    assert scheduled == {"messaging.sessions.expire_unscanned", "messaging.prune"}
+    assert scheduled == {
+        "messaging.sessions.expire_unscanned",
+        "messaging.prune",
+        "messaging.dispatch_stale",
+    }
+
+
+def test_builds_schedules_the_redispatch_of_lost_jobs():
+    """A job created while the broker was down is dispatched by beat (jobs_dispatch_stale)."""
+    scheduled, _ = _settings_tasks("builds")
+    assert scheduled == {"builds.jobs.dispatch_stale"}
 
 
 def test_messaging_writes_development_mail_to_a_writable_directory(rendered, compose):
