@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := identity catalog orders builds messaging analytics
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap run test test-% migrate createadmin seed openapi lint fmt bench clean
+.PHONY: help bootstrap run test test-% chaos migrate createadmin seed openapi lint fmt bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e
 
 test-%: bootstrap  ## run one suite: make test-catalog, make test-gateway, make test-e2e …
 	@$(PY) scripts/run_tests.py $*
+
+chaos: bootstrap  ## the chaos test, long: make chaos [CHAOS_SECONDS=600] [CHAOS_SEED=…] (make test runs 60 s of it)
+	@CHAOS_SECONDS="$${CHAOS_SECONDS:-600}" $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/hardening/test_chaos.py
 
 migrate: bootstrap  ## apply every service's migrations
 	@for s in $(SERVICES); do echo "migrating $$s"; services/$$s/entrypoint.sh migrate || exit 1; done

@@ -112,10 +112,20 @@ class Client:
         self.actor = actor
         self.session = requests.Session()
         self.token = token
+        self.credentials: dict[str, str] | None = None  # to sign in again when the token expires
 
     def call(self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None) -> Call:
+        call = self._call(method, path, service=service, json_body=json_body, headers=headers, params=params)
+        if call.status == 401 and self.credentials and _code(call) == "token_expired":
+            signed_in = self._call("POST", "/api/v1/auth/login/", service="identity", json_body=self.credentials)
+            if signed_in.status == 200:
+                self.token = signed_in.body["data"]["access"]
+                call = self._call(method, path, service=service, json_body=json_body, headers=headers, params=params)
+        return call
+
+    def _call(self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None) -> Call:
         all_headers = dict(headers or {})
-        if self.token:
+        if self.token and not path.startswith("/api/v1/auth/login/"):
             all_headers["Authorization"] = f"Bearer {self.token}"
         started = time.monotonic()
         status, body, error = None, None, ""

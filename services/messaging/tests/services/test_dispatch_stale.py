@@ -13,6 +13,8 @@ from messaging.chat.models import MessageStatus
 from messaging.chat.services import messages_dispatch_stale
 from messaging.notifications.models import Notification, NotificationKind, NotificationStatus
 from messaging.notifications.services import notifications_dispatch_stale
+from messaging.sessions.models import SessionStatus
+from messaging.sessions.services import sessions_dispatch_stale
 from messaging.tasks import dispatch_stale
 from tests.factories import MessageFactory, SessionFactory
 
@@ -57,7 +59,7 @@ def test_a_pending_email_whose_task_was_lost_is_sent_once(mailoutbox, settings):
     recent = pending_email(created_at=old(59))
     done = pending_email(created_at=old(61), status=NotificationStatus.SENT)
 
-    assert dispatch_stale() == {"messages": 0, "notifications": 1}
+    assert dispatch_stale() == {"sessions": 0, "messages": 0, "notifications": 1}
 
     assert [m.to for m in mailoutbox] == [[lost.to_email]]
     lost.refresh_from_db()
@@ -65,6 +67,19 @@ def test_a_pending_email_whose_task_was_lost_is_sent_once(mailoutbox, settings):
     assert (lost.status, recent.status) == (NotificationStatus.SENT, NotificationStatus.PENDING)
     assert notifications_dispatch_stale() == 0
     assert done.to_email not in [m.to[0] for m in mailoutbox]
+
+
+def test_a_session_whose_start_task_was_lost_is_started(user_id):
+    lost = SessionFactory(user_id=user_id, status=SessionStatus.STARTING, created_at=old())
+    recent = SessionFactory(status=SessionStatus.STARTING)
+
+    assert sessions_dispatch_stale() == 1
+
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert lost.status == SessionStatus.SCAN_QR_CODE  # the loopback phone shows its first code
+    assert recent.status == SessionStatus.STARTING
+    assert sessions_dispatch_stale() == 0
 
 
 def test_the_beat_runs_the_sweep_often(settings):
