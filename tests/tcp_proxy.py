@@ -13,6 +13,7 @@ connection that hangs), and each cut is recorded in ``windows`` (monotonic start
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -85,10 +86,8 @@ class TcpProxy:
     def _close_listener(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             listener.close()
 
     def _reset_all(self) -> None:
@@ -137,16 +136,12 @@ class TcpProxy:
 
 def _reset(sock: socket.socket) -> None:
     """Close with an RST, as a dropped path looks to both ends."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     _close(sock)
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -8,6 +8,7 @@ so it keeps working however the harness groups processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -114,16 +115,24 @@ class Client:
         self.token = token
         self.credentials: dict[str, str] | None = None  # to sign in again when the token expires
 
-    def call(self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None) -> Call:
+    def call(
+        self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None
+    ) -> Call:
         call = self._call(method, path, service=service, json_body=json_body, headers=headers, params=params)
         if call.status == 401 and self.credentials and _code(call) == "token_expired":
-            signed_in = self._call("POST", "/api/v1/auth/login/", service="identity", json_body=self.credentials)
+            signed_in = self._call(
+                "POST", "/api/v1/auth/login/", service="identity", json_body=self.credentials
+            )
             if signed_in.status == 200:
                 self.token = signed_in.body["data"]["access"]
-                call = self._call(method, path, service=service, json_body=json_body, headers=headers, params=params)
+                call = self._call(
+                    method, path, service=service, json_body=json_body, headers=headers, params=params
+                )
         return call
 
-    def _call(self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None) -> Call:
+    def _call(
+        self, method: str, path: str, *, service: str, json_body=None, headers=None, params=None
+    ) -> Call:
         all_headers = dict(headers or {})
         if self.token and not path.startswith("/api/v1/auth/login/"):
             all_headers["Authorization"] = f"Bearer {self.token}"
@@ -164,7 +173,18 @@ class Client:
                 return call
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.actor}: no definitive answer by the deadline: {describe(call)}")
-            time.sleep(pause)
+            time.sleep(_retry_after(call) or pause)
+
+
+def _retry_after(call: Call) -> float | None:
+    """What a 429 or 503 envelope asks a polite client to wait (details.retry_after), capped."""
+    body = call.body
+    if call.status in (429, 503) and isinstance(body, dict):
+        details = (body.get("error") or {}).get("details") or {}
+        wait = details.get("retry_after") if isinstance(details, dict) else None
+        if isinstance(wait, int | float) and wait > 0:
+            return min(float(wait), 10.0)
+    return None
 
 
 def describe(call: Call) -> str:
@@ -208,10 +228,8 @@ class Supervisor:
         """SIGKILL a process and everything it started (a container killed for its memory)."""
         child = self.platform.children[name]
         self.journal.note(f"SIGKILL {name} (pid {child.pid})")
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def restart_web(self, service: str, timeout: float = 60) -> None:
         """Stop a web process (SIGTERM: gunicorn finishes what it serves) and start it again;
@@ -233,7 +251,9 @@ class Supervisor:
                 except requests.RequestException:
                     pass
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"{name} not back after {timeout}s:\n{self.platform.log(name)[-2000:]}")
+                    raise AssertionError(
+                        f"{name} not back after {timeout}s:\n{self.platform.log(name)[-2000:]}"
+                    )
                 time.sleep(0.2)
         finally:
             window.ended = time.monotonic()

@@ -262,7 +262,7 @@ class Load:
             number += 1
             key = str(uuid.uuid4())
             sent = client.until(
-                lambda: client.call(
+                lambda number=number, key=key: client.call(
                     "POST",
                     "/api/v1/messaging/messages/",
                     service="messaging",
@@ -312,11 +312,12 @@ def fault_script(platform, proxies, supervisor, journal, stop: threading.Event) 
     rng.shuffle(webs)
     cycle = 0
     while not stop.is_set():
+        web = webs[cycle % len(webs)]
         steps = [
             lambda: cutter.cut(proxies["broker"], "broker", rng.uniform(4, 8), stop),
             lambda: [supervisor.kill(name) for name in rng.sample(killable, 3)],
             lambda: cutter.cut(proxies["postgres"], "postgres", rng.uniform(2, 5), stop),
-            lambda: supervisor.restart_web(webs[cycle % len(webs)]),
+            lambda web=web: supervisor.restart_web(web),
             lambda: [supervisor.kill(name) for name in rng.sample(killable, 4)],
         ]
         for step in steps:
@@ -517,7 +518,9 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
         }
 
         def total(metric: str, column: str) -> int | None:
-            got = staff.call("GET", f"/api/v1/analytics/metrics/{metric}/", service="analytics", params=period)
+            got = staff.call(
+                "GET", f"/api/v1/analytics/metrics/{metric}/", service="analytics", params=period
+            )
             return sum(row[column] for row in got.body["data"]) if got.status == 200 else None
 
         def revenue() -> dict[str, Decimal]:
@@ -556,7 +559,10 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
     print("\n".join(journal.faults), flush=True)
     print(f"process exits (restarted by the supervisor): {journal.exits}", flush=True)
     errors = journal.server_errors()
-    print(f"{len(journal.calls)} requests, {len(errors)} 5xx or unanswered, all inside fault windows", flush=True)
+    print(
+        f"{len(journal.calls)} requests, {len(errors)} 5xx or unanswered, all inside fault windows",
+        flush=True,
+    )
     unexplained = journal.unexplained()
     assert not unexplained, "\n".join(describe(c) for c in unexplained[:20])
     assert re.search(r"cut broker", "\n".join(journal.faults)), "the broker path was never cut"
