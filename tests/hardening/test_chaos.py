@@ -245,17 +245,20 @@ class Load:
         )
         session = f"{sessions}{started.body['data']['id']}/"
 
-        def status_is(wanted):
-            return lambda c: c.status == 200 and c.body["data"]["status"] == wanted
+        def scanned(call):
+            # Scan whenever the session waits for it (an unanswered scan may have worked, or
+            # the code it showed may have expired): done once the phone is working.
+            status = call.body["data"]["status"] if call.status == 200 else None
+            if status == "scan_qr_code":
+                client.call("POST", f"{session}scan/", service="messaging")
+            return status == "working"
 
-        get_session = lambda: client.call("GET", session, service="messaging")  # noqa: E731
-        client.until(get_session, status_is("scan_qr_code"), deadline=self.deadline, pause=0.3)
         client.until(
-            lambda: client.call("POST", f"{session}scan/", service="messaging"),
-            lambda c: c.status == 202,
+            lambda: client.call("GET", session, service="messaging"),
+            scanned,
             deadline=self.deadline,
+            pause=0.5,
         )
-        client.until(get_session, status_is("working"), deadline=self.deadline, pause=0.3)
         self.messenger_client = client
         number = 0
         while not self.stop.wait(0.8):
