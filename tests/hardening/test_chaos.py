@@ -249,9 +249,9 @@ class Load:
             # Scan whenever the session waits for it (an unanswered scan may have worked, or
             # the code it showed may have expired): done once the phone is working.
             status = call.body["data"]["status"] if call.status == 200 else None
-            if status == "scan_qr_code":  # the phone scans the code the page shows
-                if client.call("GET", f"{session}qr/", service="messaging").status == 200:
-                    client.call("POST", f"{session}scan/", service="messaging")
+            shown = status == "scan_qr_code" and client.call("GET", f"{session}qr/", service="messaging")
+            if shown and shown.status == 200:  # the phone scans the code the page shows
+                client.call("POST", f"{session}scan/", service="messaging")
             return status == "working"
 
         client.until(
