@@ -231,7 +231,7 @@ class Supervisor:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
 
-    def restart_web(self, service: str, timeout: float = 60) -> None:
+    def restart_web(self, service: str, timeout: float = 180) -> None:
         """Stop a web process (SIGTERM: gunicorn finishes what it serves) and start it again;
         the window lasts until the gateway reaches it again."""
         name = f"{service}-web"
