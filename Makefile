@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := identity catalog orders builds messaging analytics
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap run logs test test-% fuzz migrate createadmin seed openapi lint fmt bench load audit clean
+.PHONY: help bootstrap run logs test test-% fuzz chaos migrate createadmin seed openapi lint fmt bench load audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test-%: bootstrap  ## run one suite: make test-catalog, make test-gateway, make 
 
 fuzz: bootstrap  ## a long fuzzing pass over every operation: make fuzz [FUZZ_MAX_EXAMPLES=100] [FUZZ_SEED=…]
 	@FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_RANDOM=1 $(VENV)/bin/pytest -q tests/hardening/test_fuzz.py
+
+chaos: bootstrap  ## the chaos test, long: make chaos [CHAOS_SECONDS=600] [CHAOS_SEED=…] (make test runs 60 s of it)
+	@CHAOS_SECONDS="$${CHAOS_SECONDS:-600}" $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/hardening/test_chaos.py
 
 migrate: bootstrap  ## apply every service's migrations
 	@for s in $(SERVICES); do echo "migrating $$s"; services/$$s/entrypoint.sh migrate || exit 1; done

@@ -70,6 +70,8 @@ class Platform:
         env: dict[str, str] | None = None,
         runner: str = "entrypoints",
         upstreams: str = "unix",
+        broker_port: int = 5672,
+        postgres_port: int | None = None,
     ) -> None:
         """``runner``: "entrypoints" starts each process itself; "make-run" runs ``make run``'s
         launcher (scripts/run.py) for ``services`` (with what they need) exactly as ``make run``
@@ -78,6 +80,8 @@ class Platform:
         ``upstreams``: "unix" (the gateway reaches each service over its unix socket, as in
         ``make run``) or "tcp" (over its port, as between containers). ``extra_processes`` adds
         process types to some services (``{"messaging": ("worker",)}``: its Celery tasks run).
+        ``broker_port``/``postgres_port``: where the services reach RabbitMQ and Postgres on
+        127.0.0.1 (a test's TCP proxy); the harness itself always talks to them directly.
 
         E-mail lands as ``.eml`` files in ``mail_dir``, and identity's e-mailed links lead to
         this platform's gateway."""
@@ -95,6 +99,8 @@ class Platform:
         self.gunicorn_workers = gunicorn_workers
         self.runner = runner
         self.upstreams = upstreams
+        self.broker_port = broker_port
+        self.postgres_port = postgres_port
         self.socket_dir = self.workdir / "run"
         self.mail_dir = self.workdir / "mail"
         self.children: dict[str, subprocess.Popen] = {}
@@ -210,7 +216,8 @@ class Platform:
             "DJANGO_ENV": "development",
             "LOG_FORMAT": "json",
             "POSTGRES_DB": self.database,
-            "BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{broker_vhost}",
+            "BROKER_URL": f"amqp://guest:guest@127.0.0.1:{self.broker_port}/{broker_vhost}",
+            **({"POSTGRES_PORT": str(self.postgres_port)} if self.postgres_port else {}),
             "REDIS_URL": "redis://127.0.0.1:6379/9",
             "CACHE_KEY_PREFIX": f"{self.tag}-{service}",
             "JWT_PRIVATE_KEY_FILE": str(self.workdir / "keys" / "jwt-signing.pem"),

@@ -172,6 +172,24 @@ def test_no_keys_at_all_is_503_upstream_unavailable(api_client, token_factory, j
     assert status_of(api_client, token_factory.access_token()) == (503, "upstream_unavailable")
 
 
+def test_with_no_keys_at_all_a_fetch_is_tried_again_within_a_second(
+    api_client, token_factory, jwks_server, clock, jwt_conf
+):
+    """A service whose first fetch met identity down (its database path cut for five seconds)
+    refused every token for JWKS_MIN_REFETCH_SECONDS; with nothing cached it tries every second
+    (still one fetch per second, however many requests come)."""
+    jwks_server.available = False
+    for _ in range(5):
+        assert status_of(api_client, token_factory.access_token()) == (503, "upstream_unavailable")
+    assert jwks_server.fetch_count == 1
+
+    jwks_server.available = True
+    clock.advance(1)
+    assert status_of(api_client, token_factory.access_token()) == (200, None)
+    assert jwks_server.fetch_count == 2
+    assert jwt_conf["JWKS_MIN_REFETCH_SECONDS"] > 1  # once keys are cached, the long spacing
+
+
 # --- which keys are taken from the document ---------------------------------------------
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pika
 import pytest
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from servicekit.celery import Task
 from tests.celery_app import app
@@ -179,6 +180,54 @@ def amqp_channel():
     connection = pika.BlockingConnection(pika.URLParameters(app.conf.broker_url))
     yield connection.channel()
     connection.close()
+
+
+@pytest.fixture
+def broker_down(not_eager):
+    """The test app's broker address refuses connections (nothing listens there) until the end."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    saved = (app.conf.broker_url, app.conf.task_publish_retry_policy, app.conf.broker_connection_timeout)
+
+    def fresh_pools():  # made again for the address in use; kombu keeps each address's own
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    fresh_pools()
+    app.conf.broker_url = f"amqp://guest:guest@127.0.0.1:{port}//"
+    app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
+    app.conf.broker_connection_timeout = 1
+    yield
+    fresh_pools()
+    app.conf.broker_url, app.conf.task_publish_retry_policy, app.conf.broker_connection_timeout = saved
+
+
+def test_send_on_commit_survives_a_broker_that_is_down(
+    broker_down, django_capture_on_commit_callbacks, db, caplog
+):
+    """The committed request must not turn into a 500 because its task could not be sent:
+    the row is there, and a sweep sends its task again."""
+    from servicekit.celery import send_on_commit, send_task
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        send_on_commit(tasks.add, 2, 3)
+    assert len(callbacks) == 1  # ran at the commit, and raised nothing
+    assert "task tests.testapp.tasks.add(2, 3) not sent, the broker is unavailable" in caplog.text
+    assert send_task(tasks.add, 4, 5) is False
+    with pytest.raises(OperationalError):  # what delay_on_commit's callback raised at the commit
+        tasks.add.delay(6, 7)
+
+
+def test_send_task_sends_when_the_broker_is_up(monkeypatch, not_eager):
+    from servicekit.celery import send_task
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
+    assert send_task(tasks.add, 2, 3) is True
+    assert sent and sent[0][1] == (2, 3)
 
 
 def test_a_worker_runs_its_beat_in_a_thread_and_logs_only_json_lines(worker, tmp_path):

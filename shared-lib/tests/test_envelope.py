@@ -1,5 +1,7 @@
 """Every DRF response and error, and Django's own 404/500, come out as the contract's envelope."""
 
+import socket
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,35 @@ def test_unhandled_exception_is_a_500_envelope_without_internals():
     body = response.json()
     assert body["error"]["code"] == "internal_error"
     assert "boom" not in response.content.decode()
+    assert body["meta"]["request_id"] == response["X-Request-ID"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_cannot_be_reached_is_a_503_envelope_not_a_500():
+    """The database's address refuses connections (it restarts, its path is cut): a 503 the
+    client may retry, in the envelope, naming the dependency."""
+    from django.db import connection
+    from django.test import Client
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once the socket is closed
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = port
+    try:
+        response = Client(raise_request_exception=False).get("/api/v1/test/switches/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    body = response.json()
+    assert body["error"] == {
+        "code": "upstream_unavailable",
+        "message": "The service cannot reach its database right now; try again shortly.",
+        "details": {"dependency": "database"},
+    }
     assert body["meta"]["request_id"] == response["X-Request-ID"]
 
 

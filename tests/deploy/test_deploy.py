@@ -464,7 +464,16 @@ def test_procfile_lists_the_expected_process_types():
 
 
 def test_messaging_schedules_its_sweeps():
-    assert beat_schedules()["messaging"].tasks == {"messaging.sessions.expire_unscanned", "messaging.prune"}
+    assert beat_schedules()["messaging"].tasks == {
+        "messaging.sessions.expire_unscanned",
+        "messaging.prune",
+        "messaging.dispatch_stale",
+    }
+
+
+def test_builds_schedules_the_redispatch_of_lost_jobs():
+    """A job created while the broker was down is dispatched by beat (jobs_dispatch_stale)."""
+    assert beat_schedules()["builds"].tasks == {"builds.jobs.dispatch_stale"}
 
 
 def test_messaging_writes_development_mail_to_a_writable_directory(rendered, compose):

@@ -85,6 +85,9 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
         # Notifications: attempts of one e-mail before it is given up, and the language fallback.
         "EMAIL_MAX_ATTEMPTS": env.int("MESSAGING_EMAIL_MAX_ATTEMPTS", default=5),
         "DEFAULT_LANGUAGE": env.str("MESSAGING_DEFAULT_LANGUAGE", default="en"),
+        # A queued message or pending e-mail never attempted this long after it was accepted has
+        # lost its task (the broker was down): beat's messaging.dispatch_stale sends it again.
+        "DISPATCH_STALE_AFTER_SECONDS": 30,
         "SITE_URL": env.str("SITE_URL", default="http://localhost:8080"),
     }
     settings: dict[str, Any] = {
@@ -98,6 +101,11 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
                 "task": "messaging.sessions.expire_unscanned",
                 "schedule": 60.0,
                 "options": {"expires": 60.0},  # a missed sweep is not queued up
+            },
+            "messaging.dispatch-stale": {
+                "task": "messaging.dispatch_stale",
+                "schedule": 15.0,
+                "options": {"expires": 15.0},
             },
             "messaging.prune": {
                 "task": "messaging.prune",

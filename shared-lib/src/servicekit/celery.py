@@ -10,6 +10,10 @@ Tasks are Celery's Django tasks: enqueue one for state a transaction writes with
 ``task.delay_on_commit(...)``, so a worker never sees state that might still roll back (or a
 task for state that did); ``delay``/``apply_async`` send at once. The request id travels with
 the task and is in the worker's logs.
+
+:func:`send_on_commit` is ``delay_on_commit`` for a task whose row a sweep finds again: when the
+broker cannot take the task the committed request still succeeds (the row is there, a sweep
+sends its task later) instead of failing with a 500 after its state was written.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Any
 
 from celery import Celery, bootsteps, signals
 from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from servicekit.observability.context import get_request_id, request_id_scope
 from servicekit.observability.logging import json_line, warnings_as_json_lines
@@ -125,6 +131,22 @@ class EmbeddedEvents(bootsteps.StartStopStep):
             self._thread.join(timeout=30)
 
     shutdown = stop
+
+
+def send_task(task: Any, *args: Any, **kwargs: Any) -> bool:
+    """Send ``task`` now; False (logged) when the broker cannot take it: refused, dropped or
+    unconfirmed connections. Only for tasks a sweep sends again from their row."""
+    try:
+        task.apply_async(args, kwargs)
+    except (BrokerUnavailable, OSError) as exc:
+        logger.warning("task %s%r not sent, the broker is unavailable: %s", task.name, args, exc)
+        return False
+    return True
+
+
+def send_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
+    """:func:`send_task` once the surrounding transaction commits (as ``delay_on_commit``)."""
+    transaction.on_commit(lambda: send_task(task, *args, **kwargs))
 
 
 def make_app(service: str) -> Celery:

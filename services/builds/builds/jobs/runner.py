@@ -15,7 +15,9 @@ A job runs at most once at a time (an advisory lock on its id); one whose handle
 ``locks_repository`` also holds its repository's lock, so publishes and update-repo jobs of one
 repository never overlap. A job that is finished is not run again; one found ``started`` (its
 worker died) is run again from the start, which is why handlers are idempotent, up to
-``MAX_ATTEMPTS`` runs.
+``MAX_ATTEMPTS`` runs. Losing the database (refused or dropped connections) is not the job's
+failure either: the error is raised to the task, which runs the job again shortly, and the job
+stays ``started`` meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, Protocol
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -54,6 +57,9 @@ class JobHandler(Protocol):
 
     def failed(self, job: Job, message: str) -> None: ...
 
+
+# The database could not be reached: retried by the task (builds.jobs.tasks), never a failure.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 # A job found "started" this many times (its worker died or was killed each time) is broken.
 MAX_ATTEMPTS = 3
@@ -109,6 +115,8 @@ def _execute(job: Job, handler: JobHandler | None) -> int:
         with transaction.atomic():
             _finish(job, JobStatus.ENDED, results=results)
             handler.succeeded(job, results)
+    except DATABASE_UNAVAILABLE:
+        raise  # the task runs the job again once the database is back
     except Exception as error:  # a job never stays "started" because of a bug: it is broken
         _fail(job, handler, error, log)
         return JobStatus.BROKEN

@@ -4,7 +4,7 @@ again once finished; acks late, so a job whose worker died is delivered again)."
 from celery import shared_task
 from django.conf import settings
 
-from builds.jobs.runner import job_run
+from builds.jobs.runner import DATABASE_UNAVAILABLE, job_run
 from builds.jobs.services import jobs_dispatch_stale
 
 
@@ -13,6 +13,13 @@ from builds.jobs.services import jobs_dispatch_stale
     acks_late=True,
     time_limit=settings.BUILDS["JOB_TIME_LIMIT_SECONDS"],
     soft_time_limit=settings.BUILDS["JOB_TIME_LIMIT_SECONDS"] - 60,
+    # The database away (restarting, its path cut): run the job again in 1, 2, 4 … 30 s. Past
+    # the last retry the job is left to jobs_dispatch_stale.
+    autoretry_for=DATABASE_UNAVAILABLE,
+    retry_backoff=1,
+    retry_backoff_max=30,
+    retry_jitter=False,
+    max_retries=12,
 )
 def run_job_task(job_id: int) -> int | None:
     return job_run(job_id=job_id)

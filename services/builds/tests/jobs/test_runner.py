@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from builds.jobs import runner
@@ -64,8 +65,22 @@ class Succeeding:
         raise AssertionError("not reached")
 
 
+class DatabaseGone(Succeeding):
+    """Loses the database once (its path was cut mid-job), then works."""
+
+    calls = 0
+
+    def run(self, job, log):
+        DatabaseGone.calls += 1
+        if DatabaseGone.calls == 1:
+            raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+        return super().run(job, log)
+
+
 @pytest.fixture
 def handlers(monkeypatch):
+    monkeypatch.setitem(runner.HANDLERS, JobKind.CHECK, f"{__name__}.DatabaseGone")
+    DatabaseGone.calls = 0
     monkeypatch.setitem(runner.HANDLERS, JobKind.PRUNE, f"{__name__}.Exploding")
     monkeypatch.setitem(runner.HANDLERS, JobKind.REPUBLISH, f"{__name__}.Succeeding")
     Exploding.failures.clear()
@@ -81,6 +96,29 @@ def test_an_unexpected_error_breaks_the_job_and_reports_it(handlers):
         job_log_since(job_id=job.id) == "about to fail\nJob failed: internal error (KeyError: 'surprise')\n"
     )
     assert Exploding.failures == ["internal error (KeyError: 'surprise')"]
+
+
+def test_a_database_outage_is_not_the_jobs_failure_the_task_runs_it_again(handlers):
+    """A job was broken (and its build failed, and "Build N failed" mailed) because Postgres
+    went away for a moment; now the error goes to the task, which retries the job."""
+    job = JobFactory(kind=JobKind.CHECK)
+
+    with pytest.raises(OperationalError):
+        job_run(job_id=job.id)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.STARTED, 1)
+    assert "Job failed" not in job_log_since(job_id=job.id)
+
+    assert job_run(job_id=job.id) == JobStatus.ENDED  # the retry
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.results) == (JobStatus.ENDED, 2, {"answer": 42})
+
+
+def test_the_job_task_retries_while_the_database_is_away():
+    from builds.jobs.tasks import run_job_task
+
+    assert set(run_job_task.autoretry_for) == {OperationalError, InterfaceError}
+    assert run_job_task.max_retries and run_job_task.retry_backoff
 
 
 def test_success_records_results_with_the_handlers_effect(handlers):

@@ -260,6 +260,13 @@ class Attempt:
     def refuse(self, error: ApplicationError) -> ApplicationError:
         """Hand back every slot: an attempt refused before its password check counts for nothing
         (not even against its address)."""
+        self.abandon()
+        return error
+
+    def abandon(self) -> None:
+        """Hand back every slot of an attempt that never reached its password check (refused,
+        or the database could not be reached): it counts for nothing, not even against its
+        address, so an outage never locks anyone out."""
         self._end_turn()
         for key in (
             self.keys.failures if self.keys and self.account_number else None,
@@ -269,7 +276,6 @@ class Attempt:
             if key is not None:
                 _fail_open(lambda key=key: _release(key), None)
         self.account_number = self.pair_number = self.ip_key = None
-        return error
 
     def _end_turn(self) -> None:
         if self.has_turn and self.keys is not None:

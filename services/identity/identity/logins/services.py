@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from identity.accounts.models import User, normalize_email
@@ -72,7 +73,11 @@ def login_authenticate(
         )
         raise
 
-    user = User.objects.filter(email=email).first()
+    try:
+        user = User.objects.filter(email=email).first()
+    except (OperationalError, InterfaceError):
+        reservation.abandon()  # the database is away: no password was checked, nothing counts
+        raise
     if user is None:
         make_password(password)  # spend the time a real check takes: no enumeration by timing
     if user is None or not user.check_password(password):

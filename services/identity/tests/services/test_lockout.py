@@ -3,13 +3,17 @@ throttle, unlock; counters in Redis."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+
 import pytest
+from django.db.utils import OperationalError
 
 from identity.logins import lockout
 from identity.logins.models import LoginAttempt, Outcome
 from identity.logins.services import LoginContext, account_unlock, login_authenticate
 from servicekit.envelope.errors import ApplicationError
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 # The counters' clock stands still: no test straddles an IP window boundary.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lockout_clock")]
@@ -169,3 +173,35 @@ def test_staff_unlock_lifts_every_addresss_lock_and_the_delay(user):
     assert lockout.recent_failures(user.email) == 0
     for ip in ("198.51.100.1", "198.51.100.2", "192.0.2.1"):
         assert attempt(user.email, PASSWORD, ip=ip) is None
+
+
+@contextlib.contextmanager
+def database_away():
+    """The database's address refuses connections (its path is cut) inside the block."""
+    from django.db import connection
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once the socket is closed
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = port
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_ins_while_the_database_is_away_lock_nobody_out(settings):
+    """Each attempt was reserved in Redis, then failed on the database and stayed counted: after
+    a short outage every retrying client was locked out (429) for the whole window."""
+    user = UserFactory()
+    with database_away():
+        for _ in range(settings.IDENTITY["IP_MAX_FAILURES"] + 2):
+            with pytest.raises(OperationalError):
+                attempt(user.email, PASSWORD)
+
+    assert attempt(user.email, PASSWORD) is None
+    assert attempt("someone-else@example.com", "wrong").code == "invalid_credentials"

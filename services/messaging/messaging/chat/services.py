@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from messaging.providers import (
 from messaging.quotas.services import quota_consume
 from messaging.sessions.models import Session, SessionStatus
 from messaging.sessions.selectors import session_working
+from servicekit.celery import send_on_commit, send_task
 from servicekit.envelope.errors import Conflict
 from servicekit.events import publish
 
@@ -145,7 +146,7 @@ def message_send(
 
         from messaging.chat.tasks import send_message
 
-        send_message.delay_on_commit(str(message.id))
+        send_on_commit(send_message, str(message.id))
     return SendResult(message=message, created=True)
 
 
@@ -167,8 +168,27 @@ def message_probe_create(*, session: Session) -> Message:
 
         from messaging.chat.tasks import send_message
 
-        send_message.delay_on_commit(str(message.id))
+        send_on_commit(send_message, str(message.id))
     return message
+
+
+def messages_dispatch_stale(*, now: datetime | None = None) -> int:
+    """Send again the task of each queued message never attempted ``DISPATCH_STALE_AFTER_SECONDS``
+    after it was accepted: its task was lost (the broker was down when the send committed).
+    A message whose task is merely late is harmless to send twice: ``message_deliver`` locks
+    the row and skips a message no longer queued. Returns how many were sent."""
+    from messaging.chat.tasks import send_message
+
+    now = now or timezone.now()
+    stale = Message.objects.filter(
+        status=MessageStatus.QUEUED,
+        attempts=0,
+        created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
+    ).values_list("id", flat=True)
+    sent = sum(send_task(send_message, str(message_id)) for message_id in stale[:500])
+    if sent:
+        logger.warning("sent the tasks of %d queued messages again (their tasks were lost)", sent)
+    return sent
 
 
 def message_deliver(*, message_id: uuid.UUID | str) -> DeliveryAttempt:

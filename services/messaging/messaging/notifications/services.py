@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +33,7 @@ from messaging.notifications.models import (
     Recipient,
 )
 from messaging.notifications.rendering import render_email, supported_language
+from servicekit.celery import send_on_commit, send_task
 from servicekit.envelope.errors import ApplicationError
 from servicekit.events import publish
 
@@ -170,10 +171,29 @@ def notification_request(
     if notification.status == NotificationStatus.PENDING:
         from messaging.notifications.tasks import send_notification
 
-        send_notification.delay_on_commit(str(notification.id))
+        send_on_commit(send_notification, str(notification.id))
     else:
         logger.info("%s e-mail for event %s skipped: %s", kind, event_id, notification.skip_reason)
     return notification
+
+
+def notifications_dispatch_stale(*, now: datetime | None = None) -> int:
+    """Send again the task of each pending e-mail never attempted ``DISPATCH_STALE_AFTER_SECONDS``
+    after it was asked for: its task was lost (the broker was down when the event's handler
+    committed). A task merely late is harmless to send twice: ``notification_deliver`` locks the
+    row and skips one no longer pending, so the e-mail still goes once. Returns how many."""
+    from messaging.notifications.tasks import send_notification
+
+    now = now or timezone.now()
+    stale = Notification.objects.filter(
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
+    ).values_list("id", flat=True)
+    sent = sum(send_task(send_notification, str(notification_id)) for notification_id in stale[:500])
+    if sent:
+        logger.warning("sent the tasks of %d pending e-mails again (their tasks were lost)", sent)
+    return sent
 
 
 def notification_deliver(*, notification_id: uuid.UUID | str) -> EmailDelivery:

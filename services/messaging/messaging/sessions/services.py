@@ -29,6 +29,7 @@ from messaging.providers import (
 from messaging.sessions import events
 from messaging.sessions.errors import SessionErrorCode
 from messaging.sessions.models import LIVE_STATUSES, Session, SessionStatus
+from servicekit.celery import send_on_commit, send_task
 from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events import publish
 
@@ -69,7 +70,7 @@ def session_start(*, user_id: uuid.UUID | str) -> Session:
 
     from messaging.sessions.tasks import start_on_provider
 
-    start_on_provider.delay_on_commit(str(session.id))
+    send_on_commit(start_on_provider, str(session.id))
     return session
 
 
@@ -187,6 +188,24 @@ def session_provider_stop(*, session_id: uuid.UUID | str, logout: bool) -> None:
             provider.stop_session(session_name=session.provider_session)
     except ProviderRejected as exc:  # not running there (any more): nothing left to stop
         logger.info("session %s: provider refused to stop it: %s", session.pk, exc)
+
+
+def sessions_dispatch_stale(*, now: datetime | None = None) -> int:
+    """Send again the start task of each session still ``starting`` ``DISPATCH_STALE_AFTER_SECONDS``
+    after it was made: its task was lost (the broker was down when the start committed), or
+    is waiting for a retry. Starting twice is harmless: the task skips a session no longer
+    starting, and providers answer a second start with the running session. Returns how many."""
+    from messaging.sessions.tasks import start_on_provider
+
+    now = now or timezone.now()
+    stale = Session.objects.filter(
+        status=SessionStatus.STARTING,
+        created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
+    ).values_list("id", flat=True)
+    sent = sum(send_task(start_on_provider, str(session_id)) for session_id in stale[:500])
+    if sent:
+        logger.warning("sent the start tasks of %d sessions again (still starting)", sent)
+    return sent
 
 
 def sessions_expire_unscanned(*, now: datetime | None = None) -> int:

@@ -6,8 +6,10 @@
 - If identity is unreachable the last good keys keep being served.
 - Already-verified tokens (``verified.py``) are re-checked against ``current_keys()`` on every
   use, so a key identity withdraws stops working within ``JWKS_CACHE_SECONDS``.
-- With no keys at all (identity down since start-up) callers get ``JWKSUnavailable``
-  (a 503 ``upstream_unavailable``), with retries spaced the same way.
+- With no keys at all (identity unreachable since start-up) callers get ``JWKSUnavailable``
+  (a 503 ``upstream_unavailable``), and a fetch is tried again at most every
+  ``NO_KEYS_REFETCH_SECONDS``: with nothing cached every request fails, so waiting the full
+  interval would keep the service refusing everyone for half a minute after identity is back.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ logger = logging.getLogger("servicekit.auth")
 
 MIN_RSA_BITS = 2048
 MAX_JWKS_BYTES = 1024 * 1024
+# While no keys are cached at all: the spacing of fetch attempts (see the module docstring).
+NO_KEYS_REFETCH_SECONDS = 1.0
 
 
 class JWKSUnavailable(Exception):
@@ -73,7 +77,10 @@ class JWKSCache:
         with self._lock:
             if not force and self._is_fresh():
                 return self._keys
-            if self.clock() - self._attempted_at < _conf("JWKS_MIN_REFETCH_SECONDS"):
+            spacing = (
+                _conf("JWKS_MIN_REFETCH_SECONDS") if self._fetched_at is not None else NO_KEYS_REFETCH_SECONDS
+            )
+            if self.clock() - self._attempted_at < spacing:
                 return self._require_keys()
             self._attempted_at = self.clock()
             try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db.utils import InterfaceError, OperationalError
 from django.http import JsonResponse
 
 from servicekit.envelope.errors import envelope_error
@@ -28,5 +31,20 @@ def not_found(request, exception=None):
     return error_response(404, "not_found", "The requested resource was not found.")
 
 
+# How long a client is asked to wait when the service's database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
 def server_error(request):
+    """Django calls it while handling the exception (``sys.exc_info()`` names it): a database
+    that cannot be reached (refused, dropped or failed connections) is the service being
+    unavailable for a moment, a 503 the client may retry, not a bug's 500."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return error_response(
+            503,
+            "upstream_unavailable",
+            "The service cannot reach its database right now; try again shortly.",
+            {"dependency": "database"},
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     return error_response(500, "internal_error", "An unexpected error occurred.")
