@@ -168,7 +168,7 @@ def test_a_signed_in_user_without_the_staff_role_gets_a_403_page_and_may_sign_ou
     html = response.content.decode()
     assert response.status_code == 403
     assert "Forbidden" in html and "This area is for staff." in html
-    assert 'action="/web/logout/"' in html
+    assert 'action="/web/logout/"' in html and "signed in, not staff" in html
     response = client.get("/web/whoami/", HTTP_ACCEPT="application/json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
