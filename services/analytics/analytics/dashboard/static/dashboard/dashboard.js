@@ -46,8 +46,9 @@
   // Counts as bars on the left axis, a rate (a fraction, or null where there was nothing to
   // rate) as a line of percentages on the right one.
   function countsAndRate(id, labels, series, [rateLabel, rates]) {
-    const bars = series.map(([label, values, color]) => ({ label, data: values, backgroundColor: color, yAxisID: "y" }));
-    const line = { label: rateLabel, type: "line", data: percent(rates), borderColor: COLORS[6], backgroundColor: COLORS[6], yAxisID: "rate" };
+    // The line is drawn over the bars (a lower order is drawn later).
+    const bars = series.map(([label, values, color]) => ({ label, data: values, backgroundColor: color, yAxisID: "y", order: 1 }));
+    const line = { label: rateLabel, type: "line", data: percent(rates), borderColor: COLORS[6], backgroundColor: COLORS[6], yAxisID: "rate", order: 0 };
     draw(id, { type: "bar", data: { labels, datasets: [...bars, line] }, options: countsWithRate() });
   }
 
@@ -127,8 +128,9 @@
     for (const [name, text] of Object.entries(totals)) {
       document.querySelector(`[data-total=${name}]`).textContent = text;
     }
+    const lastDay = new Date(Date.parse(data.period.to) - 1).toISOString().slice(0, 10);
     document.getElementById("period-shown").textContent =
-      `${data.period.from.slice(0, 10)} to ${data.period.to.slice(0, 10)} (exclusive), by ${data.period.granularity}`;
+      `${data.period.from.slice(0, 10)} to ${lastDay} (UTC), by ${data.period.granularity}`;
   }
 
   function showError(body, fallback) {
