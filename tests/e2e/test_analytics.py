@@ -26,20 +26,21 @@ METRICS = "/api/v1/analytics/metrics/"
 
 
 @pytest.fixture
-def browser():
+def dashboard():
+    """Chromium, for the dashboard (``browser`` below is a customer who only browses)."""
     with chromium("analytics-e2e") as driver:
         yield driver
 
 
-def test_metrics_count_exactly_the_scripted_run(platform, admin, category, browser):
+def test_metrics_count_exactly_the_scripted_run(platform, admin, category, dashboard):
     product = new_product(admin, category, stock=10, price="12.50")
     # The dashboard, open before the run: its days (yesterday to tomorrow, UTC) hold what the
     # suite did before this test too, so the run must add exactly its own counts to it.
     today = datetime.now(UTC).date()
     days = {"from": today - timedelta(days=1), "to": today + timedelta(days=1), "granularity": "day"}
     dashboard_url = platform.url("/analytics/?" + "&".join(f"{key}={value}" for key, value in days.items()))
-    open_signed_in(browser, dashboard_url, email=admin.email, password=ADMIN_PASSWORD)
-    before = _dashboard_matching_the_metrics(admin, browser, days)
+    open_signed_in(dashboard, dashboard_url, email=admin.email, password=ADMIN_PASSWORD)
+    before = _dashboard_matching_the_metrics(admin, dashboard, days)
     start = datetime.now(UTC)
     period = {
         "from": start.isoformat(),
@@ -90,10 +91,10 @@ def test_metrics_count_exactly_the_scripted_run(platform, admin, category, brows
     wait_for(lambda: counted() == expected, timeout=60, interval=0.5)
     assert counted() == expected
 
-    browser.find_element(By.CSS_SELECTOR, "#period button[type=submit]").click()  # show again
-    after = _dashboard_matching_the_metrics(admin, browser, days)
+    dashboard.find_element(By.CSS_SELECTOR, "#period button[type=submit]").click()  # show again
+    after = _dashboard_matching_the_metrics(admin, dashboard, days)
     assert _difference(after, before) == (3, 2, {"USD": Decimal("12.50")})
-    save_screenshot(browser, "analytics-e2e-dashboard.png", whole_page=True)
+    save_screenshot(dashboard, "analytics-e2e-dashboard.png", whole_page=True)
 
     usage = payer.get("/api/v1/analytics/me/usage/").json()["data"]
     assert [(row["orders_placed"], row["revenue"]) for row in usage] == [(1, {"USD": "12.5000"})]
@@ -106,7 +107,7 @@ def test_metrics_count_exactly_the_scripted_run(platform, admin, category, brows
 Totals = tuple[int, int, dict[str, Decimal]]
 
 
-def _dashboard_matching_the_metrics(admin, browser, days: dict) -> Totals:
+def _dashboard_matching_the_metrics(admin, dashboard, days: dict) -> Totals:
     """The dashboard's sign-ups, orders and revenue over ``days``, once its charts show exactly
     what the metrics API answers for the same days (the page asked again while an event landed
     between the two reads); their totals."""
@@ -122,7 +123,7 @@ def _dashboard_matching_the_metrics(admin, browser, days: dict) -> Totals:
             metric: admin.get(f"{METRICS}{metric}/", **period).json()["data"]
             for metric in ("signups", "orders", "revenue")
         }
-        drawn.update(read_charts(browser))
+        drawn.update(read_charts(dashboard))
         revenue = {row["currency"]: [] for row in api["revenue"]}
         for row in api["revenue"]:
             revenue[row["currency"]].append(Decimal(row["amount"]))
@@ -136,7 +137,7 @@ def _dashboard_matching_the_metrics(admin, browser, days: dict) -> Totals:
             and shown == revenue
         )
         if not matches:
-            browser.find_element(By.CSS_SELECTOR, "#period button[type=submit]").click()
+            dashboard.find_element(By.CSS_SELECTOR, "#period button[type=submit]").click()
         return matches
 
     wait_for(agree, timeout=60, interval=1.0)
