@@ -64,7 +64,7 @@ OVERLAY ?= dev
 IMAGES ?= $(SERVICES) gateway
 COMPOSE := docker compose
 
-.PHONY: images up down k8s-render
+.PHONY: images up down k8s-render deploy-check
 
 images:  ## build every image: make images [IMAGE_TAG=dev] [REGISTRY=platform] [IMAGES="catalog gateway"]
 	@# One image per service, each from services/Dockerfile with its SERVICE; the gateway's own.
@@ -83,6 +83,9 @@ down:  ## stop the development stack (volumes kept; add ARGS=--volumes to drop t
 	@$(COMPOSE) -f docker-compose.yml down $(ARGS)
 
 k8s-render:  ## print the Kubernetes manifests of an overlay: make k8s-render OVERLAY=dev|prod
-	@bin=$$(deploy/tools/install.sh) && \
-	  { [ "$(OVERLAY)" != dev ] || deploy/tools/dev-keys.sh; } && \
-	  $$bin/kubectl kustomize deploy/k8s/overlays/$(OVERLAY)
+	@# Renders only (kubectl kustomize, see deploy/tools/kustomize.sh); tests/deploy validates.
+	@{ [ "$(OVERLAY)" != dev ] || deploy/tools/dev-keys.sh; } && \
+	  deploy/tools/kustomize.sh deploy/k8s/overlays/$(OVERLAY)
+
+deploy-check:  ## validate compose files, overlays and Dockerfiles (installs its tools into var/tools)
+	@$(PY) -m pytest -q tests/deploy

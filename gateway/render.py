@@ -6,14 +6,15 @@
 The same templates serve native runs, docker compose and Kubernetes; only environment
 variables differ (defaults are the native ones, see SETTINGS). The output directory holds
 everything nginx needs to run unprivileged with ``nginx -p DIR/ -c DIR/nginx.conf``:
-the config, its snippets, the /api/docs page with its Swagger UI assets, the platform's
-OpenAPI document for /api/schema/ (every service's, merged), logs/ and tmp/.
+the config, its snippets, the front door (``GET /``), the /api/docs page with its Swagger UI
+assets, the platform's OpenAPI document for /api/schema/ (every service's, merged), logs/ and tmp/.
 ``--check`` validates the result with ``nginx -t``. Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import importlib.util
 import json
 import os
@@ -41,6 +42,38 @@ SERVICES = {
     "messaging": 8005,
     "analytics": 8006,
 }
+
+# The front door (GET /): what the gateway routes for people, by section. Paths only, so the page
+# works under whatever host and port the gateway is reached at. The JSON answer (and the HTML
+# page for browsers) are rendered from this one table.
+FRONT_DOOR: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
+    (
+        "API",
+        (
+            ("docs", "API documentation (Swagger UI, every service)", "/api/docs"),
+            ("schema", "OpenAPI document of the whole platform", "/api/schema/"),
+            *((f"schema:{name}", f"OpenAPI document of {name}", f"/api/schema/{name}/") for name in SERVICES),
+        ),
+    ),
+    (
+        "Health",
+        (
+            ("health:gateway", "gateway (alive)", "/healthz"),
+            *(
+                (f"health:{name}", f"{name} (database, broker, cache)", f"/health/{name}/")
+                for name in SERVICES
+            ),
+        ),
+    ),
+    ("Admins", tuple((f"admin:{name}", f"{name} admin", f"/admin/{name}/") for name in SERVICES)),
+    (
+        "Consoles and dashboards",
+        (
+            ("builds-console", "builds console (flatpak builds and repositories)", "/builds/"),
+            ("analytics-dashboard", "analytics dashboard", "/analytics/"),
+        ),
+    ),
+)
 
 _PORT = r"[0-9]{1,5}"
 _HOST_PORT = rf"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):{_PORT}"
@@ -149,7 +182,43 @@ def derived(values: dict[str, str]) -> dict[str, str]:
         "CORS_ORIGIN_MAP": "\n".join(f'        "{o}" $http_origin;' for o in origins),
         "REAL_IP": "\n".join(real_ip),
         "SCHEMA_URLS": json.dumps(schema_urls).replace("</", "<\\/"),
+        "FRONT_DOOR_JSON": front_door_json(),
+        "FRONT_DOOR_SECTIONS": front_door_sections(),
     }
+
+
+def front_door_links() -> list[dict[str, str]]:
+    return [
+        {"rel": rel, "section": section, "title": title, "href": href}
+        for section, links in FRONT_DOOR
+        for rel, title, href in links
+    ]
+
+
+def front_door_json() -> str:
+    """The JSON answer of ``GET /``, as the single-quoted string of nginx's ``return`` (its
+    request id is nginx's ``$req_id``): the platform's envelope, like every gateway answer."""
+    links = front_door_links()
+    unsafe = [value for link in links for value in link.values() if re.search(r"['\"$\\\\;{}]", value)]
+    if unsafe:  # they land inside nginx's single-quoted string, where $ expands
+        raise ConfigError(f"front door texts with quotes, $, backslashes, braces or semicolons: {unsafe}")
+    data = json.dumps({"name": "Platform API gateway", "links": links}, separators=(",", ":"))
+    return '{"data":' + data + ',"meta":{"request_id":"$req_id"}}'
+
+
+def front_door_sections() -> str:
+    """The HTML page's sections: one list of links each."""
+    parts = []
+    for section, links in FRONT_DOOR:
+        items = "\n".join(
+            f'      <li><a href="{html.escape(href)}" data-rel="{html.escape(rel)}">{html.escape(title)}</a>'
+            f" <code>{html.escape(href)}</code></li>"
+            for rel, title, href in links
+        )
+        parts.append(
+            f"    <section>\n    <h2>{html.escape(section)}</h2>\n    <ul>\n{items}\n    </ul>\n    </section>"
+        )
+    return "\n".join(parts)
 
 
 def substitute(text: str, values: Mapping[str, str], source: Path) -> str:
@@ -292,6 +361,9 @@ def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     write(SOURCE / "templates" / "swagger-initializer.js", docs / "swagger-initializer.js")
     for name in SWAGGER_ASSETS:
         shutil.copyfile(dist / name, docs / name)
+    front_door = out / "html" / "front-door"
+    front_door.mkdir(parents=True, exist_ok=True)
+    write(SOURCE / "templates" / "front-door.html", front_door / "index.html")
     schema = out / "html" / "schema"
     schema.mkdir(parents=True, exist_ok=True)
     merged = platform_document(read_service_documents())

@@ -203,3 +203,19 @@ def test_the_rendered_platform_document_holds_every_committed_service_document(t
     openapi_spec_validator.validate(merged)
     for name, document in render.read_service_documents().items():
         assert document["paths"].items() <= merged["paths"].items(), name
+
+
+def test_the_front_door_json_is_an_envelope_nginx_can_return():
+    text = render.front_door_json()
+    assert text.count("$") == 1  # only nginx's request id expands
+    body = json.loads(text.replace("$req_id", "r-1"))
+    assert body["meta"] == {"request_id": "r-1"}
+    assert [link["href"] for link in body["data"]["links"]] == [
+        href for _, links in render.FRONT_DOOR for _, _, href in links
+    ]
+
+
+def test_front_door_texts_that_would_break_the_config_are_refused(monkeypatch):
+    monkeypatch.setattr(render, "FRONT_DOOR", (("API", (("docs", "docs'; return 500", "/api/docs"),)),))
+    with pytest.raises(render.ConfigError, match="front door"):
+        render.front_door_json()

@@ -5,4 +5,9 @@ cd "$(dirname "$0")"
 export SERVICE_NAME=builds
 # The web process serves builds.asgi (uvicorn workers): live log followers hold no worker.
 export WEB_INTERFACE=asgi
+# PYTHON if set (the image sets its venv's); else, run from a checkout, the repository's .venv
+# (made by `make bootstrap`), so an operator's plain shell needs no PYTHON=.venv/bin/python.
+if [ -z "${PYTHON:-}" ] && [ -x ../../.venv/bin/python ]; then
+  PYTHON=$(cd ../.. && pwd)/.venv/bin/python
+fi
 exec "${PYTHON:-python}" -m servicekit.entrypoint "$@"

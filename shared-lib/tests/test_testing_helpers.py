@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from servicekit.testing.concurrency import run_concurrently
+from servicekit.testing.concurrency import results_concurrently, run_concurrently
 from servicekit.testing.polling import wait_until
 
 
@@ -48,3 +48,19 @@ def test_run_concurrently_starts_jobs_together_and_reports_their_errors():
 
     assert [type(error) for error in errors] == [ValueError]
     assert len(inside) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_concurrently_answers_each_jobs_result_or_exception_in_order():
+    started = threading.Barrier(3)
+
+    def job(n: int):
+        started.wait(5)  # passes only if all three run at once
+        if n == 1:
+            raise ValueError(n)
+        return n * 10
+
+    outcomes = results_concurrently([lambda n=n: job(n) for n in range(3)])
+
+    assert outcomes[0] == 0 and outcomes[2] == 20
+    assert isinstance(outcomes[1], ValueError) and outcomes[1].args == (1,)

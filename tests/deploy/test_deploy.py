@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path, PurePosixPath
 
@@ -912,6 +913,32 @@ def test_make_k8s_render_prints_an_overlay(tools, rendered, overlay):
     # The overlay asked for, not the other one: the same objects as `kubectl kustomize` renders.
     key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
     assert sorted(map(key, objects)) == sorted(map(key, rendered[overlay]))
+
+
+def test_make_k8s_render_only_renders_with_the_machines_kubectl(tmp_path):
+    """With a kubectl on PATH, `make k8s-render` is `kubectl kustomize`: it installs nothing
+    (no python3 is even needed) and writes nothing into HOME, even where a docker client
+    without its compose plugin is installed (the plugin link it once made there)."""
+    bin_dir, home = tmp_path / "bin", tmp_path / "home"
+    bin_dir.mkdir()
+    home.mkdir()
+    calls = tmp_path / "kubectl.calls"
+    real_kubectl = shutil.which("kubectl") or str(ROOT / "var" / "tools" / "bin" / "kubectl")
+    stubs = {
+        "kubectl": f'#!/bin/sh\necho "$*" >>{calls}\nexec {real_kubectl} "$@"\n',
+        "docker": "#!/bin/sh\nexit 1\n",  # a client whose `docker compose version` fails
+        "python3": "#!/bin/sh\necho python3 must not run >&2\nexit 99\n",
+    }
+    for name, text in stubs.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home)}
+    result = run(["make", "--no-print-directory", "k8s-render", "OVERLAY=prod"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert {"Deployment", "Job"} <= {doc["kind"] for doc in yaml.safe_load_all(result.stdout) if doc}
+    assert "kustomize deploy/k8s/overlays/prod" in calls.read_text().splitlines()
+    assert list(home.iterdir()) == []
+    assert "[deploy-tools]" not in result.stderr
 
 
 # --- the compose stacks as Docker Compose reads them ------------------------------------------

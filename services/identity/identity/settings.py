@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "identity.tokens",
     "identity.logins",
     "identity.apikeys",
+    "identity.access",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -43,6 +43,9 @@ ORDERS = {
     # Shared secret for provider webhooks (HMAC-SHA256) and the accepted clock skew.
     "PAYMENT_WEBHOOK_SECRET": env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_WEBHOOK_SECRET),
     "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300),
+    # The platform's public address (the gateway): the test provider's 3-D Secure page,
+    # SITE_URL/payments/3ds/<provider payment id>/, is served there.
+    "SITE_URL": env.str("SITE_URL", default="http://localhost:8080"),
     # Where `manage.py products_rebuild` reads catalog's internal product export.
     "CATALOG_INTERNAL_URL": env.str("CATALOG_INTERNAL_URL", default="http://127.0.0.1:8002"),
 }

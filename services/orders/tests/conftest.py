@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from orders.payments.providers.card_numbers import TestCardProvider
 from servicekit.events.envelope import format_timestamp
 
 
@@ -51,3 +52,17 @@ def deliver_at(deliver_event) -> Callable[..., Any]:
         return deliver_event.again(event)
 
     return _deliver
+
+
+@pytest.fixture
+def refund_requests(monkeypatch) -> list[dict[str, Any]]:
+    """What the test card provider is asked to refund from now on (each call still goes through)."""
+    calls: list[dict[str, Any]] = []
+    original = TestCardProvider.refund
+
+    def counting(self, **kwargs):
+        calls.append(kwargs)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(TestCardProvider, "refund", counting)
+    return calls

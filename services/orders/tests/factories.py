@@ -12,7 +12,7 @@ from factory.django import DjangoModelFactory
 
 from orders.carts.models import Cart, CartLine
 from orders.ordering.models import Order, OrderLine, OrderStatus
-from orders.payments.models import Payment, PaymentStatus
+from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from orders.products.models import Product
 
 ADDRESS = {
@@ -115,3 +115,14 @@ class PaymentFactory(DjangoModelFactory):
     )
     card_brand = "visa"
     card_last4 = "4242"
+
+
+class RefundFactory(DjangoModelFactory):
+    class Meta:
+        model = Refund
+
+    payment = factory.SubFactory(PaymentFactory)
+    amount = factory.SelfAttribute("payment.amount")
+    currency = factory.SelfAttribute("payment.currency")
+    reason = "order_cancelled"
+    status = RefundStatus.PENDING

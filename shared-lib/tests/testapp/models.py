@@ -22,3 +22,20 @@ class Switch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.is_on}"
+
+
+class Ticket(models.Model):
+    """A row with a state machine (servicekit.states)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+        ARCHIVED = "archived"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    closed_reason = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"ticket {self.pk} ({self.status})"

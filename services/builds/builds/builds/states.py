@@ -1,6 +1,6 @@
-"""The one way a build's state changes: :func:`transition`, which consults the table
-(``models.TRANSITIONS``) and writes a history row; and :func:`wrong_state`, the conflict that
-names the current state."""
+"""The one way a build's state changes: :func:`transition` (``servicekit.states.transition``),
+which consults the table (``models.TRANSITIONS``) and writes a history row; and
+:func:`wrong_state`, the conflict that names the current state."""
 
 from __future__ import annotations
 
@@ -10,12 +10,20 @@ from django.utils import timezone
 
 from builds.builds.errors import WrongState
 from builds.builds.models import TRANSITIONS, Build, BuildStateChange, StateField, state_name
+from servicekit import states
 
 REASON_FIELD = {StateField.REPO: "repo_state_reason", StateField.PUBLISHED: "published_state_reason"}
 
 
+# Each field's own table (state → the states it may become), as servicekit.states reads it.
+_TABLES = {
+    field: {state: targets for (of, state), targets in TRANSITIONS.items() if of == field}
+    for field in StateField
+}
+
+
 def can_transition(field: StateField, current: int, target: int) -> bool:
-    return target in TRANSITIONS[(field, current)]
+    return target in _TABLES[field][current]
 
 
 def transition(
@@ -30,29 +38,29 @@ def transition(
 ) -> int:
     """Move a locked build's ``field`` to ``target`` if the table allows it; returns the
     previous value. ``reason`` is kept on the build (why it failed) and in the history."""
-    current = getattr(build, field)
-    if not can_transition(field, current, target):
-        allowed = [state_name(field, state) for state in sorted(TRANSITIONS[(field, current)])]
-        raise wrong_state(
+    return states.transition(
+        build,
+        field,
+        target,
+        table=_TABLES[field],
+        refused=lambda current, allowed: wrong_state(
             build,
             field,
-            expected=allowed or [state_name(field, target)],
+            expected=[state_name(field, state) for state in allowed] or [state_name(field, target)],
             action=action or f"become {state_name(field, target)}",
-        )
-    setattr(build, field, target)
-    setattr(build, REASON_FIELD[field], reason)
-    build.save(update_fields=[field, REASON_FIELD[field], "updated_at"])
-    BuildStateChange.objects.create(
-        build=build,
-        field=field,
-        from_state=current,
-        to_state=target,
-        actor=actor,
-        job_id=job_id,
-        reason=reason,
-        created_at=timezone.now(),
+        ),
+        record=lambda previous: BuildStateChange.objects.create(
+            build=build,
+            field=field,
+            from_state=previous,
+            to_state=target,
+            actor=actor,
+            job_id=job_id,
+            reason=reason,
+            created_at=timezone.now(),
+        ),
+        changes={REASON_FIELD[field]: reason},
     )
-    return current
 
 
 def wrong_state(

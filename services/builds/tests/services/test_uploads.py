@@ -4,15 +4,14 @@ overwritten (a re-upload or a retried batch is a no-op), size-limited; and missi
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from django.db import connections
 
 from builds.builds.selectors import MAX_WANTED_OBJECTS, build_missing_objects
 from builds.builds.services import build_commit, build_publish, build_upload
 from builds.storage.layout import Storage
 from servicekit.envelope.errors import ApplicationError
+from servicekit.testing.concurrency import results_concurrently
 from tests.conftest import ACTOR, new_build, upload_app
 
 pytestmark = pytest.mark.django_db
@@ -89,22 +88,12 @@ def test_a_batch_that_breaks_midway_is_resumed_by_retrying_it(repository, app, r
 def test_concurrent_uploads_of_one_object_store_it_once(repository, app):
     build = new_build(repository)
     name = app.object_names()[0]
-    results, barrier = [], threading.Barrier(4)
 
-    def upload():
-        try:
-            barrier.wait()
-            results.extend(build_upload(build=build, parts=[(name, [app.object_bytes(name)])]))
-        finally:
-            connections.close_all()
+    uploads = results_concurrently(
+        [lambda: build_upload(build=build, parts=[(name, [app.object_bytes(name)])])] * 4
+    )
 
-    threads = [threading.Thread(target=upload) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(p.created for p in results) == [False, False, False, True]
+    assert sorted(p.created for parts in uploads for p in parts) == [False, False, False, True]
     area = Storage.configured().upload_area(build.id)
     assert (area / "objects" / name[:2] / name[2:]).read_bytes() == app.object_bytes(name)
 

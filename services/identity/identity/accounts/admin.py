@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
+from identity.access import services as access
 from identity.accounts import services
 from identity.accounts.models import Role, User, normalize_email
 from identity.logins import lockout
@@ -76,7 +77,7 @@ class PasswordSetAdminForm(AdminPasswordChangeForm):
         self.fields["password1"].required = self.fields["password2"].required = True
 
     def save(self, commit: bool = True) -> User:
-        return services.user_password_set(
+        return access.user_password_set(
             user=self.user, password=self.cleaned_data["password1"], reason=RevocationReason.PASSWORD_CHANGED
         )
 
@@ -164,7 +165,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
             for field in form.changed_data
             if field in services.STAFF_EDITABLE_FIELDS
         }
-        services.user_update(user=User.objects.get(pk=obj.pk), actor=request.user, **changes)
+        access.user_update(user=User.objects.get(pk=obj.pk), actor=request.user, **changes)
         obj.refresh_from_db()
 
     @admin.action(description="Activate selected accounts", permissions=["change"])
@@ -172,7 +173,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         self.apply_to_each(
             request,
             queryset,
-            lambda user: services.user_activate(user=user, actor=request.user),
+            lambda user: access.user_activate(user=user, actor=request.user),
             done="Activated",
         )
 
@@ -181,7 +182,7 @@ class UserAdmin(ServiceModelAdmin, DjangoUserAdmin):
         self.apply_to_each(
             request,
             queryset,
-            lambda user: services.user_deactivate(user=user, actor=request.user),
+            lambda user: access.user_deactivate(user=user, actor=request.user),
             done="Deactivated",
         )
 

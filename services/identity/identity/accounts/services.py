@@ -1,4 +1,8 @@
-"""Every write to accounts: registration, verification, profile, staff changes, passwords."""
+"""Every write to accounts alone: registration, verification, profile, password-reset links.
+
+Changes that also end something in another app (roles taken away, deactivation, a new
+password: they sign the user out) are ``identity.access.services``, which builds on this module;
+accounts never imports tokens, API keys or logins (they all build on it)."""
 
 from __future__ import annotations
 
@@ -17,11 +21,7 @@ from django.utils import timezone
 from identity.accounts import events
 from identity.accounts.errors import AccountErrorCode
 from identity.accounts.models import OneTimeToken, Role, User, normalize_email
-from identity.accounts.onetime import IssuedLink, invalid_link, one_time_token_consume, one_time_token_issue
-from identity.apikeys.selectors import api_key_active_prefixes
-from identity.logins import lockout
-from identity.tokens.models import RevocationReason
-from identity.tokens.services import user_tokens_revoke_all
+from identity.accounts.onetime import IssuedLink, one_time_token_consume, one_time_token_issue
 from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events import publish
 
@@ -30,7 +30,7 @@ PROFILE_FIELDS = frozenset({"first_name", "last_name", "language"})
 ROLE_ORDER = [role.value for role in Role]
 
 
-def _validate_password(password: str, *, user: User, field: str) -> None:
+def password_validate(password: str, *, user: User, field: str) -> None:
     """Django's validators; errors are reported against the request field that carried it."""
     try:
         password_validation.validate_password(password, user=user)
@@ -84,7 +84,7 @@ def user_create(
     )
     if User.objects.filter(email=user.email).exists():
         raise _email_taken()
-    _validate_password(password, user=user, field="password")
+    password_validate(password, user=user, field="password")
     user.set_password(password)
     try:
         with transaction.atomic():  # a concurrent registration of the same email loses here
@@ -126,7 +126,7 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
         created_at=now,
         updated_at=now,
     )
-    _validate_password(password, user=stand_in, field="password")
+    password_validate(password, user=stand_in, field="password")
     make_password(password)  # the hashing a new account costs: no enumeration by timing
     if _cooldown_acquire("registration_attempted", email):
         publish(
@@ -176,55 +176,14 @@ def user_profile_update(*, user: User, **changes: Any) -> User:
     forbidden = set(changes) - PROFILE_FIELDS
     if forbidden:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(forbidden)})
-    return _apply(user, changes)
-
-
-@transaction.atomic
-def user_update(*, user: User, actor: User | None, **changes: Any) -> User:
-    """Staff changes (``actor`` None is the system, e.g. ``manage.py createadmin``)."""
-    unknown = set(changes) - STAFF_EDITABLE_FIELDS
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
-    if "roles" in changes:
-        changes["roles"] = canonical_roles(changes["roles"])
-    user_update_check(user=user, actor=actor, changes=changes)
-    was_active, had_roles = user.is_active, set(user.roles)
-    user = _apply(user, changes)
-    if was_active and not user.is_active:
-        user_tokens_revoke_all(user=user, reason=RevocationReason.DEACTIVATED)
-        publish(
-            "identity.user.deactivated",
-            subject=str(user.pk),
-            data=events.user_deactivated(user, api_key_prefixes=api_key_active_prefixes(user=user)),
-        )
-    elif had_roles - set(user.roles):
-        # Tokens (and cached API-key answers) name the roles they were issued with: a role taken
-        # away must not live on in them. A role added needs no sign-out: it arrives with the
-        # next token.
-        user_tokens_revoke_all(
-            user=user,
-            reason=RevocationReason.ROLES_CHANGED,
-            api_key_prefixes=api_key_active_prefixes(user=user),
-        )
-    return user
-
-
-def user_activate(*, user: User, actor: User | None) -> User:
-    return user_update(user=user, actor=actor, is_active=True)
-
-
-def user_deactivate(*, user: User, actor: User | None) -> User:
-    return user_update(user=user, actor=actor, is_active=False)
-
-
-def user_roles_set(*, user: User, actor: User | None, roles: list[str]) -> User:
-    return user_update(user=user, actor=actor, roles=roles)
+    return user_changes_save(user=user, changes=changes)
 
 
 def user_update_check(*, user: User, actor: User | None, changes: dict[str, Any]) -> None:
-    """May ``actor`` make these changes to ``user``? Raises ApplicationError (403) if not.
+    """May ``actor`` make these staff changes to ``user``? Raises ApplicationError (403) if not.
 
-    Separate from ``user_update`` so the Django admin can show it as a form error."""
+    Separate from ``identity.access.services.user_update`` so the Django admin can show it as a
+    form error."""
     if actor is None:
         return
     if not actor.is_staff:
@@ -250,7 +209,9 @@ def user_update_check(*, user: User, actor: User | None, changes: dict[str, Any]
         )
 
 
-def _apply(user: User, changes: dict[str, Any]) -> User:
+def user_changes_save(*, user: User, changes: dict[str, Any]) -> User:
+    """Save the fields of ``changes`` that differ and publish ``identity.user.updated`` (the
+    caller has validated them: ``user_profile_update``, ``identity.access.services.user_update``)."""
     changed = [field for field, value in changes.items() if getattr(user, field) != value]
     if not changed:
         return user
@@ -261,30 +222,7 @@ def _apply(user: User, changes: dict[str, Any]) -> User:
     return user
 
 
-# -- passwords ---------------------------------------------------------------------------------
-@transaction.atomic
-def user_password_set(*, user: User, password: str, reason: str, field: str = "password") -> User:
-    """Set a new password and sign the user out everywhere."""
-    _validate_password(password, user=user, field=field)
-    user.set_password(password)
-    user.save(update_fields=["password", "updated_at"])
-    user_tokens_revoke_all(user=user, reason=reason)
-    return user
-
-
-def user_password_change(*, user: User, current_password: str, new_password: str) -> User:
-    """The signed-in user changes their password; the current one is required."""
-    attempt = lockout.attempt_begin(email=user.email, ip=None)
-    if not user.check_password(current_password):
-        # Counts like a failed sign-in: a stolen access token must not allow guessing.
-        attempt.failed()
-        raise ValidationError({"current_password": ["The current password is incorrect."]})
-    attempt.succeeded()
-    return user_password_set(
-        user=user, password=new_password, reason=RevocationReason.PASSWORD_CHANGED, field="new_password"
-    )
-
-
+# -- password reset links (the new password itself: identity.access.services) ------------------
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
     """Send a reset link if an active account has this email; the caller can't tell either way."""
@@ -305,34 +243,8 @@ def password_reset_request(*, email: str) -> None:
     )
 
 
-@transaction.atomic
-def password_reset_confirm(*, token: str, new_password: str) -> User:
-    user = one_time_token_consume(raw=token, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
-    if not user.is_active:
-        raise invalid_link()
-    user = user_password_set(
-        user=user, password=new_password, reason=RevocationReason.PASSWORD_RESET, field="new_password"
-    )
-    lockout.reset(email=user.email)  # the owner proved control of the mailbox
-    return user
-
-
 # -- operations ------------------------------------------------------------------------------
 @transaction.atomic
 def one_time_tokens_purge(*, expired_before: datetime) -> int:
     deleted, _ = OneTimeToken.objects.filter(expires_at__lt=expired_before).delete()
     return deleted
-
-
-@transaction.atomic
-def admin_user_ensure(*, email: str, password: str) -> tuple[User, bool]:
-    """Create or update an active, verified admin (``manage.py createadmin``, idempotent)."""
-    user = User.objects.select_for_update().filter(email=normalize_email(email)).first()
-    if user is None:
-        return user_create(email=email, password=password, roles=[Role.ADMIN], email_verified=True), True
-    roles = user.roles if Role.ADMIN in user.roles else [*user.roles, Role.ADMIN]
-    user = user_update(user=user, actor=None, roles=roles, is_active=True, email_verified=True)
-    if not user.check_password(password):
-        user = user_password_set(user=user, password=password, reason=RevocationReason.PASSWORD_CHANGED)
-    lockout.reset(email=user.email)
-    return user, False

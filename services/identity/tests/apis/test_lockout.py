@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from django.contrib.auth import base_user
@@ -11,7 +12,7 @@ from rest_framework.test import APIClient
 
 from identity.logins import services
 from identity.logins.models import LoginAttempt
-from tests.concurrency import run_concurrently
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import PASSWORD
 
 # The counters' clock stands still: no test straddles an IP window boundary.
@@ -136,7 +137,7 @@ def parallel_wrong_guesses(email: str, count: int, *, same_ip: bool):
         ip = "203.0.113.60" if same_ip else f"198.51.100.{n + 1}"
         return login(APIClient(), email, "wrong", ip=ip)
 
-    return run_concurrently(count, guess)
+    return results_concurrently([partial(guess, n) for n in range(count)])
 
 
 def assert_answers(responses, **counts: int) -> None:

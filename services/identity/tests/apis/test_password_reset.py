@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from rest_framework.test import APIClient
 
 from identity.tokens.services import token_pair_issue
-from tests.concurrency import run_concurrently
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +67,7 @@ def test_concurrent_confirms_with_one_token_succeed_once(api_client, user, captu
     def confirm(n: int):
         return APIClient().post(CONFIRM, {"token": token, "new_password": passwords[n]}, format="json")
 
-    responses = run_concurrently(len(passwords), confirm)
+    responses = results_concurrently([partial(confirm, n) for n in range(len(passwords))])
     assert sorted(response.status_code for response in responses) == [204] + [400] * 5
     (winner,) = [n for n, response in enumerate(responses) if response.status_code == 204]
     for response in responses:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import statistics
 import time
+from functools import partial
 
 import pytest
 from rest_framework.test import APIClient
 
 from identity.accounts.models import User
-from tests.concurrency import run_concurrently
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_concurrent_registrations_of_one_email_create_one_account(captured_event
         email = "Race@Example.com" if n % 2 else "race@example.com"  # one account, case aside
         return APIClient().post(REGISTER, {"email": email, "password": PASSWORD}, format="json")
 
-    responses = run_concurrently(8, register)
+    responses = results_concurrently([partial(register, n) for n in range(8)])
     assert [response.status_code for response in responses] == [201] * 8  # the losers can't tell
     assert User.objects.filter(email="race@example.com").count() == 1
     assert len(captured_events.of_type("identity.user.registered")) == 1

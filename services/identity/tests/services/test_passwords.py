@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from identity.access import services as access
 from identity.accounts import services
 from identity.accounts.models import OneTimeToken
 from identity.logins import lockout
@@ -28,9 +29,9 @@ def test_wrong_current_passwords_count_towards_the_lockout(user, settings):
     settings.IDENTITY = {**settings.IDENTITY, "LOCKOUT_THRESHOLD": 2}
     for _ in range(2):
         with pytest.raises(ValidationError):
-            services.user_password_change(user=user, current_password="guess", new_password=NEW_PASSWORD)
+            access.user_password_change(user=user, current_password="guess", new_password=NEW_PASSWORD)
     with pytest.raises(ApplicationError) as excinfo:
-        services.user_password_change(user=user, current_password=PASSWORD, new_password=NEW_PASSWORD)
+        access.user_password_change(user=user, current_password=PASSWORD, new_password=NEW_PASSWORD)
     assert excinfo.value.code == "account_locked"
 
 
@@ -55,13 +56,13 @@ def test_reset_confirm_sets_the_password_once_signs_out_and_unlocks(user, captur
         lockout.attempt_begin(email=user.email, ip=None).failed()
     services.password_reset_request(email=user.email)
     token = reset_token(captured_events)
-    services.password_reset_confirm(token=token, new_password=NEW_PASSWORD)
+    access.password_reset_confirm(token=token, new_password=NEW_PASSWORD)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
     captured_events.assert_published("identity.user.tokens_revoked", reason="password_reset")
     with pytest.raises(ApplicationError) as excinfo:
-        services.password_reset_confirm(token=token, new_password="yet-another-Passphrase-9")
+        access.password_reset_confirm(token=token, new_password="yet-another-Passphrase-9")
     assert excinfo.value.code == "invalid_token"
 
 
@@ -69,7 +70,7 @@ def test_reset_confirm_refuses_an_expired_link(user, captured_events):
     services.password_reset_request(email=user.email)
     OneTimeToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(ApplicationError):
-        services.password_reset_confirm(token=reset_token(captured_events), new_password=NEW_PASSWORD)
+        access.password_reset_confirm(token=reset_token(captured_events), new_password=NEW_PASSWORD)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
@@ -78,13 +79,13 @@ def test_a_weak_new_password_leaves_the_link_usable(user, captured_events):
     services.password_reset_request(email=user.email)
     token = reset_token(captured_events)
     with pytest.raises(ValidationError) as excinfo:
-        services.password_reset_confirm(token=token, new_password="123")
+        access.password_reset_confirm(token=token, new_password="123")
     assert "new_password" in excinfo.value.message_dict
-    services.password_reset_confirm(token=token, new_password=NEW_PASSWORD)
+    access.password_reset_confirm(token=token, new_password=NEW_PASSWORD)
 
 
 def test_a_verification_token_is_not_a_reset_token(captured_events):
     services.user_create(email="ada@example.com", password=PASSWORD)
     token = captured_events.of_type("identity.user.registered")[0].data["verification_token"]
     with pytest.raises(ApplicationError):
-        services.password_reset_confirm(token=token, new_password=NEW_PASSWORD)
+        access.password_reset_confirm(token=token, new_password=NEW_PASSWORD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import jwt
 import pytest
@@ -19,7 +20,7 @@ from identity.tokens.services import (
 )
 from servicekit.auth import verify_access_token
 from servicekit.envelope.errors import ApplicationError
-from tests.concurrency import run_concurrently
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,13 +139,13 @@ def test_two_concurrent_refreshes_of_one_token_rotate_it_once_and_sign_nobody_ou
     other_session = token_pair_issue(user=user)
     pair = token_pair_issue(user=user)
 
-    def refresh(_: int):
+    def refresh():
         try:
             return token_refresh(refresh=pair.refresh)
         except ApplicationError as exc:
             return exc
 
-    outcomes = run_concurrently(2, refresh)
+    outcomes = results_concurrently([refresh] * 2)
     (winner,) = [outcome for outcome in outcomes if not isinstance(outcome, ApplicationError)]
     (loser,) = [outcome for outcome in outcomes if isinstance(outcome, ApplicationError)]
     assert (loser.code, loser.status_code) == ("token_revoked", 401)
@@ -198,7 +199,7 @@ def test_logout_racing_a_refresh_of_the_same_session_leaves_nothing_alive(user):
             return exc
 
     for _ in range(10):  # a race: several rounds, so an unsafe version fails reliably
-        run_concurrently(2, logout_or_refresh)
+        results_concurrently([partial(logout_or_refresh, index) for index in range(2)])
         assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
         first = token_pair_issue(user=user)
         second = token_refresh(refresh=first.refresh)

@@ -1,8 +1,9 @@
 """Order writes: checkout, the stock saga, cancellation, shipping, completion, expiry.
 
-Every status change goes through :func:`_transition`, which consults the one table of
-allowed transitions (``models.ALLOWED_TRANSITIONS``) on a row locked with
-``select_for_update`` and raises ``Conflict`` for anything else. Each service publishes its
+Every status change goes through :func:`_transition` (``servicekit.states.transition``), which
+consults the one table of allowed transitions (``models.ALLOWED_TRANSITIONS``) on a row locked
+with ``select_for_update``, saves the status with its timestamp and writes the history row, and
+raises ``Conflict`` for anything else. Each service publishes its
 event in the same transaction (the outbox), so nothing is announced for a rolled-back change.
 """
 
@@ -39,6 +40,7 @@ from orders.payments.refunds import payment_refund_for_cancelled_order
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
 from servicekit.money import format_amount, max_amount
+from servicekit.states import transition
 
 logger = logging.getLogger(__name__)
 
@@ -228,9 +230,16 @@ def order_reject(*, order_id: uuid.UUID, reason: Any, failed_lines: Any) -> Orde
     reason = _clean_text(reason if isinstance(reason, str) else "", 255)
     failed_lines = rejection_lines(failed_lines)
     order = _locked_order(order_id)
-    order.status_reason = _rejection_message(reason, failed_lines, order)
-    order.rejection_details = failed_lines
-    _transition(order, OrderStatus.REJECTED, actor=Actor.SYSTEM, reason=reason)
+    _transition(
+        order,
+        OrderStatus.REJECTED,
+        actor=Actor.SYSTEM,
+        reason=reason,
+        changes={
+            "status_reason": _rejection_message(reason, failed_lines, order),
+            "rejection_details": failed_lines,
+        },
+    )
     publish("orders.order.rejected", subject=str(order.id), data=events.order_rejected(order))
     return order
 
@@ -317,9 +326,14 @@ def order_cancel(
     """Cancel before shipping; a paid order is refunded. Catalog, on ``orders.order.cancelled``,
     releases what the order reserved or, once paid, puts its units back on hand."""
     order = _locked_order(order_id)
-    order.cancellation_reason = reason
-    order.status_reason = _cancellation_message(reason)
-    previous = _transition(order, OrderStatus.CANCELLED, actor=actor, actor_id=actor_id, reason=reason)
+    previous = _transition(
+        order,
+        OrderStatus.CANCELLED,
+        actor=actor,
+        actor_id=actor_id,
+        reason=reason,
+        changes={"cancellation_reason": reason, "status_reason": _cancellation_message(reason)},
+    )
     publish(
         "orders.order.cancelled",
         subject=str(order.id),
@@ -357,9 +371,13 @@ def order_ship(
     *, order_id: uuid.UUID, actor_id: uuid.UUID, carrier: str = "", tracking_number: str = ""
 ) -> Order:
     order = _locked_order(order_id)
-    order.carrier = carrier
-    order.tracking_number = tracking_number
-    _transition(order, OrderStatus.SHIPPED, actor=Actor.STAFF, actor_id=actor_id)
+    _transition(
+        order,
+        OrderStatus.SHIPPED,
+        actor=Actor.STAFF,
+        actor_id=actor_id,
+        changes={"carrier": carrier, "tracking_number": tracking_number},
+    )
     publish("orders.order.shipped", subject=str(order.id), data=events.order_shipped(order))
     return order
 
@@ -476,27 +494,29 @@ def _transition(
     actor: str,
     actor_id: uuid.UUID | None = None,
     reason: str = "",
+    changes: dict[str, Any] | None = None,
 ) -> str:
-    """Move a locked order to ``to_status`` if the table allows it; returns the previous status."""
-    if not order.can_transition_to(to_status):
-        allowed = sorted(ALLOWED_TRANSITIONS[order.status])
-        raise Conflict(
-            f"An order that is {order.status} cannot become {to_status}.",
-            code=OrderErrorCode.ILLEGAL_TRANSITION,
-            details={"status": order.status, "requested_status": str(to_status), "allowed": allowed},
-        )
-    previous = order.status
+    """Move a locked order to ``to_status`` if the table allows it, with the other fields the
+    change sets (``changes``); returns the previous status."""
     now = timezone.now()
-    order.status = to_status
-    setattr(order, _TIMESTAMP_OF[to_status], now)
-    order.save()
-    OrderStatusChange.objects.create(
-        order=order,
-        from_status=previous,
-        to_status=to_status,
-        actor=actor,
-        actor_id=actor_id,
-        reason=reason,
-        created_at=now,
+    return transition(
+        order,
+        "status",
+        to_status,
+        table=ALLOWED_TRANSITIONS,
+        refused=lambda current, allowed: Conflict(
+            f"An order that is {current} cannot become {to_status}.",
+            code=OrderErrorCode.ILLEGAL_TRANSITION,
+            details={"status": current, "requested_status": str(to_status), "allowed": allowed},
+        ),
+        record=lambda previous: OrderStatusChange.objects.create(
+            order=order,
+            from_status=previous,
+            to_status=to_status,
+            actor=actor,
+            actor_id=actor_id,
+            reason=reason,
+            created_at=now,
+        ),
+        changes={_TIMESTAMP_OF[to_status]: now, **(changes or {})},
     )
-    return previous

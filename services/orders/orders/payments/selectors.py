@@ -32,3 +32,14 @@ def payment_list(
 
 def payment_get(*, payment_id: uuid.UUID) -> Payment | None:
     return Payment.objects.select_related("refund").filter(id=payment_id).first()
+
+
+def payment_get_by_provider_id(*, provider: str, provider_payment_id: str) -> Payment | None:
+    """The payment a provider names by its own id (the 3-D Secure page's URL carries it)."""
+    if not provider_payment_id:
+        return None
+    return (
+        Payment.objects.select_related("order")
+        .filter(provider=provider, provider_payment_id=provider_payment_id)
+        .first()
+    )

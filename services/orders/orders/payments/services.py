@@ -40,6 +40,7 @@ from orders.payments.providers import (
     WebhookNotification,
     get_provider,
 )
+from orders.payments.providers.card_numbers import TestCardProvider
 from orders.payments.refunds import refund_apply_result, refund_start
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
@@ -388,6 +389,37 @@ def _webhook_payment(provider_name: str, notification: WebhookNotification) -> P
     except ValueError:
         return None
     return payments.filter(id=reference, provider_payment_id="").first()
+
+
+# -- the test provider: playing the customer and the provider ------------------------------
+
+
+def payment_test_webhook(
+    *, payment: Payment, succeeded: bool, failure_code: str = "authentication_failed"
+) -> tuple[bytes, dict[str, str]]:
+    """The signed webhook the ``test`` provider sends once ``payment``'s 3-D Secure challenge is
+    completed (``succeeded``) or failed: (body, headers), signed with PAYMENT_WEBHOOK_SECRET."""
+    extra = (
+        {}
+        if succeeded
+        else {"failure_code": failure_code, "failure_message": "The 3-D Secure challenge was failed."}
+    )
+    return TestCardProvider.webhook(
+        "payment.succeeded" if succeeded else "payment.failed",
+        secret=settings.ORDERS["PAYMENT_WEBHOOK_SECRET"],
+        # A payment whose charge call failed does not know its provider id yet.
+        provider_payment_id=payment.provider_payment_id or TestCardProvider.payment_id_for(str(payment.id)),
+        **extra,
+    )
+
+
+def payment_test_challenge_finish(
+    *, payment: Payment, succeeded: bool, failure_code: str = "authentication_failed"
+) -> WebhookReceipt:
+    """Finish ``payment``'s 3-D Secure challenge at the ``test`` provider: its signed webhook goes
+    through the same verification and idempotency as one arriving at the webhook URL."""
+    body, headers = payment_test_webhook(payment=payment, succeeded=succeeded, failure_code=failure_code)
+    return payment_webhook_receive(provider_name=TestCardProvider.name, body=body, headers=headers)
 
 
 # -- helpers ------------------------------------------------------------------------------

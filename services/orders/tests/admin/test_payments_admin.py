@@ -5,21 +5,15 @@ from __future__ import annotations
 import pytest
 
 from orders.payments.models import Refund, RefundStatus
-from tests.factories import PaymentFactory
+from tests.factories import RefundFactory
 
 pytestmark = pytest.mark.django_db
 REFUNDS = "/admin/orders/payments/refund/"
 
 
 def _refund(status: RefundStatus) -> Refund:
-    payment = PaymentFactory()
-    return Refund.objects.create(
-        payment=payment,
-        amount=payment.amount,
-        currency=payment.currency,
-        reason="order_cancelled",
-        status=status,
-        failure_message="closed account" if status == RefundStatus.FAILED else "",
+    return RefundFactory(
+        status=status, failure_message="closed account" if status == RefundStatus.FAILED else ""
     )
 
 

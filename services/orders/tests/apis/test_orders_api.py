@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.carts.models import Cart, CartLine
 from orders.ordering.models import Order, OrderStatus
 from servicekit.events.models import OutboxEvent
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import ADDRESS, CartLineFactory, OrderFactory, PaymentFactory, ProductFactory
 
 ORDERS = "/api/v1/orders/"
@@ -148,21 +148,8 @@ def test_concurrent_checkouts_through_the_api_make_one_order(client_for):
     user_id = str(uuid.uuid4())
     clients = [client_for(user_id) for _ in range(4)]
     _fill_cart(clients[0])
-    barrier = threading.Barrier(len(clients))
-    responses = []
 
-    def post(client):
-        try:
-            barrier.wait(timeout=10)
-            responses.append(_checkout(client, key="same-click"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    responses = results_concurrently([partial(_checkout, client, key="same-click") for client in clients])
 
     assert [response.status_code for response in responses] == [201] * 4
     assert len({response.json()["data"]["id"] for response in responses}) == 1

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.ordering.models import Order, OrderStatus
@@ -18,6 +16,7 @@ from orders.payments.providers.card_numbers import REQUIRES_3DS, SIGNATURE_HEADE
 from orders.payments.services import payment_create
 from servicekit.envelope.errors import ApplicationError
 from servicekit.events.models import OutboxEvent
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import OrderFactory
 
 URL = "/api/v1/payments/webhooks/test/"
@@ -192,21 +191,8 @@ def test_concurrent_deliveries_of_one_event_apply_it_once(settings):
     order = OrderFactory(status=OrderStatus.CONFIRMED)
     payment = payment_create(user_id=order.user_id, order_id=order.id, payment_method=REQUIRES_3DS)
     body, headers = _webhook(payment, secret, event_id="evt_concurrent")
-    barrier = threading.Barrier(4)
-    responses = []
 
-    def deliver():
-        try:
-            barrier.wait(timeout=10)
-            responses.append(_post(body, headers))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    responses = results_concurrently([lambda: _post(body, headers)] * 4)
 
     assert [response.status_code for response in responses] == [200] * 4
     assert sorted(response.json()["data"]["is_duplicate"] for response in responses) == [

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from tests.factories import PaymentFactory
+from tests.factories import PaymentFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +15,12 @@ PAYMENTS = "/api/v1/payments/"
 
 
 def _refund(payment, status=RefundStatus.FAILED, **fields) -> Refund:
-    return Refund.objects.create(
+    failed = status == RefundStatus.FAILED
+    return RefundFactory(
         payment=payment,
-        amount=payment.amount,
-        currency=payment.currency,
-        reason="order_cancelled",
         status=status,
-        failure_message="the card account is closed" if status == RefundStatus.FAILED else "",
-        provider_refund_id="re_failed" if status == RefundStatus.FAILED else "",
+        failure_message="the card account is closed" if failed else "",
+        provider_refund_id="re_failed" if failed else "",
         **fields,
     )
 

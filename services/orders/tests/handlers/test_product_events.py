@@ -99,15 +99,21 @@ def test_the_handler_sees_only_the_fields_it_declared(deliver_at, monkeypatch):
     assert set(seen) == {"product_id", "sku", "name", "price", "currency", "is_active"}
 
 
-def test_a_product_catalog_creates_again_after_deleting_it_is_purchasable_again(deliver_at):
-    product_id = uuid.uuid4()
-    start = datetime.now(UTC)
+def _created_then_deleted(
+    deliver_at, product_id: uuid.UUID, start: datetime, *, deleted_after: timedelta
+) -> None:
+    """catalog created the product at ``start`` and deleted it ``deleted_after`` later."""
     deliver_at("catalog.product.created", _product_event(product_id), occurred_at=start)
     deliver_at(
         "catalog.product.deleted",
         {"product_id": str(product_id), "sku": "TEE-M"},
-        occurred_at=start + timedelta(seconds=1),
+        occurred_at=start + deleted_after,
     )
+
+
+def test_a_product_catalog_creates_again_after_deleting_it_is_purchasable_again(deliver_at):
+    product_id, start = uuid.uuid4(), datetime.now(UTC)
+    _created_then_deleted(deliver_at, product_id, start, deleted_after=timedelta(seconds=1))
 
     deliver_at(
         "catalog.product.created",
@@ -120,14 +126,8 @@ def test_a_product_catalog_creates_again_after_deleting_it_is_purchasable_again(
 
 
 def test_a_stale_event_delivered_after_the_deletion_does_not_resurrect(deliver_at):
-    product_id = uuid.uuid4()
-    start = datetime.now(UTC)
-    deliver_at("catalog.product.created", _product_event(product_id), occurred_at=start)
-    deliver_at(
-        "catalog.product.deleted",
-        {"product_id": str(product_id), "sku": "TEE-M"},
-        occurred_at=start + timedelta(seconds=2),
-    )
+    product_id, start = uuid.uuid4(), datetime.now(UTC)
+    _created_then_deleted(deliver_at, product_id, start, deleted_after=timedelta(seconds=2))
 
     # an update made before the deletion, redelivered late
     outcome = deliver_at(

@@ -8,40 +8,15 @@ import pytest
 
 from orders.ordering.models import OrderStatus
 from tests.factories import OrderFactory
+from tests.stock_events import stock_rejected, stock_reserved
 
 pytestmark = pytest.mark.django_db
-
-
-def _reserved(order):
-    return {
-        "order_id": str(order.id),
-        "lines": [
-            {"product_id": str(line.product_id), "quantity": line.quantity} for line in order.lines.all()
-        ],
-    }
-
-
-def _rejected(order, **overrides):
-    line = order.lines.get()
-    return {
-        "order_id": str(order.id),
-        "reason": "insufficient_stock",
-        "failed_lines": [
-            {
-                "product_id": str(line.product_id),
-                "requested": line.quantity,
-                "available": 1,
-                "reason": "insufficient_stock",
-            }
-        ],
-        **overrides,
-    }
 
 
 def test_stock_reserved_confirms_a_pending_order(deliver_event, captured_events):
     order = OrderFactory(status=OrderStatus.PENDING)
 
-    outcome = deliver_event("catalog.stock.reserved", _reserved(order), subject=str(order.id))
+    outcome = deliver_event("catalog.stock.reserved", stock_reserved(order), subject=str(order.id))
 
     assert outcome.handled == ["orders.ordering.handlers.on_stock_reserved"]
     order.refresh_from_db()
@@ -54,7 +29,7 @@ def test_stock_reserved_confirms_a_pending_order(deliver_event, captured_events)
 def test_stock_rejected_rejects_with_a_visible_reason(deliver_event, captured_events):
     order = OrderFactory(status=OrderStatus.PENDING, lines__name="Red kettle", lines__quantity=3)
 
-    deliver_event("catalog.stock.rejected", _rejected(order), subject=str(order.id))
+    deliver_event("catalog.stock.rejected", stock_rejected(order), subject=str(order.id))
 
     order.refresh_from_db()
     assert order.status == OrderStatus.REJECTED
@@ -64,7 +39,7 @@ def test_stock_rejected_rejects_with_a_visible_reason(deliver_event, captured_ev
 
 def test_a_redelivered_reservation_has_no_second_effect(deliver_event, captured_events):
     order = OrderFactory(status=OrderStatus.PENDING)
-    first = deliver_event("catalog.stock.reserved", _reserved(order), subject=str(order.id))
+    first = deliver_event("catalog.stock.reserved", stock_reserved(order), subject=str(order.id))
 
     again = deliver_event.again(first.event)
 
@@ -76,7 +51,7 @@ def test_a_redelivered_reservation_has_no_second_effect(deliver_event, captured_
 def test_a_reservation_for_an_order_that_moved_on_is_dropped(deliver_event, captured_events, status):
     order = OrderFactory(status=status)
 
-    outcome = deliver_event("catalog.stock.reserved", _reserved(order), subject=str(order.id))
+    outcome = deliver_event("catalog.stock.reserved", stock_reserved(order), subject=str(order.id))
 
     assert outcome.handled  # handled (and recorded in the inbox), not retried
     order.refresh_from_db()
@@ -87,7 +62,7 @@ def test_a_reservation_for_an_order_that_moved_on_is_dropped(deliver_event, capt
 def test_a_rejection_for_a_confirmed_order_is_dropped(deliver_event, captured_events):
     order = OrderFactory(status=OrderStatus.CONFIRMED)
 
-    deliver_event("catalog.stock.rejected", _rejected(order), subject=str(order.id))
+    deliver_event("catalog.stock.rejected", stock_rejected(order), subject=str(order.id))
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED

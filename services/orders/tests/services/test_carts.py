@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.carts.models import Cart, CartLine
 from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
 from servicekit.envelope.errors import ApplicationError, NotFound
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import CartLineFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,23 +200,10 @@ def test_prices_are_not_stored_in_the_cart(user_id):
 def test_concurrent_additions_of_one_product_to_a_new_cart_make_one_line():
     """The first additions race to create the cart and the line: one cart, one line, all counted."""
     user_id, product = uuid.uuid4(), ProductFactory()
-    barrier = threading.Barrier(6)
-    results: list = []
 
-    def add():
-        try:
-            barrier.wait(timeout=10)
-            results.append(cart_add_item(user_id=user_id, product_id=product.id, quantity=2))
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=add) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = results_concurrently(
+        [lambda: cart_add_item(user_id=user_id, product_id=product.id, quantity=2)] * 6
+    )
 
     assert all(not isinstance(result, Exception) for result in results), results
     assert sorted(result.is_new_line for result in results) == [False] * 5 + [True]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from orders.carts.models import Cart, CartLine
 from orders.ordering.models import CheckoutIdempotencyKey, Order, OrderStatus
 from orders.ordering.services import checkout_fingerprint, order_checkout
 from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events.models import OutboxEvent
+from servicekit.testing.concurrency import results_concurrently
 from tests.factories import ADDRESS, CartLineFactory, ProductFactory
 
 BODY = {"shipping_address": ADDRESS}
@@ -188,33 +187,11 @@ def test_fingerprint_ignores_key_order_but_not_values():
 # -- concurrency: real threads, real transactions ---------------------------------------------
 
 
-def _run_concurrently(*calls):
-    """Start every call at the same moment on its own connection; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_checkouts_with_one_key_make_exactly_one_order(user_id):
     _cart_with(user_id, (ProductFactory(), 2))
 
-    results = _run_concurrently(*[lambda: _checkout(user_id, key="double-click")] * 5)
+    results = results_concurrently([lambda: _checkout(user_id, key="double-click")] * 5)
 
     assert all(not isinstance(result, Exception) for result in results), results
     assert len({result.order.id for result in results}) == 1
@@ -227,7 +204,7 @@ def test_concurrent_checkouts_with_one_key_make_exactly_one_order(user_id):
 def test_concurrent_checkouts_with_different_keys_order_the_cart_once(user_id):
     _cart_with(user_id, (ProductFactory(), 1))
 
-    results = _run_concurrently(lambda: _checkout(user_id, key="a"), lambda: _checkout(user_id, key="b"))
+    results = results_concurrently([lambda: _checkout(user_id, key="a"), lambda: _checkout(user_id, key="b")])
 
     errors = [result for result in results if isinstance(result, Exception)]
     assert len(errors) == 1 and getattr(errors[0], "code", None) == "cart_empty", results

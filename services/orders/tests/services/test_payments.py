@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
@@ -26,7 +24,8 @@ from orders.payments.providers.card_numbers import (
 from orders.payments.refunds import refund_process
 from orders.payments.services import payment_create, payment_fail, payment_succeed
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
-from tests.factories import OrderFactory, PaymentFactory
+from servicekit.testing.concurrency import results_concurrently
+from tests.factories import OrderFactory, PaymentFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -252,32 +251,20 @@ def test_cancelling_an_unpaid_order_refunds_nothing(order, django_capture_on_com
     assert Refund.objects.count() == 0
 
 
-def test_a_refund_is_asked_for_once(order, monkeypatch):
+def test_a_refund_is_asked_for_once(order, refund_requests):
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
-    calls = []
-    original = TestCardProvider.refund
-
-    def counting(self, **kwargs):
-        calls.append(kwargs)
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(TestCardProvider, "refund", counting)
+    refund = RefundFactory(payment=payment)
 
     refund_process(refund_id=refund.id)
     refund_process(refund_id=refund.id)
 
-    assert len(calls) == 1
-    assert calls[0]["reference"] == str(refund.id)
+    assert len(refund_requests) == 1
+    assert refund_requests[0]["reference"] == str(refund.id)
 
 
 def test_a_failed_refund_is_recorded_and_the_payment_stays_captured(order, monkeypatch):
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
     monkeypatch.setattr(
         TestCardProvider,
         "refund",
@@ -300,9 +287,7 @@ def test_an_unreachable_provider_makes_the_refund_task_retry(order, monkeypatch)
     from orders.payments.tasks import refund_process_task
 
     payment = _pay(order)
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
 
     def unavailable(self, **kwargs):
         raise ProviderUnavailable("down")
@@ -426,23 +411,8 @@ def test_providers_are_chosen_by_settings(settings):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_of_one_order_take_the_money_once():
     order = OrderFactory(status=OrderStatus.CONFIRMED)
-    barrier = threading.Barrier(4)
-    results = []
 
-    def pay():
-        try:
-            barrier.wait(timeout=10)
-            results.append(_pay(order))
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=pay) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = results_concurrently([lambda: _pay(order)] * 4)
 
     succeeded = [r for r in results if isinstance(r, Payment)]
     refused = [r for r in results if isinstance(r, Conflict)]

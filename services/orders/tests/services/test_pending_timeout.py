@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from orders.ordering.models import Order, OrderStatus
 from orders.ordering.services import orders_expire_pending
 from tests.factories import OrderFactory
+from tests.stock_events import stock_rejected, stock_reserved
 
 pytestmark = pytest.mark.django_db
 
@@ -120,36 +122,15 @@ def test_the_beat_task_expires_unpaid_and_stuck_pending_orders(timeout, captured
 # -- catalog answering after the timeout -------------------------------------------------------
 
 
-def _reserved(order):
-    return {
-        "order_id": str(order.id),
-        "lines": [
-            {"product_id": str(line.product_id), "quantity": line.quantity} for line in order.lines.all()
-        ],
-    }
-
-
-def _rejected(order):
-    line = order.lines.get()
-    return {
-        "order_id": str(order.id),
-        "reason": "insufficient_stock",
-        "failed_lines": [
-            {
-                "product_id": str(line.product_id),
-                "requested": line.quantity,
-                "available": 0,
-                "reason": "insufficient_stock",
-            }
-        ],
-    }
-
-
 @pytest.mark.parametrize(
     ("event_type", "payload", "handler"),
     [
-        ("catalog.stock.reserved", _reserved, "orders.ordering.handlers.on_stock_reserved"),
-        ("catalog.stock.rejected", _rejected, "orders.ordering.handlers.on_stock_rejected"),
+        ("catalog.stock.reserved", stock_reserved, "orders.ordering.handlers.on_stock_reserved"),
+        (
+            "catalog.stock.rejected",
+            partial(stock_rejected, available=0),
+            "orders.ordering.handlers.on_stock_rejected",
+        ),
     ],
 )
 def test_a_late_stock_answer_for_a_timed_out_order_is_a_no_op(
@@ -176,7 +157,7 @@ def test_an_answer_before_the_sweep_wins_and_the_sweep_skips_the_order(
     timeout, deliver_event, captured_events
 ):
     order = _placed_ago(timeout + 1)
-    deliver_event("catalog.stock.reserved", _reserved(order), subject=str(order.id))
+    deliver_event("catalog.stock.reserved", stock_reserved(order), subject=str(order.id))
 
     assert orders_expire_pending() == 0
 

@@ -17,7 +17,7 @@ from orders.payments.providers.card_numbers import SUCCEEDS, TestCardProvider
 from orders.payments.refunds import refund_apply_result, refund_process, refund_reference, refund_retry
 from orders.payments.services import payment_create
 from servicekit.envelope.errors import Conflict, NotFound
-from tests.factories import OrderFactory, PaymentFactory
+from tests.factories import OrderFactory, PaymentFactory, RefundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,9 +132,7 @@ def test_a_refund_settled_by_webhook_is_announced_once(
 
 def test_a_success_applied_twice_is_announced_once(paid_order, captured_events):
     _order, payment = paid_order
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
 
     refund_process(refund_id=refund.id)
     refund_apply_result(
@@ -193,9 +191,7 @@ def test_a_success_reported_after_a_failure_is_recorded_and_announced(
     paid_order, captured_events, monkeypatch
 ):
     _order, payment = paid_order
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
     refund_apply_result(refund_id=refund.id, result=RefundResult(status="failed", provider_refund_id="re_1"))
 
     refund_apply_result(
@@ -212,9 +208,7 @@ def test_a_success_reported_after_a_failure_is_recorded_and_announced(
 
 
 def _failed_refund(payment) -> Refund:
-    refund = Refund.objects.create(
-        payment=payment, amount=payment.amount, currency="USD", reason="order_cancelled"
-    )
+    refund = RefundFactory(payment=payment)
     refund_apply_result(
         refund_id=refund.id,
         result=RefundResult(status="failed", provider_refund_id="re_1", failure_message="try later"),
@@ -224,19 +218,11 @@ def _failed_refund(payment) -> Refund:
 
 
 def test_retrying_a_failed_refund_asks_again_with_a_new_reference(
-    paid_order, captured_events, django_capture_on_commit_callbacks, monkeypatch
+    paid_order, captured_events, django_capture_on_commit_callbacks, refund_requests
 ):
     _order, payment = paid_order
     refund = _failed_refund(payment)
     first_reference = refund_reference(refund)
-    calls = []
-    original = TestCardProvider.refund
-
-    def counting(self, **kwargs):
-        calls.append(kwargs)
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(TestCardProvider, "refund", counting)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         retried = refund_retry(payment_id=payment.id, actor="staff-1")
@@ -250,9 +236,9 @@ def test_retrying_a_failed_refund_asks_again_with_a_new_reference(
     callbacks[0]()
     refund_process(refund_id=refund.id)  # a redelivered task asks nothing more
 
-    assert len(calls) == 1
-    assert calls[0]["reference"] != first_reference == str(refund.id)
-    assert calls[0]["reference"] == str(uuid.uuid5(refund.id, "attempt-2"))
+    assert len(refund_requests) == 1
+    assert refund_requests[0]["reference"] != first_reference == str(refund.id)
+    assert refund_requests[0]["reference"] == str(uuid.uuid5(refund.id, "attempt-2"))
     refund.refresh_from_db()
     payment.refresh_from_db()
     assert (refund.status, payment.status) == (RefundStatus.SUCCEEDED, PaymentStatus.REFUNDED)

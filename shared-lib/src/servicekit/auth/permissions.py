@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -40,36 +41,32 @@ def user_id_of(request: Any) -> uuid.UUID:
 
 def HasRole(*roles: str) -> type[BasePermission]:
     """Allow principals holding ANY of ``roles``; staff/admin pass only if listed."""
-    if not roles:
-        raise ValueError("HasRole() needs at least one role")
-    required = frozenset(roles)
-
-    class _HasRole(BasePermission):
-        message = f"This requires one of the roles: {', '.join(sorted(required))}."
-
-        def has_permission(self, request, view) -> bool:
-            principal = principal_of(request)
-            return principal is not None and principal.has_role(*required)
-
-    _HasRole.__name__ = _HasRole.__qualname__ = f"HasRole({', '.join(roles)})"
-    return _HasRole
+    return _principal_permission("HasRole", roles, "one of the", "role", Principal.has_role)
 
 
 def HasScope(*scopes: str) -> type[BasePermission]:
     """Allow principals holding ALL of ``scopes`` (OAuth semantics)."""
-    if not scopes:
-        raise ValueError("HasScope() needs at least one scope")
-    required = frozenset(scopes)
+    return _principal_permission("HasScope", scopes, "the", "scope", Principal.has_scope)
 
-    class _HasScope(BasePermission):
-        message = f"This requires the scopes: {', '.join(sorted(required))}."
+
+def _principal_permission(
+    factory: str, names: tuple[str, ...], quantifier: str, noun: str, holds: Callable[..., bool]
+) -> type[BasePermission]:
+    """The permission class ``factory(*names)``: a principal passes when ``holds(principal,
+    *names)``; no one without credentials does."""
+    if not names:
+        raise ValueError(f"{factory}() needs at least one {noun}")
+    required = frozenset(names)
+
+    class Permission(BasePermission):
+        message = f"This requires {quantifier} {noun}s: {', '.join(sorted(required))}."
 
         def has_permission(self, request, view) -> bool:
             principal = principal_of(request)
-            return principal is not None and principal.has_scope(*required)
+            return principal is not None and holds(principal, *required)
 
-    _HasScope.__name__ = _HasScope.__qualname__ = f"HasScope({', '.join(scopes)})"
-    return _HasScope
+    Permission.__name__ = Permission.__qualname__ = f"{factory}({', '.join(names)})"
+    return Permission
 
 
 class IsStaff(BasePermission):

@@ -1,2 +1,3 @@
 """Test helpers for services: token factory, API client helpers, captured events, polling
-(``polling.wait_until``) and jobs run at the same moment (``concurrency.run_concurrently``)."""
+(``polling.wait_until``) and jobs run at the same moment (``concurrency.run_concurrently``,
+``concurrency.results_concurrently``)."""

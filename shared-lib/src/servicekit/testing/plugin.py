@@ -166,32 +166,41 @@ def api_client():
     return APIClient()
 
 
-def _client_of(user_id: str, authorization: str, **attributes: str) -> Any:
-    """An ``APIClient`` sending ``authorization``, carrying ``.user_id`` and ``attributes``."""
+def _clients_signed_by(credentials: Callable[..., tuple[str, dict[str, str]]]) -> Callable[..., Any]:
+    """``make(user_id=None, *, roles=("customer",), scopes=(), **more)``: an ``APIClient`` for
+    that user (a new id if none) sending the ``Authorization`` that ``credentials(user_id,
+    roles=…, scopes=…, **more)`` returns, and carrying ``.user_id`` and the attributes it
+    returns with it (``.token``, ``.key``)."""
     from rest_framework.test import APIClient
 
-    client: Any = APIClient()  # carries .user_id and the attributes too
-    client.credentials(HTTP_AUTHORIZATION=authorization)
-    client.user_id = user_id
-    for name, value in attributes.items():
-        setattr(client, name, value)
-    return client
-
-
-@pytest.fixture
-def client_for(token_factory) -> Callable[..., Any]:
     def make(
         user_id: str | uuid.UUID | None = None,
         *,
         roles: Iterable[str] = ("customer",),
         scopes: Iterable[str] = (),
-        **claim_overrides: Any,
+        **more: Any,
     ) -> Any:
         user_id = str(user_id or uuid.uuid4())
-        token = token_factory.access_token(user_id, roles=roles, scopes=scopes, **claim_overrides)
-        return _client_of(user_id, f"Bearer {token}", token=token)
+        authorization, attributes = credentials(user_id, roles=list(roles), scopes=list(scopes), **more)
+        client: Any = APIClient()  # carries .user_id and the attributes too
+        client.credentials(HTTP_AUTHORIZATION=authorization)
+        client.user_id = user_id
+        for name, value in attributes.items():
+            setattr(client, name, value)
+        return client
 
     return make
+
+
+@pytest.fixture
+def client_for(token_factory) -> Callable[..., Any]:
+    """A client signed in as a user: a token with ``roles``, ``scopes`` and any claim overrides."""
+
+    def bearer(user_id: str, *, roles: list[str], scopes: list[str], **claim_overrides: Any):
+        token = token_factory.access_token(user_id, roles=roles, scopes=scopes, **claim_overrides)
+        return f"Bearer {token}", {"token": token}
+
+    return _clients_signed_by(bearer)
 
 
 @pytest.fixture
@@ -210,17 +219,13 @@ def api_key_server(settings) -> Iterator[Any]:
 
 @pytest.fixture
 def api_key_client_for(api_key_server) -> Callable[..., Any]:
-    def make(
-        user_id: str | uuid.UUID | None = None,
-        *,
-        roles: Iterable[str] = ("customer",),
-        scopes: Iterable[str] = (),
-    ) -> Any:
-        user_id = str(user_id or uuid.uuid4())
-        key = api_key_server.new_key(user_id=user_id, roles=list(roles), scopes=list(scopes))
-        return _client_of(user_id, f"ApiKey {key}", key=key)
+    """A client sending a user's API key, with ``roles`` and ``scopes``."""
 
-    return make
+    def api_key(user_id: str, *, roles: list[str], scopes: list[str]):
+        key = api_key_server.new_key(user_id=user_id, roles=roles, scopes=scopes)
+        return f"ApiKey {key}", {"key": key}
+
+    return _clients_signed_by(api_key)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from identity.access import services as access
 from identity.accounts import services
 from identity.accounts.api.serializers import MessageOutputSerializer, UserOutputSerializer
 from identity.accounts.errors import AccountErrorCode
@@ -133,7 +134,7 @@ class PasswordChangeApi(UserSessionApi):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_password_change(user=user_for_principal(request.user), **serializer.validated_data)
+        access.user_password_change(user=user_for_principal(request.user), **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -166,5 +167,5 @@ class PasswordResetConfirmApi(PublicApi):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_reset_confirm(**serializer.validated_data)
+        access.password_reset_confirm(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

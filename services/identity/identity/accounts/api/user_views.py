@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from identity.accounts import services
+from identity.access import services as access
 from identity.accounts.api.serializers import UserOutputSerializer
 from identity.accounts.models import Role
 from identity.accounts.permissions import IsCurrentStaff
@@ -65,7 +65,7 @@ class UserActivateApi(StaffApi):
     @extend_schema(request=None, responses={200: UserOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def post(self, request, user_id: UUID):
-        user = services.user_activate(user=user_get(user_id=user_id), actor=user_for_principal(request.user))
+        user = access.user_activate(user=user_get(user_id=user_id), actor=user_for_principal(request.user))
         return Response(UserOutputSerializer(user).data)
 
 
@@ -75,9 +75,7 @@ class UserDeactivateApi(StaffApi):
     @extend_schema(request=None, responses={200: UserOutputSerializer})
     @error_codes(CALLER_ERROR_CODES)
     def post(self, request, user_id: UUID):
-        user = services.user_deactivate(
-            user=user_get(user_id=user_id), actor=user_for_principal(request.user)
-        )
+        user = access.user_deactivate(user=user_get(user_id=user_id), actor=user_for_principal(request.user))
         return Response(UserOutputSerializer(user).data)
 
 
@@ -93,7 +91,7 @@ class UserRolesApi(StaffApi):
     def put(self, request, user_id: UUID):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_roles_set(
+        user = access.user_roles_set(
             user=user_get(user_id=user_id),
             actor=user_for_principal(request.user),
             roles=serializer.validated_data["roles"],

@@ -7,7 +7,9 @@ card number            outcome
 5555 5555 5555 4444    succeeds (Mastercard)
 4000 0000 0000 0002    declined: ``card_declined``
 4000 0000 0000 9995    declined: ``insufficient_funds``
-4000 0000 0000 3220    needs 3-D Secure: ``requires_action``; settled by a webhook
+4000 0000 0000 3220    needs 3-D Secure: ``requires_action``, ``next_action.redirect_url`` is
+                       the challenge page (``/payments/3ds/<id>/`` on the gateway), whose
+                       buttons settle it by the provider's signed webhook
 any other valid card   declined: ``card_not_supported`` (test mode takes test cards only)
 =====================  ==============================================================
 
@@ -26,6 +28,8 @@ import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+
+from django.conf import settings
 
 from orders.payments.providers import signatures
 from orders.payments.providers.base import (
@@ -71,7 +75,7 @@ class TestCardProvider(PaymentProvider):
                 provider_payment_id=payment_id,
                 next_action={
                     "type": "three_d_secure",
-                    "redirect_url": f"https://test-provider.invalid/3ds/{payment_id}",
+                    "redirect_url": self.challenge_url(payment_id),
                 },
             )
         code, message = _DECLINES.get(
@@ -119,6 +123,12 @@ class TestCardProvider(PaymentProvider):
             failure_message=_text(data.get("failure_message")),
             payload=payload,
         )
+
+    @staticmethod
+    def challenge_url(provider_payment_id: str) -> str:
+        """The 3-D Secure page of a payment: served by this service through the gateway
+        (``orders.payments.challenge``), where the customer completes or fails the challenge."""
+        return f"{settings.ORDERS['SITE_URL'].rstrip('/')}/payments/3ds/{provider_payment_id}/"
 
     # -- helpers for tests and the payments_test_webhook command ---------------------------
     @staticmethod

@@ -40,7 +40,9 @@
 
   function countsWithRate() {
     const rate = { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false }, title: { display: true, text: "%" } };
-    return { scales: { ...counts().scales, rate } };
+    // The legend in the datasets' order, not their drawing order.
+    const legend = { labels: { sort: (a, b) => a.datasetIndex - b.datasetIndex } };
+    return { scales: { ...counts().scales, rate }, plugins: { legend } };
   }
 
   // Counts as bars on the left axis, a rate (a fraction, or null where there was nothing to

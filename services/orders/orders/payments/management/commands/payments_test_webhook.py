@@ -14,12 +14,11 @@ import shlex
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.payments.models import Payment
 from orders.payments.providers.card_numbers import TestCardProvider
-from orders.payments.services import payment_webhook_receive
+from orders.payments.services import payment_test_webhook, payment_webhook_receive
 
 
 class Command(BaseCommand):
@@ -42,16 +41,7 @@ class Command(BaseCommand):
         payment = Payment.objects.filter(id=payment_id, provider=TestCardProvider.name).first()
         if payment is None:
             raise CommandError(f"no test-provider payment {payment_id}")
-        extra = (
-            {"failure_code": code, "failure_message": "The test provider was told to fail."} if fail else {}
-        )
-        body, headers = TestCardProvider.webhook(
-            "payment.failed" if fail else "payment.succeeded",
-            secret=settings.ORDERS["PAYMENT_WEBHOOK_SECRET"],
-            # A payment whose charge call failed does not know its provider id yet.
-            provider_payment_id=payment.provider_payment_id or TestCardProvider.payment_id_for(payment_id),
-            **extra,
-        )
+        body, headers = payment_test_webhook(payment=payment, succeeded=not fail, failure_code=code)
         if print_only:
             header_args = " ".join(f"-H {shlex.quote(f'{name}: {value}')}" for name, value in headers.items())
             self.stdout.write(f"curl -X POST {header_args} --data {shlex.quote(body.decode())} {url}")

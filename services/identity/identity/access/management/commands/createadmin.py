@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from identity.accounts.services import admin_user_ensure
+from identity.access.services import admin_user_ensure
 
 
 class Command(BaseCommand):
