@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := identity catalog orders builds messaging analytics
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap run test test-% migrate createadmin seed openapi lint fmt bench clean
+.PHONY: help bootstrap run logs test test-% migrate createadmin seed openapi lint fmt bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -13,11 +13,15 @@ help:  ## list the targets
 bootstrap:  ## install what the platform needs (venv, nginx, database roles, dev keys)
 	@scripts/bootstrap.sh
 
-run: bootstrap migrate  ## start every service and the gateway on :8080 (Ctrl-C stops all)
-	@echo "gateway: http://localhost:8080  (docs: http://localhost:8080/api/docs)"
-	@# Web processes also listen on unix sockets there, and the gateway proxies to them.
-	@# QUICK_EXIT: Ctrl-C stops every process within honcho's 5 s (servicekit/shutdown.py).
-	@SERVICE_SOCKET_DIR="$${SERVICE_SOCKET_DIR:-$(CURDIR)/var/run}" QUICK_EXIT=1 $(VENV)/bin/honcho start -f Procfile
+run: bootstrap  ## migrate, then run the platform, gateway on :8080: make run [SERVICES="identity catalog orders"] (Ctrl-C stops all)
+	@# scripts/run.py: development sizes (1 web worker with threads, a solo Celery worker with
+	@# its beat, consumer and relay in one process), output in var/log/<service>.log too.
+	@$(PY) scripts/run.py $(SERVICES)
+
+logs:  ## follow one service's output while make run runs: make logs SERVICE=catalog
+	@test -n "$(SERVICE)" || { echo "usage: make logs SERVICE=<service|gateway|platform>"; exit 2; }
+	@touch var/log/$(SERVICE).log 2>/dev/null || { mkdir -p var/log && touch var/log/$(SERVICE).log; }
+	@tail -n 50 -F var/log/$(SERVICE).log
 
 test: bootstrap  ## run every test suite (servicekit, each service, gateway, e2e)
 	@$(PY) scripts/run_tests.py
@@ -55,7 +59,7 @@ bench: bootstrap  ## run the benchmarks (they print figures; nothing is asserted
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:  ## remove generated files (keeps the dev keys and the venv)
-	@rm -rf var/gateway var/test-reports var/run
+	@rm -rf var/gateway var/test-reports var/run var/log var/celerybeat
 
 # --- containers and deployment (docs/operations.md) ---
 IMAGE_TAG ?= dev

@@ -339,10 +339,58 @@ def _with_refs_renamed(value: Any, rename: Mapping[tuple[str, str], str]) -> Any
     return {key: _with_refs_renamed(item, rename) for key, item in value.items()}
 
 
+def absent_services(env: Mapping[str, str]) -> list[str]:
+    """``GATEWAY_ABSENT_SERVICES``: services not running (``make run SERVICES=…`` starts a
+    subset), whose routes the gateway answers itself with a 503 envelope."""
+    names = [n.strip() for n in (env.get("GATEWAY_ABSENT_SERVICES") or "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in SERVICES]
+    if unknown:
+        raise ConfigError(f"GATEWAY_ABSENT_SERVICES: unknown services {', '.join(unknown)}")
+    return names
+
+
+def absent_servers(out: Path, names: list[str]) -> tuple[dict[str, str], str]:
+    """For each absent service, the upstream (a unix socket in the prefix) and the small server
+    on it that answers every request with the platform's 503 envelope (and its X-Error-Code,
+    which the access log records)."""
+    upstreams, blocks = {}, []
+    for name in names:
+        path = out / f"absent-{name}.sock"
+        path.unlink(missing_ok=True)  # left by an nginx that did not exit cleanly
+        upstreams[f"{name.upper()}_UPSTREAM"] = f"unix:{path}"
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "upstream_unavailable",
+                    "message": f"The {name} service is not running on this platform.",
+                    "details": {"service": name},
+                },
+                "meta": {"request_id": "$http_x_request_id"},
+            },
+            separators=(",", ":"),
+        )
+        blocks.append(
+            f"    # {name} is not running (make run SERVICES=...): its routes answer 503.\n"
+            f"    server {{\n"
+            f"        listen unix:{path};\n"
+            f"        access_log off;\n"
+            f"        location / {{\n"
+            f"            types {{ }}\n"
+            f"            default_type application/json;\n"
+            f"            add_header X-Error-Code upstream_unavailable always;\n"
+            f"            return 503 '{body}';\n"
+            f"        }}\n"
+            f"    }}"
+        )
+    return upstreams, "\n".join(blocks)
+
+
 def render(out: Path, env: Mapping[str, str] = os.environ) -> Path:
     """Write the prefix into ``out`` and return the path of its nginx.conf."""
     values = read_settings(env)
     values |= derived(values)
+    absent_upstreams, values["ABSENT_SERVICES"] = absent_servers(out, absent_services(env))
+    values |= absent_upstreams
     dist = swagger_dist(env)
 
     def write(source: Path, target: Path) -> None:

@@ -15,6 +15,14 @@ fi
 # render.py needs a Python with drf-spectacular-sidecar (the Swagger UI assets): the venv natively.
 python=${PYTHON:-$( [ -x "$root/.venv/bin/python" ] && echo "$root/.venv/bin/python" || echo python3 )}
 prefix=$(mkdir -p "${GATEWAY_PREFIX:-$root/var/gateway}" && cd "${GATEWAY_PREFIX:-$root/var/gateway}" && pwd)
+# LOG_FORMAT=json (the default, as in the services): everything on stderr (render.py's lines,
+# nginx's error log and what nginx says before it reads its configuration) goes through a
+# line -> JSON filter; the access log (stdout) is JSON already (nginx.conf.template).
+if [ "${LOG_FORMAT:-json}" != text ]; then
+  exec 2> >(exec "$python" "$root/gateway/logfilter.py")
+fi
 "$python" "$root/gateway/render.py" --out "$prefix"
 
-exec "$nginx" -p "$prefix/" -c "$prefix/nginx.conf" -g 'daemon off;'
+# -e stderr: nginx's error log from the very start (else its compiled-in file until the
+# configuration, which says `error_log stderr`, is read).
+exec "$nginx" -e stderr -p "$prefix/" -c "$prefix/nginx.conf" -g 'daemon off;'

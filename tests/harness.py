@@ -28,6 +28,7 @@ import psycopg
 import requests
 
 from scripts import db_bootstrap
+from scripts import run as run_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -66,8 +67,10 @@ class Platform:
         runner: str = "entrypoints",
         upstreams: str = "unix",
     ) -> None:
-        """``runner``: "entrypoints" starts each process itself; "procfile" runs the Procfile
-        under honcho, exactly as ``make run`` does (every service, every process type).
+        """``runner``: "entrypoints" starts each process itself; "make-run" runs ``make run``'s
+        launcher (scripts/run.py) for ``services`` (with what they need) exactly as ``make run``
+        does, its development defaults included; its output is ``log("run")`` and each
+        service's ``run_log(service)`` (var/log/<service>.log in the workdir).
         ``upstreams``: "unix" (the gateway reaches each service over its unix socket, as in
         ``make run``) or "tcp" (over its port, as between containers). ``extra_processes`` adds
         process types to some services (``{"messaging": ("worker",)}``: its Celery tasks run).
@@ -114,10 +117,11 @@ class Platform:
         )
         key_env = {"JWT_PRIVATE_KEY_FILE": str(self.workdir / "keys" / "jwt-signing.pem")}
         subprocess.run([PYTHON, ROOT / "scripts" / "dev_keys.py"], env={**os.environ, **key_env}, check=True)
-        for service in self.services:
+        # make run brings along what the services need (scripts/run.py): migrate those too.
+        for service in run_script.selected(self.services) if self.runner == "make-run" else self.services:
             self._run_to_end(service, "migrate")
-        if self.runner == "procfile":
-            self._spawn_procfile()
+        if self.runner == "make-run":
+            self._spawn_launcher()
         else:
             for service in self.services:
                 for process in (*self.processes, *self.extra_processes.get(service, ())):
@@ -274,13 +278,19 @@ class Platform:
             start_new_session=True,
         )
 
-    def procfile_env(self) -> dict[str, str]:
-        """One environment for every Procfile line: each web process takes its port from
-        <SERVICE>_PORT, everything else is shared (the service name picks schema and role)."""
+    def run_log(self, service: str) -> str:
+        """What ``make run`` wrote to var/log/<service>.log (runner "make-run")."""
+        return (self.workdir / "var" / "log" / f"{service}.log").read_text(errors="replace")
+
+    def launcher_env(self) -> dict[str, str]:
+        """One environment for the launcher: each web process takes its port from
+        <SERVICE>_PORT, everything else is shared (the service name picks schema and role);
+        sizes (workers, pools) are left to the launcher's development defaults."""
         shared = {
             key: value
             for key, value in self.env_for("identity").items()
-            if key not in {"PORT", "CACHE_KEY_PREFIX", "MEDIA_ROOT"}
+            if key
+            not in {"PORT", "CACHE_KEY_PREFIX", "MEDIA_ROOT", "GUNICORN_WORKERS", "GATEWAY_WORKER_PROCESSES"}
         }
         return {
             **self.gateway_env(),
@@ -288,17 +298,24 @@ class Platform:
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
             "CATALOG_INTERNAL_URL": f"http://127.0.0.1:{self.ports['catalog']}",
             "MEDIA_ROOT": str(self.workdir / "media"),
-            "QUICK_EXIT": "1",  # as make run sets it
         }
 
-    def _spawn_procfile(self) -> None:
-        log = self._log_file("honcho")
-        self.children["honcho"] = subprocess.Popen(
-            [ROOT / ".venv" / "bin" / "honcho", "start", "-f", ROOT / "Procfile", "-d", ROOT],
-            env=self.procfile_env(),
+    def _spawn_launcher(self) -> None:
+        log = self._log_file("run")
+        self.children["run"] = subprocess.Popen(
+            [
+                PYTHON,
+                ROOT / "scripts" / "run.py",
+                "--no-migrate",
+                "--var-dir",
+                self.workdir / "var",
+                *self.services,
+            ],
+            env=self.launcher_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=ROOT,
         )
 
     def wait_ready(self, timeout: float = 90) -> None:

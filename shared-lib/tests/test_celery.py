@@ -1,6 +1,8 @@
 """servicekit.celery: reliable configuration, Celery's enqueue-after-commit, and a real worker
 on a quorum queue (results in Redis, countdown, a worker killed mid-task)."""
 
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -97,13 +99,14 @@ def test_a_countdown_is_rounded_up_to_whole_seconds(monkeypatch, not_eager, aske
 def worker(tmp_path, not_eager):
     started = []
 
-    def start():
+    def start(*options: str, **env: str):
         log = tmp_path / f"worker-{len(started)}.log"
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "celery",
+                *options,
                 "-A",
                 "tests.celery_app",
                 "worker",
@@ -117,6 +120,7 @@ def worker(tmp_path, not_eager):
             cwd=SHARED_LIB,
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
         )
         process.log = log
         started.append(process)
@@ -175,3 +179,41 @@ def amqp_channel():
     connection = pika.BlockingConnection(pika.URLParameters(app.conf.broker_url))
     yield connection.channel()
     connection.close()
+
+
+def test_a_worker_runs_its_beat_in_a_thread_and_logs_only_json_lines(worker, tmp_path):
+    """make run: CELERY_EMBED_BEAT=1 schedules from inside the (solo) worker, no extra process;
+    with --quiet and LOG_FORMAT=json even Celery's banners are JSON lines."""
+    schedule = tmp_path / "beat-schedule"
+    process = worker(
+        "--quiet",
+        CELERY_EMBED_BEAT="1",
+        LOG_FORMAT="json",
+        TEST_BEAT_EVERY_SECONDS="1",
+        CELERY_BEAT_SCHEDULE_FILENAME=str(schedule),
+    )
+    deadline = time.monotonic() + 60
+    while process.log.read_text().count("Task tests.testapp.tasks.add") < 2:
+        assert process.poll() is None and time.monotonic() < deadline, process.log.read_text()[-3000:]
+        time.sleep(0.2)
+    assert _children(process.pid) == [], "beat runs in a thread, not a forked process"
+    assert list(tmp_path.glob("beat-schedule*")), "the schedule file is the configured one"
+    process.send_signal(signal.SIGTERM)  # Celery's shutdown notice is a JSON line too
+    assert process.wait(timeout=30) == 0
+    lines = [json.loads(line) for line in process.log.read_text().splitlines() if line.strip()]
+    messages = [line["message"] for line in lines]
+    assert "worker: Warm shutdown (MainProcess)" in messages
+    assert any(m.startswith("celery worker") and "starting" in m for m in messages)
+    beat = next(line for line in lines if line["message"] == "celery beat starting")
+    assert beat["schedule_file"] == str(schedule) and beat["entries"] == ["add-every-second"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

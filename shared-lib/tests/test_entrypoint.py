@@ -36,8 +36,9 @@ def test_celery_workers_of_different_services_get_distinct_node_names():
 
 
 def test_every_process_type_has_a_command():
-    assert set(PROCESS_COMMANDS) == {"web", "worker", "beat", "consumer", "relay", "ingester"}
+    assert set(PROCESS_COMMANDS) == {"web", "worker", "beat", "consumer", "relay", "events", "ingester"}
     assert PROCESS_COMMANDS["ingester"]("analytics")[-1] == "ingest_request_logs"
+    assert PROCESS_COMMANDS["events"]("catalog")[-1] == "run_events"
     assert PROCESS_COMMANDS["relay"]("catalog")[-1] == "relay_events"
     assert PROCESS_COMMANDS["consumer"]("catalog")[-1] == "consume_events"
 
@@ -435,10 +436,11 @@ def test_web_for_real_adds_up_every_worker_and_logs_json(tmp_path):
         assert "entrypoint_test_hits_total 12.0" in metrics, metrics
     finally:
         web.stop()
-    after_exec = [line for line in web.lines if not line.startswith("[entrypoint]")]
-    assert after_exec and all(line.startswith("{") for line in after_exec), web.output()
+    # Every line, any of the entrypoint's own before it execs gunicorn included, is one JSON object.
+    entries = [json.loads(line) for line in web.lines]
+    assert entries and all(isinstance(entry, dict) for entry in entries), web.output()
     # servicekit's middleware logs requests; gunicorn's own access log stays off.
-    assert not any(json.loads(line)["logger"] == "gunicorn.access" for line in after_exec)
+    assert not any(entry["logger"] == "gunicorn.access" for entry in entries)
     assert not directory.exists(), "on_exit leaves the per-run metrics directory behind"
 
 
@@ -537,3 +539,49 @@ def test_web_serves_the_asgi_application_when_the_service_asks_for_it(monkeypatc
     monkeypatch.setenv("WEB_INTERFACE", "fastcgi")
     with pytest.raises(SystemExit, match="WEB_INTERFACE"):
         PROCESS_COMMANDS["web"]("builds")
+
+
+def test_the_worker_takes_its_pool_and_concurrency_from_the_environment(monkeypatch):
+    from servicekit.entrypoint import worker_command
+
+    for name in ("CELERY_POOL", "CELERY_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    plain = worker_command("catalog")
+    assert "--pool" not in plain and "--concurrency" not in plain
+
+    monkeypatch.setenv("CELERY_POOL", "solo")
+    monkeypatch.setenv("CELERY_CONCURRENCY", "1")
+    sized = worker_command("catalog")
+    assert sized[sized.index("--pool") + 1] == "solo"
+    assert sized[sized.index("--concurrency") + 1] == "1"
+
+
+def test_celery_prints_no_banner_when_logs_are_json(monkeypatch):
+    # Its banners go to stdout outside logging; servicekit.celery logs them as JSON instead.
+    from servicekit.entrypoint import celery_command
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert "--quiet" in celery_command("orders")
+    assert "--quiet" in PROCESS_COMMANDS["beat"]("orders")
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    assert "--quiet" not in celery_command("orders")
+
+
+def test_the_entrypoints_own_lines_follow_log_format(monkeypatch, capsys):
+    from servicekit import entrypoint
+
+    monkeypatch.setenv("SERVICE_NAME", "catalog")
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    entrypoint.log("waiting for the broker at 127.0.0.1:5672 …")
+    line = json.loads(capsys.readouterr().err)
+    assert line["service"] == "catalog" and line["logger"] == "entrypoint" and line["level"] == "INFO"
+    assert line["message"] == "waiting for the broker at 127.0.0.1:5672 …"
+    with pytest.raises(SystemExit) as exited:
+        entrypoint.run([])  # no command: refused with a usage message
+    assert exited.value.code == 1
+    refusal = json.loads(capsys.readouterr().err)
+    assert refusal["level"] == "ERROR" and refusal["message"].startswith("usage: entrypoint.sh")
+
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    entrypoint.log("waiting")
+    assert capsys.readouterr().err == "[entrypoint] waiting\n"

@@ -160,3 +160,39 @@ def test_gunicorn_access_log_stays_off(monkeypatch):
     assert not logger(ServiceLogger).access_log_enabled
     cfg.set("accesslog", "-")
     assert logger(ServiceLogger).access_log_enabled
+
+
+def test_an_error_answer_names_its_code_in_a_header_and_in_the_access_log(client, caplog):
+    # The gateway's access line records X-Error-Code ($upstream_http_x_error_code).
+    with caplog.at_level(logging.INFO, logger="servicekit.access"):
+        conflict = client.post("/api/v1/test/conflict/")
+        missing = client.get("/api/v1/test/no-such-route/")  # Django's 404 view, outside DRF
+        fine = client.get("/api/v1/test/items/")
+    assert conflict.status_code == 409 and conflict["X-Error-Code"] == "conflict"
+    assert missing.status_code == 404 and missing["X-Error-Code"] == missing.json()["error"]["code"]
+    assert fine.status_code == 200 and "X-Error-Code" not in fine
+    lines = {r.path: r for r in caplog.records if r.name == "servicekit.access"}
+    assert lines["/api/v1/test/conflict/"].error_code == "conflict"
+    assert not hasattr(lines["/api/v1/test/items/"], "error_code")
+
+
+def test_only_an_envelopes_code_becomes_the_header():
+    from django.http import HttpResponse, JsonResponse
+
+    from servicekit.observability.middleware import error_code_of
+
+    assert error_code_of(JsonResponse({"error": {"code": "gone"}}, status=410)) == "gone"
+    assert error_code_of(JsonResponse({"data": {}}, status=200)) is None
+    assert error_code_of(JsonResponse({"detail": "x"}, status=400)) is None
+    assert error_code_of(HttpResponse("<h1>Bad</h1>", status=400, content_type="text/html")) is None
+    assert error_code_of(HttpResponse("{not json", status=400, content_type="application/json")) is None
+    assert error_code_of(JsonResponse({"error": {"code": "bad\nline"}}, status=400)) is None
+
+
+def test_json_line_has_every_platform_key():
+    from servicekit.observability.logging import json_line
+
+    with request_id_scope("r-1"):
+        line = json.loads(json_line("hello", service="catalog", logger="entrypoint", fields={"pid": 3}))
+    assert line["message"] == "hello" and line["request_id"] == "r-1" and line["pid"] == 3
+    assert {"ts", "level", "service", "logger"} <= set(line)

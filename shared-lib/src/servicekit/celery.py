@@ -14,14 +14,22 @@ the task and is in the worker's logs.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
+import signal
+import sys
+import threading
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 from celery.contrib.django.task import DjangoTask
 
 from servicekit.observability.context import get_request_id, request_id_scope
+from servicekit.observability.logging import json_line, warnings_as_json_lines
+
+logger = logging.getLogger("servicekit.celery")
 
 REQUEST_ID_HEADER = "request_id"
 DEFAULT_CONFIRM_TIMEOUT = 5.0
@@ -47,11 +55,86 @@ class Task(DjangoTask):
         return super().apply_async(args, kwargs, **options)
 
 
+def embed_beat() -> bool:
+    """``CELERY_EMBED_BEAT=1``: the worker runs the service's beat in a thread of its own
+    (``make run``). Only where one worker runs per service: each would send every entry."""
+    return os.environ.get("CELERY_EMBED_BEAT", "").strip() == "1"
+
+
+class EmbeddedBeat(bootsteps.StartStopStep):
+    """The service's beat in a thread of the worker (Celery's ``--beat`` forks a process: in
+    development that is one more interpreter per service for a scheduler that sleeps).
+
+    Enabled by ``CELERY_EMBED_BEAT=1`` when the service has a schedule. The schedule file is
+    the configured ``CELERY_BEAT_SCHEDULE_FILENAME`` (``make run`` keeps one per run)."""
+
+    label = "servicekit embedded beat"
+    conditional = True
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.enabled = embed_beat() and bool(worker.app.conf.beat_schedule)
+        super().__init__(worker, **kwargs)
+
+    def create(self, worker: Any) -> Any:
+        from celery.beat import EmbeddedService
+
+        return EmbeddedService(
+            worker.app, thread=True, schedule_filename=worker.app.conf.beat_schedule_filename
+        )
+
+
+class EmbeddedEvents(bootsteps.StartStopStep):
+    """The service's event consumer and relay in threads of the worker (``make run``:
+    ``CELERY_EMBED_EVENTS=1``), one interpreter fewer per service.
+
+    The loops are servicekit.events.process's, each on its own broker and database connections
+    (Django's are per thread: the worker's task-time connection handling never touches theirs),
+    so at-least-once delivery and outbox order hold as in separate processes. A warm shutdown
+    stops them (the relay finishes its batch); if one of them fails, the worker is stopped too,
+    never left running without them."""
+
+    label = "servicekit embedded events"
+    conditional = True
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        self.enabled = os.environ.get("CELERY_EMBED_EVENTS", "").strip() == "1"
+        self._stop: Any = None
+        self._thread: threading.Thread | None = None
+        super().__init__(worker, **kwargs)
+
+    def start(self, worker: Any) -> None:
+        from servicekit.events.combined import run_consumer_and_relay
+        from servicekit.events.process import StopFlag
+
+        stop = self._stop = StopFlag()
+
+        def run() -> None:
+            try:
+                run_consumer_and_relay(stop)
+            except SystemExit as exc:
+                logger.error("%s; stopping the worker", exc.code)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        self._thread = threading.Thread(target=run, name="events", daemon=True)
+        self._thread.start()
+
+    def stop(self, worker: Any) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    shutdown = stop
+
+
 def make_app(service: str) -> Celery:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
+    warnings_as_json_lines(service)
     app = Celery(service, task_cls=Task)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.autodiscover_tasks()
+    app.steps["worker"].add(EmbeddedBeat)
+    app.steps["worker"].add(EmbeddedEvents)
     return app
 
 
@@ -80,3 +163,55 @@ def _leave_request_id(task_id: str | None = None, **_: Any) -> None:
     scope = _scopes.pop(task_id, None) if task_id else None
     if scope is not None:
         scope.__exit__(None, None, None)
+
+
+def json_logs() -> bool:
+    """``LOG_FORMAT=json`` (the default): Celery's banners, printed outside logging, are
+    switched off (``celery --quiet``, servicekit.entrypoint) and logged here as one line each."""
+    return os.environ.get("LOG_FORMAT", "json").strip() != "text"
+
+
+@signals.celeryd_init.connect
+def _shutdown_notices_as_json(sender: Any = None, instance: Any = None, **_: Any) -> None:
+    """Celery writes its shutdown notices ("worker: Warm shutdown (MainProcess)") straight to
+    the terminal from its signal handlers (``safe_say``): with JSON logs, as one JSON line."""
+    if not json_logs() or instance is None:
+        return
+    from celery.apps import worker as worker_program
+
+    service = instance.app.main or ""
+
+    def say(message: str, f: Any = sys.__stderr__) -> None:
+        line = json_line(message.strip(), service=service, logger="celery.worker", level="WARNING")
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            os.write(f.fileno(), (line + "\n").encode())
+
+    worker_program.safe_say = say
+
+
+@signals.celeryd_after_setup.connect
+def _log_worker_banner(sender: Any = None, instance: Any = None, **_: Any) -> None:
+    if instance is None or not getattr(instance, "quiet", False):
+        return  # Celery printed its banner itself
+    logger.info(
+        "celery worker %s starting",
+        sender,
+        extra={"banner": instance.startup_info(artlines=False).strip(), "node": str(sender)},
+    )
+
+
+@signals.beat_init.connect
+def _log_beat_banner(sender: Any = None, **_: Any) -> None:
+    if not json_logs() or sender is None:
+        return
+    scheduler = sender.scheduler_cls
+    name = scheduler if isinstance(scheduler, str) else f"{scheduler.__module__}.{scheduler.__name__}"
+    logger.info(
+        "celery beat starting",
+        extra={
+            "scheduler": name,
+            "schedule_file": sender.schedule_filename,
+            "max_interval_seconds": sender.max_interval,
+            "entries": sorted(sender.app.conf.beat_schedule or {}),
+        },
+    )

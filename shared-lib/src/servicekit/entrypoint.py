@@ -52,6 +52,36 @@ def web_interface() -> str:
     return value
 
 
+def celery_command(svc: str) -> list[str]:
+    """``python -m celery -A <service>``; ``--quiet`` with ``LOG_FORMAT=json``: Celery prints its
+    worker and beat banners outside logging, and servicekit.celery logs them as JSON instead."""
+    quiet = ["--quiet"] if os.environ.get("LOG_FORMAT", "json").strip() != "text" else []
+    return [sys.executable, "-m", "celery", *quiet, "-A", svc]
+
+
+def worker_command(svc: str) -> list[str]:
+    """The Celery worker; ``CELERY_POOL`` and ``CELERY_CONCURRENCY`` size it (Celery's own
+    defaults when unset: prefork, one child per CPU). ``CELERY_EMBED_BEAT=1`` (development)
+    runs the service's beat in a thread of it (servicekit.celery.EmbeddedBeat)."""
+    argv = [
+        *celery_command(svc),
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"{svc}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    pool = os.environ.get("CELERY_POOL", "").strip()
+    concurrency = os.environ.get("CELERY_CONCURRENCY", "").strip()
+    if pool:
+        argv += ["--pool", pool]
+    if concurrency:
+        argv += ["--concurrency", concurrency]
+    return argv
+
+
 PROCESS_COMMANDS = {
     # name -> argv (after the service's settings are known)
     "web": lambda svc: [
@@ -62,28 +92,17 @@ PROCESS_COMMANDS = {
         f"{svc}.{web_interface()}:application",
     ],
     # A node name per service: workers of several services share one broker (and its pidbox).
-    "worker": lambda svc: [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        svc,
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--hostname",
-        f"{svc}@%h",
-        "--without-gossip",
-        "--without-mingle",
-    ],
-    "beat": lambda svc: [sys.executable, "-m", "celery", "-A", svc, "beat", "--loglevel", "INFO"],
+    "worker": worker_command,
+    "beat": lambda svc: [*celery_command(svc), "beat", "--loglevel", "INFO"],
     "consumer": lambda svc: [sys.executable, "manage.py", "consume_events"],
     "relay": lambda svc: [sys.executable, "manage.py", "relay_events"],
+    # Consumer and relay in one process, a thread each (servicekit.events.process): `make run`.
+    "events": lambda svc: [sys.executable, "manage.py", "run_events"],
     # The request logs every service ships (servicekit.observability.requestlog), stored by
     # the service that keeps them (analytics' ingest_request_logs).
     "ingester": lambda svc: [sys.executable, "manage.py", "ingest_request_logs"],
 }
-NEEDS_BROKER = {"worker", "beat", "consumer", "relay"}
+NEEDS_BROKER = {"worker", "beat", "consumer", "relay", "events"}
 # In a metrics directory the entrypoint made for one run: gunicorn_config.on_exit removes it.
 TEMPORARY_METRICS_DIR_MARKER = ".servicekit-temporary"
 
@@ -93,8 +112,19 @@ def wait_timeout() -> float:
     return float(os.environ.get("WAIT_TIMEOUT_SECONDS", "").strip() or "60")
 
 
-def log(message: str) -> None:
-    print(f"[entrypoint] {message}", file=sys.stderr, flush=True)
+def log(message: str, level: str = "INFO") -> None:
+    """A line of the entrypoint's own, in the service's ``LOG_FORMAT`` (json: one object)."""
+    print(format_line(message, level), file=sys.stderr, flush=True)
+
+
+def format_line(message: str, level: str = "INFO") -> str:
+    if os.environ.get("LOG_FORMAT", "json").strip() != "text":
+        from servicekit.observability.logging import json_line
+
+        return json_line(
+            message, service=os.environ.get("SERVICE_NAME", ""), logger="entrypoint", level=level
+        )
+    return f"[entrypoint] {message}"
 
 
 def wait_for_tcp(name: str, host: str, port: int, deadline: float) -> None:
@@ -217,5 +247,17 @@ def main(argv: list[str]) -> None:
     os.execvp(argv_exec[0], argv_exec)
 
 
+def run(argv: list[str]) -> None:
+    """``main``, with a refusal (``SystemExit`` with a message) written as a log line."""
+    try:
+        main(argv)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            message = exc.code.removeprefix("[entrypoint] ")
+            print(format_line(message, "ERROR"), file=sys.stderr, flush=True)
+            raise SystemExit(1) from None
+        raise
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run(sys.argv[1:])

@@ -135,7 +135,10 @@ class Processes:
         self.database_name = database_name
         self.started: list[subprocess.Popen] = []
 
-    def start(self, command: str, *, broker_url: str | None = None, **env: str) -> subprocess.Popen:
+    def start(
+        self, command: str, *, broker_url: str | None = None, argv: list[str] | None = None, **env: str
+    ) -> subprocess.Popen:
+        """``manage.py <command>`` (or ``argv``, a program of its own) against the test database."""
         environment = {
             **os.environ,
             "PYTHONPATH": str(SHARED_LIB),
@@ -150,7 +153,7 @@ class Processes:
             environment["BROKER_URL"] = broker_url
         log = self.log_dir / f"{command}-{len(self.started)}.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "django", command],
+            argv or [sys.executable, "-m", "django", command],
             cwd=SHARED_LIB,
             env=environment,
             stdout=log.open("wb"),

@@ -1,5 +1,7 @@
 """Handlers through the inbox, in-process: once per (event, handler), narrowed data, causation."""
 
+import json
+import logging
 import uuid
 
 import pytest
@@ -109,3 +111,36 @@ def test_registry_rejects_duplicates_and_strays():
         "y",
         "z",
     }
+
+
+def test_each_handled_event_writes_one_line_under_its_correlation_id(caplog):
+    from servicekit.observability.logging import JsonFormatter, RequestIdFilter
+
+    events = [_event(1), _event(2, fail=True)]
+    with caplog.at_level(logging.INFO, logger="servicekit.events.handled"):
+        handle_events(events, load_registry())
+        handle_events(events[:1], load_registry())  # a redelivery
+    lines = []
+    for record in caplog.records:
+        if record.name == "servicekit.events.handled":
+            RequestIdFilter().filter(record)
+            lines.append(json.loads(JsonFormatter(service="testsvc").format(record)))
+    assert [(line["event_id"], line["outcome"]) for line in lines] == [
+        (events[0].id, "handled"),
+        (events[1].id, "failed"),
+        (events[0].id, "duplicate"),
+    ]
+    for line in lines:
+        assert line["request_id"] == "c-1"  # the events' correlation id
+        assert line["event_type"] == "testsvc.thing.happened"
+        assert line["handler"] == "testapp.record_effect"
+        assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert lines[0]["level"] == "INFO" and lines[1]["level"] == "WARNING"
+
+
+def test_an_event_nobody_handles_writes_a_no_handler_line(caplog):
+    event = Event.new("testsvc.thing.happened", "s", {"n": 1}, version=2, producer="t", correlation_id=None)
+    with caplog.at_level(logging.INFO, logger="servicekit.events.handled"):
+        handle_events([event], load_registry())
+    [record] = [r for r in caplog.records if r.name == "servicekit.events.handled"]
+    assert (record.outcome, record.handler, record.event_id) == ("no_handler", "-", event.id)

@@ -5,6 +5,11 @@ Each handler runs in one transaction with the insertion of its inbox row, keyed 
 handled in a single transaction (one bulk inbox insert, one commit); if any handler
 fails, the batch is rolled back and replayed one (event, handler) per transaction, so a
 poison event cannot hold back the others and each event's outcome is its own.
+
+Once its outcome is settled (committed, skipped as a duplicate, or failed), every (event,
+handler) writes one log line, under the event's correlation id as its request id: the event's
+type and id, the handler, the outcome and how long the handler ran. ``grep <request id>``
+then follows a request from the gateway through every event it caused.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from servicekit.events.tables import INBOX_TABLE
 from servicekit.observability.context import request_id_scope
 
 logger = logging.getLogger("servicekit.events.inbox")
+# One line per (event, handler) once its outcome is known.
+handled_logger = logging.getLogger("servicekit.events.handled")
 
 
 class DatabaseUnavailable(Exception):
@@ -44,6 +51,8 @@ class Outcome:
     duplicates: list[str] = field(default_factory=list)  # handler names that had already run
     error: str | None = None  # the first handler failure (traceback), if any
     retryable: bool = True  # False: no handler will ever take it (dead-letter at once)
+    failed: list[str] = field(default_factory=list)  # handler names that raised
+    durations_ms: dict[str, float] = field(default_factory=dict)  # handler name -> its last run
 
     @property
     def ok(self) -> bool:
@@ -71,19 +80,57 @@ def handle_events(events: list[Event], registry: Registry) -> list[Outcome]:
                 continue
             seen.add(key)
             items.append((outcome, subscription))
-    if not items:
-        return outcomes
-    try:
-        ran = _run_in_one_transaction(items)
-    except Exception:
-        logger.debug("batch of %d failed; handling one by one", len(items), exc_info=True)
-        _check_database()
-        for item in items:
-            _run_alone(item)
-    else:
-        for (outcome, subscription), did_run in zip(items, ran, strict=True):
-            (outcome.handled if did_run else outcome.duplicates).append(subscription.name)
+    if items:
+        try:
+            ran = _run_in_one_transaction(items)
+        except Exception:
+            logger.debug("batch of %d failed; handling one by one", len(items), exc_info=True)
+            _check_database()
+            for item in items:
+                _run_alone(item)
+        else:
+            for (outcome, subscription), did_run in zip(items, ran, strict=True):
+                (outcome.handled if did_run else outcome.duplicates).append(subscription.name)
+    for outcome in outcomes:
+        log_outcome(outcome)
     return outcomes
+
+
+def correlation_of(event: Event) -> str:
+    """The request id an event's handling runs and logs under: its correlation id (else its id)."""
+    return event.correlation_id or event.id
+
+
+def log_outcome(outcome: Outcome) -> None:
+    """One line per (event, handler): ``handled``, ``duplicate`` or ``failed``; ``no_handler``
+    (handler ``-``) for an event no handler here takes."""
+    results = [
+        *((name, "handled") for name in outcome.handled),
+        *((name, "duplicate") for name in outcome.duplicates),
+        *((name, "failed") for name in outcome.failed),
+    ]
+    if not results and not outcome.retryable:
+        results = [("-", "no_handler")]
+    event = outcome.event
+    with request_id_scope(correlation_of(event)):
+        for handler, result in results:
+            duration_ms = round(outcome.durations_ms.get(handler, 0.0), 2)
+            handled_logger.log(
+                logging.WARNING if result in ("failed", "no_handler") else logging.INFO,
+                "event %s %s %s: %s in %.2f ms",
+                event.type,
+                event.id,
+                handler,
+                result,
+                duration_ms,
+                extra={
+                    "event_type": event.type,
+                    "event_id": event.id,
+                    "handler": handler,
+                    "outcome": result,
+                    "duration_ms": duration_ms,
+                },
+            )
 
 
 def deliver(event: Event, registry: Registry) -> Outcome:
@@ -94,6 +141,7 @@ def deliver(event: Event, registry: Registry) -> Outcome:
         raise LookupError(f"no handler for {event.type} v{event.version} in this registry")
     for (_, subscription), did_run in zip(items, _run_in_one_transaction(items), strict=True):
         (outcome.handled if did_run else outcome.duplicates).append(subscription.name)
+    log_outcome(outcome)
     return outcome
 
 
@@ -105,7 +153,7 @@ def _run_in_one_transaction(items: list[tuple[Outcome, Subscription]]) -> list[b
         for outcome, subscription in items:
             is_fresh = (outcome.event.id, subscription.name) in fresh
             if is_fresh:
-                _call(subscription, outcome.event)
+                _call(subscription, outcome)
             ran.append(is_fresh)
         return ran
 
@@ -116,11 +164,12 @@ def _run_alone(item: tuple[Outcome, Subscription]) -> None:
         with transaction.atomic():
             is_fresh = bool(_insert_inbox_rows([item]))
             if is_fresh:
-                _call(subscription, outcome.event)
+                _call(subscription, outcome)
         (outcome.handled if is_fresh else outcome.duplicates).append(subscription.name)
     except Exception as exc:
         if isinstance(exc, OperationalError | InterfaceError):
             _check_database()
+        outcome.failed.append(subscription.name)
         if outcome.error is None:
             outcome.error = f"{subscription.name}: " + "".join(traceback.format_exception(exc)).strip()
         logger.warning(
@@ -133,9 +182,14 @@ def _run_alone(item: tuple[Outcome, Subscription]) -> None:
         )
 
 
-def _call(subscription: Subscription, event: Event) -> None:
-    with request_id_scope(event.correlation_id), handling(event):
-        subscription.func(subscription.narrow(event))
+def _call(subscription: Subscription, outcome: Outcome) -> None:
+    event = outcome.event
+    started = time.perf_counter()
+    try:
+        with request_id_scope(correlation_of(event)), handling(event):
+            subscription.func(subscription.narrow(event))
+    finally:
+        outcome.durations_ms[subscription.name] = (time.perf_counter() - started) * 1000
 
 
 def _insert_inbox_rows(items: list[tuple[Outcome, Subscription]]) -> set[tuple[str, str]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -12,6 +14,11 @@ from servicekit.observability import metrics, requestlog
 from servicekit.observability.context import clean_request_id, reset_request_id, set_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# The envelope's error code of an error answer, for the gateway's access log
+# ($upstream_http_x_error_code) and anyone reading headers only.
+ERROR_CODE_HEADER = "X-Error-Code"
+# An error envelope is small; a larger body is not parsed for its code.
+_MAX_ERROR_BODY = 65536
 access_logger = logging.getLogger("servicekit.access")
 
 
@@ -30,7 +37,38 @@ class RequestIdMiddleware:
         finally:
             reset_request_id(token)
         response[REQUEST_ID_HEADER] = request_id
+        code = error_code_of(response)
+        if code and ERROR_CODE_HEADER not in response:
+            response[ERROR_CODE_HEADER] = code
         return response
+
+
+def error_code_of(response: Any) -> str | None:
+    """``error.code`` of an error answer's envelope (4xx/5xx), else None.
+
+    A DRF answer still has its data; a Django one (servicekit.envelope.views) its JSON body.
+    Streams, files and other media types are not read."""
+    if response.status_code < 400 or getattr(response, "streaming", False):
+        return None
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict):
+        content_type = response.get("Content-Type", "")
+        if "json" not in content_type or len(response.content) > _MAX_ERROR_BODY:
+            return None
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            return None
+    error = data.get("error") if isinstance(data, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    if (
+        not isinstance(code, str)
+        or not code
+        or len(code) > 100
+        or not (code.isascii() and code.isprintable())
+    ):
+        return None
+    return code
 
 
 class AccessLogMiddleware:
@@ -61,6 +99,7 @@ class AccessLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round(duration * 1000, 2),
                     "client_ip": address,
+                    **({"error_code": code} if (code := error_code_of(response)) else {}),
                 },
             )
             requestlog.record_request(request, response, route=route, duration=duration, client_ip=address)
