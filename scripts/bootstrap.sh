@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine to run or test the platform; idempotent and quick when nothing changed.
 #  - a virtualenv (.venv) with servicekit and every service installed in editable mode
+#  - the services' browser assets from the npm registry (npm ci, when a package-lock.json changed)
 #  - nginx from the distribution when it is missing (needs root)
 #  - ostree and flatpak (the builds service's tools) likewise, and chromium for the browser tests
 #  - checks that Postgres, RabbitMQ and Redis answer, and says exactly what is missing
@@ -16,6 +17,16 @@ apt_updated=""
 apt_install() {  # install Debian packages as root; refresh the package lists once per run
   [ -n "$apt_updated" ] || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt_updated=1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+need_tool() {  # need_tool <command> <Debian package>: install it as root, or say how and stop
+  if command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing $2 from the distribution"
+    apt_install "$2"
+  else
+    log "$1 is missing: install it with 'sudo apt-get install -y $2' (or your OS's package)"
+    exit 1
+  fi
 }
 
 # 1. virtualenv and packages (reinstalled only when a pyproject or requirements file changes)
@@ -34,16 +45,22 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
+# 1b. browser assets from the npm registry (analytics' Chart.js): `npm ci` in each service with a
+# package-lock.json, again only when the lock changes; its static files serve them (no CDN).
+for lock in services/*/package-lock.json; do
+  [ -e "$lock" ] || continue
+  dir=$(dirname "$lock")
+  npm_stamp="$dir/node_modules/.platform-installed"
+  npm_wanted=$(sha256sum "$lock" | cut -d' ' -f1)
+  [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_wanted" ] || continue
+  need_tool npm npm
+  log "installing $dir's browser assets (npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$npm_wanted" > "$npm_stamp"
+done
+
 # 2. nginx for the gateway
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing nginx from the distribution"
-    apt_install nginx
-  else
-    log "nginx is missing: install it with 'sudo apt-get install -y nginx' (or your OS's package)"
-    exit 1
-  fi
-fi
+need_tool nginx nginx
 
 # Debian packages the services need at run time: the lists their images install too
 # (services/<service>/system-packages.txt, one a line, # comments).

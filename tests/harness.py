@@ -11,6 +11,7 @@ developer is running with `make run`. Everything started is stopped by PID.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -191,6 +192,19 @@ class Platform:
     def create_admin(self, email: str, password: str) -> None:
         """A staff admin in identity, as ``make createadmin`` makes one."""
         self._run_to_end("identity", "manage", "createadmin", "--email", email, "--password", password)
+
+    def shell(self, service: str, code: str) -> object:
+        """Run ``code`` in ``service``'s Django shell against this platform; it prints one JSON
+        value (its last line of output), returned."""
+        result = subprocess.run(
+            [ROOT / "services" / service / "entrypoint.sh", "manage", "shell", "-c", code],
+            env=self.env_for(service),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def log(self, name: str) -> str:
         return (self.workdir / "logs" / f"{name}.log").read_text(errors="replace")

@@ -10,6 +10,7 @@ from tests.harness import ROOT
 def bootstrap_debian_packages() -> set[str]:
     script = (ROOT / "scripts" / "bootstrap.sh").read_text()
     packages = set(re.findall(r"^\s*apt_install (?!--)([a-z0-9.+-]+)", script, re.MULTILINE))
+    packages |= set(re.findall(r"^\s*need_tool [a-z0-9.+-]+ ([a-z0-9.+-]+)$", script, re.MULTILINE))
     for listed in re.findall(r"^listed\+=\(([^)]*)\)", script, re.MULTILINE):
         packages |= set(listed.split())
     for path in (ROOT / "services").glob("*/system-packages.txt"):
@@ -20,6 +21,6 @@ def bootstrap_debian_packages() -> set[str]:
 def test_the_readme_names_every_debian_package_bootstrap_installs():
     readme = (ROOT / "README.md").read_text()
     packages = bootstrap_debian_packages()
-    assert {"nginx", "ostree", "flatpak", "chromium", "chromium-driver", "wrk"} <= packages
+    assert {"nginx", "npm", "ostree", "flatpak", "chromium", "chromium-driver", "wrk"} <= packages
     named = set(re.findall(r"\*\*([a-z0-9.+-]+)\*\*", readme))
     assert packages <= named, f"README.md does not name: {sorted(packages - named)}"

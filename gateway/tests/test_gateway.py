@@ -412,6 +412,15 @@ def test_the_account_link_pages_are_messagings_and_nothing_else_under_account(st
     assert_envelope(stack.get("/account/verify"), 404, "not_found")
 
 
+@pytest.mark.parametrize("path", ["/analytics/", "/analytics/login/?next=/analytics/", "/analytics/data/"])
+def test_the_analytics_dashboard_is_analytics(stack, path):
+    """Its pages go to analytics (a socket nothing listens on here: 502 naming it); its static
+    files go there by the /static/<service>/ route."""
+    routed = stack.get(path)
+    assert assert_envelope(routed, 502, "upstream_unavailable")["error"]["details"]["service"] == "analytics"
+    assert_envelope(stack.get("/analytics"), 404, "not_found")
+
+
 # --- errors nginx raises itself, before or instead of routing: envelopes, never its HTML ---
 
 

@@ -4,5 +4,6 @@ from servicekit.urls import handler400, handler403, handler404, handler500, plat
 
 urlpatterns = [
     path("api/v1/test/", include("tests.testapp.urls")),
+    path("web/", include("tests.testapp.web")),
     *platform_urlpatterns(),
 ]

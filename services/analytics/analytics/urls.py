@@ -8,5 +8,7 @@ urlpatterns = [
     path("api/v1/analytics/usage-stats/", include(usage_stats_urlpatterns)),
     path("api/v1/analytics/me/usage/", include(my_usage_urlpatterns)),
     path("api/v1/analytics/metrics/", include("analytics.metrics.api.urls")),
+    # The dashboard's pages (server-rendered, signed in with identity's tokens in cookies).
+    path("analytics/", include("analytics.dashboard.urls")),
     *platform_urlpatterns(),
 ]

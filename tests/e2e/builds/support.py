@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
 import sys
 from types import ModuleType
 
 from tests.harness import ROOT, Platform
-
-REPORTS = ROOT / "var" / "test-reports"
 
 
 def load_test_content() -> ModuleType:
@@ -26,12 +22,4 @@ def load_test_content() -> ModuleType:
 
 def builds_shell(platform: Platform, code: str) -> object:
     """Run ``code`` in the builds service's Django shell; it prints one JSON value, returned."""
-    result = subprocess.run(
-        [ROOT / "services/builds/entrypoint.sh", "manage", "shell", "-c", code],
-        env=platform.env_for("builds"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return platform.shell("builds", code)

@@ -108,6 +108,7 @@ def request_stats(
     *,
     period: Period,
     per_bucket: bool = True,
+    per_route: bool = True,
     service: str | None = None,
     route: str | None = None,
     method: str | None = None,
@@ -115,13 +116,15 @@ def request_stats(
 ) -> list[dict[str, Any]]:
     """Per (bucket,) service and route: requests, p50 and p95 latency (ms, interpolated) and the
     share of server errors (5xx). Only groups with requests appear; ``bucket`` is None when
-    ``per_bucket`` is off (one row per route for the whole period)."""
+    ``per_bucket`` is off (one row per route for the whole period), ``route`` None when
+    ``per_route`` is off (one row per service: its percentiles over all its routes)."""
     filters = {"service": service, "route": route, "method": method and method.upper(), "user_id": user_id}
     conditions = "".join(f" AND {name} = %({name})s" for name, value in filters.items() if value is not None)
     bucket = _BUCKET.format("occurred_at") if per_bucket else "NULL::timestamptz"
+    route_column = "route" if per_route else "NULL::text"
     rows = _fetch(
         f"""
-        SELECT {bucket}, service, route, count(*),
+        SELECT {bucket}, service, {route_column}, count(*),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
                percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms),
                count(*) FILTER (WHERE status >= 500)

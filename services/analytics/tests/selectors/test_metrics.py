@@ -160,6 +160,19 @@ def test_latency_percentiles_and_error_rate_per_service_and_route(traffic):
     ]
 
 
+def test_request_stats_per_service_over_all_its_routes(traffic, request_log_stream):
+    request_log_stream.ship(request(at=TUE, route="/api/v1/orders/{id}/", duration_ms=50.0, status=503))
+    request_log_stream.ingest()
+
+    stats = metrics.request_stats(period=DAYS, per_bucket=False, per_route=False)
+
+    # orders: 10, 20, 30 (a 500), 40, 100 and 50 (a 503) over two routes.
+    assert [tuple(row.values()) for row in stats] == [
+        (None, "catalog", None, 1, 5.0, 5.0, 0, 0.0),
+        (None, "orders", None, 6, 35.0, 87.5, 2, 0.3333),
+    ]
+
+
 def test_request_stats_per_bucket_and_filtered(traffic):
     per_day = metrics.request_stats(period=DAYS, service="orders")
     assert _rows(per_day, "requests", "p50_ms", "p95_ms", "errors", "error_rate") == [

@@ -1,12 +1,12 @@
 from django.urls import path
 
 from builds.console import views
+from builds.console.session import CONSOLE
+from servicekit.websession import session_urlpatterns
 
 urlpatterns = [
     path("", views.dashboard, name="console-dashboard"),
-    path("login/", views.login_page, name="console-login"),
-    path("session/", views.session_create, name="console-session-create"),
-    path("logout/", views.session_delete, name="console-session-delete"),
+    *session_urlpatterns(CONSOLE),  # login/, session/, logout/
     path("repos/", views.repository_list, name="console-repository-list"),
     path("repos/<str:name>/", views.repository_detail, name="console-repository-detail"),
     path("<int:build_id>/", views.build_detail, name="console-build-detail"),

@@ -3,9 +3,7 @@ through the builds domain's services, which keep every rule (states, checks, loc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -13,152 +11,34 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import AuthenticationFailed
 
 from builds.builds import services as build_services
 from builds.builds.creators import Actor
 from builds.builds.models import CHECK_FINISHED, CheckStatus, PublishedState, RepoState
 from builds.console import selectors
-from builds.console.identity import session_end
-from builds.console.session import (
-    ACCESS_COOKIE,
-    REFRESH_COOKIE,
-    clear_session_cookies,
-    session_from_request,
-    session_start,
-    set_session_cookies,
-)
+from builds.console.session import CONSOLE
 from builds.jobs.selectors import job_log_since
 from builds.jobs.streams import follow_log
 from servicekit.envelope.errors import ApplicationError
 from servicekit.envelope.meta import build_meta
 from servicekit.envelope.views import error_response
+from servicekit.websession import signed_in as signed_in_to
 
-LOGIN_URL_NAME = "console-login"
 REVIEW_VERDICTS = {CheckStatus(status).label: CheckStatus(status) for status in CHECK_FINISHED}
 MAX_LOG_CHARS = 256 * 1024  # one poll's worth; the follower asks again from the new offset
 
 
-# -- signing in ----------------------------------------------------------------------------
-
-
-def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Runs ``view`` for a signed-in user (``request.console``); a page of its own for a
-    missing object (404) or a forbidden action (403); rotated tokens go back as cookies."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            session = session_from_request(request)
-        except ApplicationError as exc:  # identity's signing keys unreachable
-            return _error_page(request, exc.status_code, exc.message, exc.code)
-        if session is None:
-            return _signed_out(request)
-        request.console = session
-        try:
-            response = view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            response = _error_page(request, exc.status_code, exc.message, exc.code)
-        except PermissionDenied:
-            response = _error_page(request, 403, "Only staff may do this.", "permission_denied")
-        if session.renewed is not None:
-            set_session_cookies(response, session.renewed, secure=request.is_secure())
-        return response
-
-    return wrapper
-
-
-def _signed_out(request: HttpRequest) -> HttpResponse:
-    if _wants_json(request):
-        response = error_response(401, "not_authenticated", "Sign in to the console first.")
-    else:
-        login = reverse(LOGIN_URL_NAME)
-        query = urlencode({"next": request.get_full_path()})
-        response = redirect(f"{login}?{query}" if request.method == "GET" else login)
-    if ACCESS_COOKIE in request.COOKIES or REFRESH_COOKIE in request.COOKIES:
-        clear_session_cookies(response)
-    return response
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _error_page(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
-    if _wants_json(request):
-        return error_response(status, str(code), message)
-    return render(request, "console/error.html", {"status": status, "message": message}, status=status)
-
-
-def _safe_next(candidate: Any) -> str:
-    """Where to go after signing in: a console page, never another site."""
-    fallback = reverse("console-dashboard")
-    if not isinstance(candidate, str) or not candidate.startswith("/builds/"):
-        return fallback
-    if not url_has_allowed_host_and_scheme(candidate, allowed_hosts=None):
-        return fallback
-    return candidate
-
-
-@require_GET
-@ensure_csrf_cookie
-def login_page(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request.GET.get("next"))
-    try:
-        session = session_from_request(request)
-    except ApplicationError:  # identity's keys unreachable: signing in again is still offered
-        session = None
-    if session is None:
-        return render(request, "console/login.html", {"next": next_url})
-    response = redirect(next_url)
-    if session.renewed is not None:
-        set_session_cookies(response, session.renewed, secure=request.is_secure())
-    return response
-
-
-@require_POST
-def session_create(request: HttpRequest) -> HttpResponse:
-    """Takes the pair identity issued to the login page's script and keeps it in cookies."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return error_response(400, "validation_error", "A JSON object with access and refresh.")
-    try:
-        session = session_start(access=body.get("access"), refresh=body.get("refresh"))
-    except AuthenticationFailed as exc:
-        return error_response(401, "not_authenticated", str(exc.detail), {"access": [str(exc.detail)]})
-    except ApplicationError as exc:
-        return error_response(exc.status_code, exc.code, exc.message)
-    response = JsonResponse(
-        {
-            "data": {"next": _safe_next(body.get("next")), "staff": session.is_staff},
-            "meta": build_meta(),
-        }
-    )
-    set_session_cookies(response, session.renewed, secure=request.is_secure())
-    return response
-
-
-@require_POST
-def session_delete(request: HttpRequest) -> HttpResponse:
-    if refresh := request.COOKIES.get(REFRESH_COOKIE):
-        session_end(refresh=refresh)
-    response = redirect(LOGIN_URL_NAME)
-    clear_session_cookies(response)
-    return response
+# Every page and action is for a signed-in user (request.web_session); sign-in itself is
+# servicekit.websession's (urls.py).
+signed_in = signed_in_to(CONSOLE)
 
 
 # -- pages ---------------------------------------------------------------------------------
 
 
 def _principal(request: HttpRequest):
-    return request.console.principal
+    return request.web_session.principal
 
 
 @require_GET
@@ -253,7 +133,7 @@ def job_events(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _staff_actor(request: HttpRequest) -> Actor:
-    if not request.console.is_staff:
+    if not request.web_session.is_staff:
         raise PermissionDenied
     return Actor.from_user(_principal(request).id, name="console")
 

@@ -1,42 +1,16 @@
-"""Signing in to the console: identity's pair kept in HttpOnly cookies, CSRF, refresh, sign-out."""
+"""Signing in to the console (servicekit.websession, whose own tests cover the mechanics):
+identity's pair kept in HttpOnly cookies for /builds/, CSRF, refresh, sign-out."""
 
 import json
-import threading
 
 import pytest
 from django.test import Client
 
-from builds.console.session import ACCESS_COOKIE, COOKIE_PATH, REFRESH_COOKIE
-from servicekit.testing.http_server import LocalHttpServer
+from builds.console.session import CONSOLE
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def identity(monkeypatch, settings, token_factory):
-    """A stand-in for identity's refresh and logout endpoints; ``identity.refusing`` makes it
-    refuse refreshes as identity does a revoked token."""
-
-    class Identity:
-        refusing = False
-        user_id = "3f0e4b7a-1111-4c3c-9c55-3d5b8a7e0a01"
-        issued: list[str] = []
-
-    def answer(request):
-        if request.path == "/api/v1/auth/refresh/":
-            if Identity.refusing:
-                return 401, {"error": {"code": "token_revoked", "message": "Refresh token has been revoked."}}
-            access = token_factory.access_token(Identity.user_id, roles=("staff",))
-            Identity.issued.append(access)
-            return 200, {"data": {"access": access, "refresh": token_factory.refresh_token(Identity.user_id)}}
-        if request.path == "/api/v1/auth/logout/":
-            return 204, b""
-        return 404, {"error": {"code": "not_found"}}
-
-    with LocalHttpServer(answer) as server:
-        monkeypatch.setitem(settings.SERVICEKIT, "IDENTITY_INTERNAL_URL", server.url)
-        Identity.server = server
-        yield Identity
+ACCESS_COOKIE, REFRESH_COOKIE, COOKIE_PATH = CONSOLE.access_cookie, CONSOLE.refresh_cookie, CONSOLE.path
 
 
 def _csrf_client() -> tuple[Client, str]:
@@ -90,25 +64,6 @@ def test_session_without_the_csrf_token_is_refused_and_sets_nothing(token_factor
     assert client.get("/builds/").status_code == 302
 
 
-@pytest.mark.parametrize(
-    "access",
-    ["", "not-a-token", "expired", "forged"],
-)
-def test_session_with_a_token_that_does_not_verify_is_refused(token_factory, access):
-    tokens = {
-        "expired": token_factory.access_token(lifetime=-3600),
-        "forged": token_factory.forge(token_factory.claims(), alg="HS256"),
-    }
-    client, csrf = _csrf_client()
-    body = {"access": tokens.get(access, access), "refresh": token_factory.refresh_token()}
-    response = client.post(
-        "/builds/session/", json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=csrf
-    )
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "not_authenticated"
-    assert ACCESS_COOKIE not in response.cookies
-
-
 def test_anonymous_pages_redirect_to_the_login_page_and_json_is_a_401():
     client = Client()
     response = client.get("/builds/repos/")
@@ -119,77 +74,35 @@ def test_anonymous_pages_redirect_to_the_login_page_and_json_is_a_401():
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_an_expired_access_cookie_is_rotated_with_the_refresh_cookie(identity, token_factory):
+def test_an_expired_access_cookie_is_rotated_with_the_refresh_cookie(identity_sessions, token_factory):
     client = Client()
-    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity.user_id, lifetime=-3600)
-    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity.user_id)
+    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity_sessions.user_id, lifetime=-3600)
+    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity_sessions.user_id)
     response = client.get("/builds/")
     assert response.status_code == 200
-    assert response.cookies[ACCESS_COOKIE].value == identity.issued[-1]
-    assert [r.path for r in identity.server.requests] == ["/api/v1/auth/refresh/"]
+    assert response.cookies[ACCESS_COOKIE].value == identity_sessions.issued[-1]
+    assert [r.path for r in identity_sessions.server.requests] == ["/api/v1/auth/refresh/"]
     # The new cookie is used from then on: no second refresh.
     assert client.get("/builds/repos/").status_code == 200
-    assert identity.server.request_count == 1
+    assert identity_sessions.server.request_count == 1
 
 
-def test_requests_refreshing_the_same_token_at_once_share_one_new_pair(identity, token_factory):
-    refresh = token_factory.refresh_token(identity.user_id)
-    expired = token_factory.access_token(identity.user_id, lifetime=-3600)
-    answers = []
-
-    def browse():
-        client = Client()
-        client.cookies[ACCESS_COOKIE] = expired
-        client.cookies[REFRESH_COOKIE] = refresh
-        response = client.get("/builds/repos/")
-        answers.append((response.status_code, response.cookies[ACCESS_COOKIE].value))
-        from django.db import connection
-
-        connection.close()
-
-    first = Client()
-    first.cookies[ACCESS_COOKIE] = expired
-    first.cookies[REFRESH_COOKIE] = refresh
-    assert first.get("/builds/").status_code == 200
-    identity.refusing = True  # the token is rotated now: identity refuses it from here on
-    threads = [threading.Thread(target=browse) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert answers == [(200, identity.issued[0])] * 3
-    assert identity.server.request_count == 1
-
-
-def test_a_refused_refresh_signs_the_browser_out(identity, token_factory):
-    identity.refusing = True
+def test_a_refused_refresh_signs_the_browser_out(identity_sessions, token_factory):
+    identity_sessions.refusing = True
     client = Client()
-    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity.user_id, lifetime=-3600)
-    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity.user_id)
+    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity_sessions.user_id, lifetime=-3600)
+    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity_sessions.user_id)
     response = client.get("/builds/")
     assert response.status_code == 302
     assert response["Location"].startswith("/builds/login/")
     assert response.cookies[REFRESH_COOKIE].value == ""  # deleted
 
 
-def test_a_revoked_access_token_is_not_refreshed(identity, token_factory, monkeypatch):
-    from servicekit.auth import revocations as revocations_module
-
-    client = Client()
-    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity.user_id, iat=1_000)
-    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity.user_id)
-    monkeypatch.setattr(
-        revocations_module.revocations, "is_revoked", lambda user_id, issued_at: user_id == identity.user_id
-    )
-    assert client.get("/builds/").status_code == 302
-    assert identity.server.request_count == 0
-
-
-def test_sign_out_revokes_the_refresh_token_and_clears_the_cookies(identity, staff_console):
+def test_sign_out_revokes_the_refresh_token_and_clears_the_cookies(identity_sessions, staff_console):
     refresh = staff_console.cookies[REFRESH_COOKIE].value
     response = staff_console.post("/builds/logout/")
     assert response.status_code == 302 and response["Location"] == "/builds/login/"
-    assert [(r.path, r.json()) for r in identity.server.requests] == [
+    assert [(r.path, r.json()) for r in identity_sessions.server.requests] == [
         ("/api/v1/auth/logout/", {"refresh": refresh})
     ]
     assert staff_console.get("/builds/").status_code == 302
@@ -203,10 +116,12 @@ def test_identitys_keys_unreachable_is_a_503_page_not_a_crash(user_console, jwks
     assert user_console.get("/builds/login/").status_code == 200  # signing in is still offered
 
 
-def test_the_login_page_sends_a_signed_in_browser_on_with_its_rotated_cookies(identity, token_factory):
+def test_the_login_page_sends_a_signed_in_browser_on_with_its_rotated_cookies(
+    identity_sessions, token_factory
+):
     client = Client()
-    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity.user_id, lifetime=-3600)
-    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity.user_id)
+    client.cookies[ACCESS_COOKIE] = token_factory.access_token(identity_sessions.user_id, lifetime=-3600)
+    client.cookies[REFRESH_COOKIE] = token_factory.refresh_token(identity_sessions.user_id)
     response = client.get("/builds/login/?next=/builds/repos/")
     assert response.status_code == 302 and response["Location"] == "/builds/repos/"
-    assert response.cookies[ACCESS_COOKIE].value == identity.issued[-1]
+    assert response.cookies[ACCESS_COOKIE].value == identity_sessions.issued[-1]

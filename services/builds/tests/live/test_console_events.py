@@ -7,12 +7,14 @@ import pytest
 import requests
 
 from builds.builds.models import RepoState
-from builds.console.session import ACCESS_COOKIE
+from builds.console.session import CONSOLE
 from builds.jobs.models import Job, JobStatus
 from builds.jobs.services import job_log
 from servicekit.testing.polling import wait_until
 from tests.factories import BuildFactory, JobFactory, RepositoryFactory
 from tests.live.test_log_streams import Follower
+
+ACCESS_COOKIE = CONSOLE.access_cookie
 
 
 @pytest.fixture

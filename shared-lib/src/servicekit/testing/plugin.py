@@ -34,6 +34,14 @@ Authentication fixtures, for every service's test suite:
 ``api_key_client_for``
     ``api_key_client_for(user_id=None, *, roles=("customer",), scopes=())`` → an ``APIClient``
     sending ``Authorization: ApiKey <key>``; it carries ``.user_id`` and ``.key``.
+``web_client_for``
+    ``web_client_for(area, *, roles=("customer",), user_id=None, enforce_csrf=False,
+    **claim_overrides)`` → a Django test ``Client`` signed in to a ``servicekit.websession`` area
+    (the access and refresh cookies its login page would have set), with ``.user_id``.
+``identity_sessions``
+    :class:`~servicekit.testing.websessions.IdentitySessions`: identity's refresh and logout
+    endpoints on a real local HTTP server, ``SERVICEKIT["IDENTITY_INTERNAL_URL"]`` pointing at
+    it; ``refusing``, ``issued``, ``user_id``, ``server.requests``.
 ``servicekit_openapi`` (autouse, when Django is configured)
     Every response any Django or DRF test client receives is checked against the service's
     own OpenAPI document (:mod:`servicekit.testing.openapi`); one the document does not
@@ -111,6 +119,26 @@ def servicekit_auth(request: pytest.FixtureRequest) -> Iterator[None]:
         jwt_conf.clear()
         jwt_conf.update(saved)
         _clear_auth_caches()
+
+
+@pytest.fixture
+def web_client_for(token_factory) -> Callable[..., Any]:
+    from servicekit.testing.websessions import web_client
+
+    def make(area: Any, **options: Any) -> Any:
+        return web_client(token_factory, area, **options)
+
+    return make
+
+
+@pytest.fixture
+def identity_sessions(token_factory, settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from servicekit.testing.websessions import IdentitySessions
+
+    identity = IdentitySessions(token_factory)
+    with identity.server:
+        monkeypatch.setitem(settings.SERVICEKIT, "IDENTITY_INTERNAL_URL", identity.server.url)
+        yield identity
 
 
 @pytest.fixture(autouse=True)

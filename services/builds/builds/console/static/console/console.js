@@ -1,53 +1,11 @@
-// The builds console's behaviour: signing in through identity, confirmations, live job logs.
+// The builds console's behaviour: confirmations, live job logs (signing in is servicekit's
+// websession/login.js).
 // Served as a file (the gateway's Content-Security-Policy allows no inline script).
 "use strict";
 
 (function () {
   const POLL_MS = 1000;
   const MAX_BACKOFF_MS = 10000;
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)builds_csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function errorMessage(body, fallback) {
-    return (body && body.error && body.error.message) || fallback;
-  }
-
-  // Sign in: the credentials go to identity (through the gateway); the token pair goes to the
-  // console, which keeps it in HttpOnly cookies. This page never stores a token itself.
-  function setUpLogin(form) {
-    const error = document.getElementById("login-error");
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      error.classList.add("d-none");
-      const button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      try {
-        const login = await fetch(form.dataset.loginUrl, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify({ email: form.email.value, password: form.password.value }),
-        });
-        const tokens = await login.json().catch(() => null);
-        if (!login.ok) throw new Error(errorMessage(tokens, "Sign-in failed."));
-        const session = await fetch(form.dataset.sessionUrl, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ access: tokens.data.access, refresh: tokens.data.refresh, next: form.dataset.next }),
-        });
-        const answer = await session.json().catch(() => null);
-        if (!session.ok) throw new Error(errorMessage(answer, "The console refused the session."));
-        window.location.assign(answer.data.next);
-      } catch (exc) {
-        error.textContent = exc.message;
-        error.classList.remove("d-none");
-        button.disabled = false;
-      }
-    });
-  }
 
   // Follow a job's log live: the job's event stream (EventSource reconnects by itself, telling
   // the server the offset it has), or, where that fails, asking for what came after the offset.
@@ -144,8 +102,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    const login = document.getElementById("login-form");
-    if (login) setUpLogin(login);
     setUpConfirmations();
     setUpFollowers();
   });

@@ -1,8 +1,8 @@
-"""The console's two calls to identity: rotate a session's refresh token, end a session.
+"""A web session's two calls to identity: rotate its refresh token, end it.
 
-A synchronous service-to-service call (docs/architecture.md says why): the console keeps the
+A synchronous service-to-service call (docs/architecture.md says why): a web session keeps the
 tokens in HttpOnly cookies, so the browser cannot refresh them itself; signing in is the
-browser's own call to identity through the gateway, the builds service never sees a password.
+browser's own call to identity through the gateway, the service never sees a password.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def token_pair_refresh(*, refresh: str) -> TokenPair | None:
         data = _post(REFRESH_PATH, {"refresh": refresh})
         return TokenPair(access=str(data["access"]), refresh=str(data["refresh"]))
     except urllib.error.HTTPError as exc:
-        logger.info("identity refused the console's refresh (HTTP %s)", exc.code)
+        logger.info("identity refused a web session's refresh (HTTP %s)", exc.code)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("console session refresh unavailable: %s", exc)
+        logger.warning("web session refresh unavailable: %s", exc)
     return None
 
 
@@ -61,4 +61,4 @@ def session_end(*, refresh: str) -> None:
     try:
         _post(LOGOUT_PATH, {"refresh": refresh})
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.info("identity did not end the console session: %s", exc)
+        logger.info("identity did not end a web session: %s", exc)
