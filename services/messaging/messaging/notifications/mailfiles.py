@@ -1,8 +1,13 @@
 """The development e-mail backend: one ``.eml`` file per message under ``MAIL_DIR`` (open it
-with any mail client) and one log line saying who it is for, its subject and its file."""
+with any mail client) and one log line saying who it is for, its subject and its file.
+
+Like a mail store, it keeps one copy of a ``Message-ID``: a message sent again after its sender
+died between the send and recording it (notifications keep their id across attempts) replaces
+its earlier file instead of adding a second."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -49,8 +54,11 @@ class EmlFileBackend(BaseEmailBackend):
 
     def _write(self, message: EmailMessage) -> Path:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
+        message_id = message.extra_headers.get("Message-ID", "")
+        key = hashlib.sha256(message_id.encode()).hexdigest()[:16] if message_id else uuid.uuid4().hex[:8]
+        earlier = sorted(self.mail_dir.glob(f"*-{key}.eml")) if message_id else []
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = self.mail_dir / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        path = earlier[0] if earlier else self.mail_dir / f"{stamp}-{key}.eml"
         # Written under a temporary name and renamed: a reader never sees half a message.
         partial = path.with_suffix(".eml.part")
         partial.write_bytes(message.message().as_bytes(linesep="\n"))

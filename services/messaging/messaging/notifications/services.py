@@ -252,6 +252,12 @@ def _skip(notification: Notification, reason: str) -> None:
     notification.save()
 
 
+def notification_message_id(notification_id: uuid.UUID | str) -> str:
+    """The e-mail's ``Message-ID``: one per notification, the same on every attempt."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<notification-{notification_id}@{domain}>"
+
+
 def _send(notification: Notification, subject: str, text: str, html: str) -> None:
     message = EmailMultiAlternatives(
         subject=subject,
@@ -263,6 +269,10 @@ def _send(notification: Notification, subject: str, text: str, html: str) -> Non
             "Content-Language": notification.language,
             "X-Notification-ID": str(notification.id),
             "X-Notification-Kind": notification.kind,
+            # Stable across attempts: a worker killed after the mail server accepted the message
+            # but before the row says "sent" sends it again on redelivery, and this id is what
+            # lets mail stores (and the development mailbox) keep it once.
+            "Message-ID": notification_message_id(notification.id),
         },
         connection=get_connection(fail_silently=False),
     )

@@ -290,3 +290,46 @@ def test_the_development_backend_is_the_default_outside_tests_and_writes_under_m
     assert conf["MAIL_DIR"].endswith("var/mail")
     settings.MAIL_DIR = str(tmp_path)
     assert EmlFileBackend().mail_dir == tmp_path
+
+
+@pytest.mark.django_db
+def test_a_message_sent_again_with_its_message_id_is_kept_once_by_the_development_mailbox(tmp_path):
+    from django.core.mail import EmailMessage
+
+    def message(to: str, message_id: str) -> EmailMessage:
+        return EmailMessage("Hi", "body", "from@example.com", [to], headers={"Message-ID": message_id})
+
+    backend = EmlFileBackend(mail_dir=tmp_path)
+    backend.send_messages([message("a@example.com", "<one@example.com>")])
+    backend.send_messages([message("a@example.com", "<one@example.com>")])  # the same message again
+    backend.send_messages([message("a@example.com", "<two@example.com>")])
+
+    files = sorted(tmp_path.glob("*.eml"))
+    assert len(files) == 2
+    ids = sorted(email.message_from_bytes(path.read_bytes())["Message-ID"] for path in files)
+    assert ids == ["<one@example.com>", "<two@example.com>"]
+
+
+@pytest.mark.django_db
+def test_a_notification_sent_again_after_its_worker_died_is_the_same_message(
+    smtp, on_commit, tmp_path, settings
+):
+    """A worker killed after the send but before the row said "sent" leaves it pending: the
+    redelivered task sends it again, with the same Message-ID, and the mailbox keeps one."""
+    recipient = RecipientFactory()
+    with on_commit():
+        notification = request(user_id=recipient.user_id)
+    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.PENDING)
+    notification_deliver(notification_id=notification.pk)
+
+    first, second = smtp.messages
+    assert first.parsed["Message-ID"] == second.parsed["Message-ID"]
+    assert str(first.parsed["Message-ID"]).strip().startswith(f"<notification-{notification.pk}@")
+
+    settings.EMAIL_BACKEND = "messaging.notifications.mailfiles.EmlFileBackend"
+    settings.MAIL_DIR = str(tmp_path)
+    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.PENDING)
+    notification_deliver(notification_id=notification.pk)
+    Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.PENDING)
+    notification_deliver(notification_id=notification.pk)
+    assert len(list(tmp_path.glob("*.eml"))) == 1
