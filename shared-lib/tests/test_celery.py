@@ -183,26 +183,12 @@ def amqp_channel():
 
 
 @pytest.fixture
-def broker_down(not_eager):
+def broker_down():
     """The test app's broker address refuses connections (nothing listens there) until the end."""
-    import socket
+    from servicekit.testing.celery import broker_down
 
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    saved = (app.conf.broker_url, app.conf.task_publish_retry_policy, app.conf.broker_connection_timeout)
-
-    def fresh_pools():  # made again for the address in use; kombu keeps each address's own
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    fresh_pools()
-    app.conf.broker_url = f"amqp://guest:guest@127.0.0.1:{port}//"
-    app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1}
-    app.conf.broker_connection_timeout = 1
-    yield
-    fresh_pools()
-    app.conf.broker_url, app.conf.task_publish_retry_policy, app.conf.broker_connection_timeout = saved
+    with broker_down(app):
+        yield
 
 
 def test_send_on_commit_survives_a_broker_that_is_down(
@@ -266,3 +252,15 @@ def _children(pid: int) -> list[int]:
         except (OSError, ValueError, IndexError):
             continue
     return found
+
+
+def test_broker_down_refuses_publishing_until_the_block_ends():
+    from servicekit.testing.celery import broker_down
+
+    before = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout)
+    with broker_down(app) as url:
+        assert app.conf.broker_url == url != before[0]
+        assert app.conf.task_always_eager is False
+        with pytest.raises(OperationalError):
+            tasks.add.delay(1, 2)
+    assert (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout) == before

@@ -1,5 +1,6 @@
 """Every DRF response and error, and Django's own 404/500, come out as the contract's envelope."""
 
+import json
 import socket
 
 import pytest
@@ -100,6 +101,32 @@ def test_a_database_that_cannot_be_reached_is_a_503_envelope_not_a_500():
         "details": {"dependency": "database"},
     }
     assert body["meta"]["request_id"] == response["X-Request-ID"]
+
+
+def test_a_broker_that_cannot_be_reached_is_a_503_envelope_not_a_500():
+    """A task sent at once (not after the commit) to a broker whose address refuses connections:
+    the 503 the client may retry, naming the broker."""
+    from django.test import RequestFactory
+    from kombu.exceptions import OperationalError
+
+    from servicekit.envelope.views import server_error
+    from servicekit.testing.celery import broker_down
+    from tests.celery_app import app
+    from tests.testapp import tasks
+
+    with broker_down(app), pytest.raises(OperationalError):
+        try:
+            tasks.add.delay(1, 2)
+        except OperationalError:  # what Django's handler500 is called inside
+            response = server_error(RequestFactory().get("/api/v1/test/switches/"))
+            raise
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert json.loads(response.content)["error"] == {
+        "code": "upstream_unavailable",
+        "message": "The service cannot reach its broker right now; try again shortly.",
+        "details": {"dependency": "broker"},
+    }
 
 
 def test_pagination_meta_and_capped_page_size(client, settings):

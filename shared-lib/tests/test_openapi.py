@@ -72,7 +72,12 @@ def test_a_list_is_documented_as_one_page_with_its_parameters(document):
     assert pagination["required"] == ["page", "page_size", "count", "next", "previous"]
     assert {p["name"] for p in op["parameters"]} == {"page", "page_size"}
     # a page that is not a number; a page past the end
-    assert codes(op) == {"400": ["validation_error"], "404": ["not_found"], "429": ["rate_limited"]}
+    assert codes(op) == {
+        "400": ["validation_error"],
+        "404": ["not_found"],
+        "429": ["rate_limited"],
+        "503": ["upstream_unavailable"],
+    }
 
 
 def test_a_public_operation_with_a_body_answers_body_errors_and_has_no_security(document):
@@ -81,9 +86,10 @@ def test_a_public_operation_with_a_body_answers_body_errors_and_has_no_security(
         "400": ["validation_error", "parse_error"],
         "415": ["unsupported_media_type"],
         "429": ["rate_limited"],
+        "503": ["upstream_unavailable"],
     }
     assert op["security"] == []
-    assert set(op["responses"]) == {"201", "400", "415", "429"}
+    assert set(op["responses"]) == {"201", "400", "415", "429", "503"}
 
 
 def test_an_authenticated_operation_names_both_schemes_and_their_codes(document):
@@ -94,7 +100,7 @@ def test_an_authenticated_operation_names_both_schemes_and_their_codes(document)
         "401": [*TOKEN_CODES, "api_key_invalid", "not_authenticated"],
         "403": ["insufficient_scope"],
         "429": ["rate_limited"],
-        "503": ["upstream_unavailable"],  # identity's keys or introspection unreachable
+        "503": ["upstream_unavailable"],  # identity, the database or the broker unreachable
     }
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerAuth"]["scheme"] == "bearer"
@@ -120,9 +126,24 @@ def test_an_object_named_in_the_url_can_be_not_found(document):
 
 def test_declared_codes_join_the_derived_ones(document):
     op = operation(document, "conflict/", "post")
-    assert codes(op) == {"409": ["conflict"], "429": ["rate_limited"]}
+    assert codes(op) == {"409": ["conflict"], "429": ["rate_limited"], "503": ["upstream_unavailable"]}
     assert op["responses"]["409"]["description"] == "Conflict: `conflict`"
     assert op["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+
+
+def test_every_operation_documents_the_503_of_an_unreachable_database_or_broker(document):
+    """servicekit.envelope.views.server_error answers it for any view (with Retry-After)."""
+    operations = [op for path in document["paths"].values() for op in path.values()]
+    assert operations
+    for op in operations:
+        response = op["responses"]["503"]
+        assert (
+            "upstream_unavailable"
+            in response["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"][
+                "enum"
+            ]
+        )
+        assert response["headers"]["Retry-After"]["schema"] == {"type": "integer"}
 
 
 def test_an_error_response_is_the_error_envelope(document):

@@ -85,8 +85,9 @@ def messaging_settings(env: environ.Env, *, base_dir: Path, environment: str) ->
         # Notifications: attempts of one e-mail before it is given up, and the language fallback.
         "EMAIL_MAX_ATTEMPTS": env.int("MESSAGING_EMAIL_MAX_ATTEMPTS", default=5),
         "DEFAULT_LANGUAGE": env.str("MESSAGING_DEFAULT_LANGUAGE", default="en"),
-        # A queued message or pending e-mail never attempted this long after it was accepted has
-        # lost its task (the broker was down): beat's messaging.dispatch_stale sends it again.
+        # A queued message or pending e-mail never attempted this long after it was accepted (a
+        # session still starting, a stop whose task never ran) has lost its task (the broker was
+        # down): beat's messaging.dispatch_stale sends it again.
         "DISPATCH_STALE_AFTER_SECONDS": 30,
         "SITE_URL": env.str("SITE_URL", default="http://localhost:8080"),
     }

@@ -46,6 +46,9 @@ ORDERS = {
     # The platform's public address (the gateway): the test provider's 3-D Secure page,
     # SITE_URL/payments/3ds/<provider payment id>/, is served there.
     "SITE_URL": env.str("SITE_URL", default="http://localhost:8080"),
+    # A pending refund never asked for this long after it was recorded has lost its task (the
+    # broker was down): beat's orders.payments.refunds_dispatch_stale sends it again.
+    "DISPATCH_STALE_AFTER_SECONDS": 30,
     # Where `manage.py products_rebuild` reads catalog's internal product export.
     "CATALOG_INTERNAL_URL": env.str("CATALOG_INTERNAL_URL", default="http://127.0.0.1:8002"),
 }
@@ -61,8 +64,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery beat (the orders-beat process): cancel confirmed orders whose payment is overdue and
-# pending orders catalog never answered; prune old checkout idempotency keys.
+# pending orders catalog never answered; prune old checkout idempotency keys; send the tasks
+# of refunds lost to a broker outage.
 _PRUNE_KEYS_EVERY_SECONDS = 3600.0
+_DISPATCH_STALE_EVERY_SECONDS = 15.0
 CELERY_BEAT_SCHEDULE = {
     "orders.expire-unpaid-orders": {
         "task": "orders.ordering.expire_unpaid_orders",
@@ -73,6 +78,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.ordering.prune_idempotency_keys",
         "schedule": _PRUNE_KEYS_EVERY_SECONDS,
         "options": {"expires": _PRUNE_KEYS_EVERY_SECONDS},
+    },
+    "orders.refunds-dispatch-stale": {
+        "task": "orders.payments.refunds_dispatch_stale",
+        "schedule": _DISPATCH_STALE_EVERY_SECONDS,
+        "options": {"expires": _DISPATCH_STALE_EVERY_SECONDS},
     },
 }
 

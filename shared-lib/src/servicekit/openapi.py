@@ -11,8 +11,10 @@ the documents OpenAPI 3.1), so every operation in a service's ``/api/schema/`` d
   view: ``validation_error`` (and ``parse_error``, ``unsupported_media_type``) when it takes a
   body or query parameters, ``not_found`` when the URL names an object or the list has pages,
   the codes its authentication and permission classes declare in their ``error_codes``
-  attribute, ``not_authenticated``/``permission_denied`` when a permission can refuse, and
-  ``rate_limited`` everywhere (the gateway limits every route). The service's own codes are
+  attribute, ``not_authenticated``/``permission_denied`` when a permission can refuse,
+  ``rate_limited`` everywhere (the gateway limits every route) and 503 ``upstream_unavailable``
+  everywhere (the service's database or broker unreachable: ``servicekit.envelope.views.
+  server_error`` answers it for any view, with ``Retry-After``). The service's own codes are
   declared on the handler with :func:`error_codes`;
 - its security requirements: the schemes of its authentication classes (``bearerAuth``,
   ``apiKeyAuth``), optional where anyone may call it, and none (``security: []``) where it
@@ -51,6 +53,14 @@ _DECLARED = "servicekit_error_codes"
 
 # Every route goes through the gateway's rate limits (and views may throttle too).
 RATE_LIMITED = {429: ("rate_limited",)}
+# Any view answers this when the service's database or broker cannot be reached
+# (servicekit.envelope.views.server_error), as authentication does when identity cannot.
+UPSTREAM_UNAVAILABLE = {503: ("upstream_unavailable",)}
+# The statuses whose answers may ask the client to wait (Retry-After, in seconds).
+RETRY_AFTER = {
+    429: "Seconds to wait.",
+    503: "Seconds to wait (sent when the service's database or broker cannot be reached).",
+}
 # What reading a request body can answer, before the view's own validation.
 BODY_ERRORS = {400: ("validation_error", "parse_error"), 415: ("unsupported_media_type",)}
 
@@ -307,6 +317,7 @@ class AutoSchema(SpectacularAutoSchema):
             self._access_codes(),
             RATE_LIMITED,
             getattr(handler, _DECLARED, {}),
+            UPSTREAM_UNAVAILABLE,
         )
 
     def _access_codes(self) -> dict[int, tuple[str, ...]]:
@@ -332,8 +343,8 @@ class AutoSchema(SpectacularAutoSchema):
             "description": f"{HTTPStatus(status).phrase}: " + ", ".join(f"`{code}`" for code in codes),
             "content": {media_type: {"schema": schema} for media_type in self.map_renderers("media_type")},
         }
-        if status == 429:
+        if status in RETRY_AFTER:
             response["headers"] = {
-                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                "Retry-After": {"schema": {"type": "integer"}, "description": RETRY_AFTER[status]}
             }
         return response

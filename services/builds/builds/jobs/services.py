@@ -54,7 +54,7 @@ def job_dispatch(*, job_id: int, countdown: float = 0.0) -> bool:
 
     try:
         run_job_task.apply_async((job_id,), countdown=countdown or None)
-    except OperationalError:
+    except (OperationalError, OSError):  # refused, dropped or unconfirmed (servicekit.celery.send_task)
         logger.warning("job %s: the broker is unavailable; it will be dispatched again later", job_id)
         return False
     Job.objects.filter(id=job_id).update(dispatched_at=timezone.now())

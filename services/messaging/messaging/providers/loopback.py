@@ -94,6 +94,10 @@ class LoopbackProvider(MessagingProvider):
 def _emit(webhook_type: WebhookType, session_name: str, payload: dict[str, Any], *, delay: float) -> None:
     from messaging.providers.tasks import deliver_loopback_webhook
 
+    # Sent at once, and a broker that is down raises, which loses nothing: the simulated scan
+    # writes nothing (its request answers 503 and the user scans again), and a send runs in
+    # message_deliver's transaction, which rolls back with the message still queued and never
+    # attempted, so messages_dispatch_stale sends its task again.
     deliver_loopback_webhook.apply_async(
         kwargs={
             "event_id": f"evt_{secrets.token_hex(13)}",  # kept by a redelivered task: a replay

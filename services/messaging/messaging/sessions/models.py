@@ -36,6 +36,14 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class ProviderStop(models.TextChoices):
+    """What the provider must still be asked for a session stopped here (its task not yet run)."""
+
+    NONE = "", "Nothing"
+    STOP = "stop", "Stop"
+    LOGOUT = "logout", "Log out"
+
+
 class Session(models.Model):
     """One user's WhatsApp login at a provider. A user has at most one live session; stopped
     and failed ones stay as history (starting again creates a new one)."""
@@ -54,13 +62,27 @@ class Session(models.Model):
     qr_expires_at = models.DateTimeField(null=True, blank=True)
     qr_codes_issued = models.PositiveIntegerField(default=0)
 
+    # Set with the stop (or logout) this service committed, cleared when its task first runs:
+    # a session still marked after a while lost its task (the broker was down), and
+    # sessions_dispatch_stale sends it again.
+    provider_stop = models.CharField(
+        max_length=8, choices=ProviderStop.choices, blank=True, default=ProviderStop.NONE, db_default=""
+    )
+
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user_id", "-created_at"], name="session_user_created_idx")]
+        indexes = [
+            models.Index(fields=["user_id", "-created_at"], name="session_user_created_idx"),
+            models.Index(
+                fields=["status_changed_at"],
+                condition=~Q(provider_stop=""),
+                name="session_provider_stop_due_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user_id"],

@@ -28,7 +28,7 @@ from messaging.providers import (
 )
 from messaging.sessions import events
 from messaging.sessions.errors import SessionErrorCode
-from messaging.sessions.models import LIVE_STATUSES, Session, SessionStatus
+from messaging.sessions.models import LIVE_STATUSES, ProviderStop, Session, SessionStatus
 from servicekit.celery import send_on_commit, send_task
 from servicekit.envelope.errors import ApplicationError, Conflict
 from servicekit.events import publish
@@ -178,7 +178,13 @@ def session_logout(*, session: Session) -> Session:
 
 
 def session_provider_stop(*, session_id: uuid.UUID | str, logout: bool) -> None:
-    """Stop (or log out) the session at its provider (task body); raises ProviderUnavailable."""
+    """Stop (or log out) the session at its provider (task body); raises ProviderUnavailable.
+
+    The session's ``provider_stop`` mark is cleared first: its task has run, so the sweep
+    leaves it to the task's own retries."""
+    Session.objects.filter(pk=session_id).exclude(provider_stop=ProviderStop.NONE).update(
+        provider_stop=ProviderStop.NONE
+    )
     session = Session.objects.get(pk=session_id)
     provider = get_provider(session.provider)
     try:
@@ -191,21 +197,32 @@ def session_provider_stop(*, session_id: uuid.UUID | str, logout: bool) -> None:
 
 
 def sessions_dispatch_stale(*, now: datetime | None = None) -> int:
-    """Send again the start task of each session still ``starting`` ``DISPATCH_STALE_AFTER_SECONDS``
-    after it was made: its task was lost (the broker was down when the start committed), or
-    is waiting for a retry. Starting twice is harmless: the task skips a session no longer
-    starting, and providers answer a second start with the running session. Returns how many."""
-    from messaging.sessions.tasks import start_on_provider
+    """Send again the tasks sessions lost (the broker was down when their change committed),
+    ``DISPATCH_STALE_AFTER_SECONDS`` after it: the start task of each session still
+    ``starting`` since it was made (or waiting for a retry), and the stop task of each session
+    stopped here whose stop task never ran (``provider_stop`` still set). Starting twice is
+    harmless: the task skips a session no longer starting, and providers answer a second start
+    with the running session; so is stopping twice (a provider refusing to stop a session not
+    running is logged). Returns how many tasks were sent."""
+    from messaging.sessions.tasks import start_on_provider, stop_on_provider
 
     now = now or timezone.now()
-    stale = Session.objects.filter(
-        status=SessionStatus.STARTING,
-        created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
-    ).values_list("id", flat=True)
-    sent = sum(send_task(start_on_provider, str(session_id)) for session_id in stale[:500])
-    if sent:
-        logger.warning("sent the start tasks of %d sessions again (still starting)", sent)
-    return sent
+    before = now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"])
+    starting = Session.objects.filter(status=SessionStatus.STARTING, created_at__lte=before)
+    started = sum(
+        send_task(start_on_provider, str(session_id))
+        for session_id in starting.values_list("id", flat=True)[:500]
+    )
+    stopping = Session.objects.exclude(provider_stop=ProviderStop.NONE).filter(status_changed_at__lte=before)
+    stopped = sum(
+        send_task(stop_on_provider, str(session_id), logout=stop == ProviderStop.LOGOUT)
+        for session_id, stop in stopping.values_list("id", "provider_stop")[:500]
+    )
+    if started:
+        logger.warning("sent the start tasks of %d sessions again (still starting)", started)
+    if stopped:
+        logger.warning("sent the stop tasks of %d sessions again (their tasks were lost)", stopped)
+    return started + stopped
 
 
 def sessions_expire_unscanned(*, now: datetime | None = None) -> int:
@@ -251,11 +268,12 @@ def _stop(session: Session, *, reason: str, logout: bool) -> Session:
         return session
     if logout:
         session.phone_number = ""
+    session.provider_stop = ProviderStop.LOGOUT if logout else ProviderStop.STOP
     _transition(session, SessionStatus.STOPPED, reason=reason)
 
     from messaging.sessions.tasks import stop_on_provider
 
-    stop_on_provider.delay_on_commit(str(session.pk), logout=logout)
+    send_on_commit(stop_on_provider, str(session.pk), logout=logout)
     return session
 
 

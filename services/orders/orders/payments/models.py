@@ -98,10 +98,22 @@ class Refund(models.Model):
     provider_refund_id = models.CharField(max_length=128, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1, db_default=1)  # old code inserts too
+    # When the refund task last took up the current attempt; empty while it never has (a task
+    # lost because the broker was down: refunds_dispatch_stale sends it again).
+    asked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status="pending", asked_at__isnull=True),
+                name="refund_never_asked_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"refund {self.id} ({self.status})"

@@ -1,7 +1,9 @@
 """Refunds: giving back a payment's money (a cancelled paid order, a charge that came too late).
 
 A refund is asked for by a Celery task after the transaction that records it commits; the
-provider's answer (synchronous or by webhook) is applied once, whichever arrives first. Kept
+provider's answer (synchronous or by webhook) is applied once, whichever arrives first. When
+the broker cannot take the task the refund stays pending and never asked (``asked_at`` empty),
+and beat's ``refunds_dispatch_stale`` sends its task again. Kept
 apart from the charging code (``services``) because ordering uses it: cancelling a paid order
 refunds it in the same transaction, while charging uses ordering to mark orders paid.
 """
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +23,7 @@ from orders.payments import events
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from orders.payments.providers import RefundResult, get_provider
+from servicekit.celery import send_on_commit, send_task
 from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
 
@@ -58,8 +63,28 @@ def refund_start(payment: Payment, *, reason: str) -> Refund:
 def _enqueue_refund(refund: Refund) -> None:
     from orders.payments.tasks import refund_process_task  # the task module imports this one
 
-    # After commit: no refund is asked for a rolled-back change.
-    refund_process_task.delay_on_commit(str(refund.id))
+    # After commit: no refund is asked for a rolled-back change. A broker that is down is
+    # logged, not raised (the cancel committed): refunds_dispatch_stale sends the task later.
+    send_on_commit(refund_process_task, str(refund.id))
+
+
+def refunds_dispatch_stale(*, now: datetime | None = None) -> int:
+    """Send again the task of each pending refund never asked for ``DISPATCH_STALE_AFTER_SECONDS``
+    after it was recorded (or retried): its task was lost, the broker being down at the commit.
+    Asking twice is harmless: the provider is asked with the attempt's idempotency reference,
+    and a refund no longer pending is skipped. Returns how many were sent."""
+    from orders.payments.tasks import refund_process_task
+
+    now = now or timezone.now()
+    stale = Refund.objects.filter(
+        status=RefundStatus.PENDING,
+        asked_at__isnull=True,
+        updated_at__lte=now - timedelta(seconds=settings.ORDERS["DISPATCH_STALE_AFTER_SECONDS"]),
+    ).values_list("id", flat=True)
+    sent = sum(send_task(refund_process_task, str(refund_id)) for refund_id in stale[:500])
+    if sent:
+        logger.warning("sent the tasks of %d pending refunds again (their tasks were lost)", sent)
+    return sent
 
 
 def refund_reference(refund: Refund) -> str:
@@ -80,6 +105,7 @@ def refund_process(*, refund_id: uuid.UUID) -> Refund:
     refund = Refund.objects.select_related("payment").get(id=refund_id)
     if refund.status != RefundStatus.PENDING or refund.provider_refund_id:
         return refund
+    Refund.objects.filter(id=refund.id, attempts=refund.attempts).update(asked_at=timezone.now())
     provider = get_provider(refund.payment.provider)
     result = provider.refund(
         reference=refund_reference(refund),
@@ -181,6 +207,7 @@ def refund_retry(*, payment_id: uuid.UUID, actor: str) -> Refund:
     refund.provider_refund_id = ""
     refund.failure_message = ""
     refund.failed_at = None
+    refund.asked_at = None
     refund.save()
     _enqueue_refund(refund)
     return refund

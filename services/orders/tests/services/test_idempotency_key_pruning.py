@@ -94,7 +94,11 @@ def test_beat_schedules_only_registered_tasks():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
 
-    assert scheduled == {"orders.ordering.expire_unpaid_orders", "orders.ordering.prune_idempotency_keys"}
+    assert scheduled == {
+        "orders.ordering.expire_unpaid_orders",
+        "orders.ordering.prune_idempotency_keys",
+        "orders.payments.refunds_dispatch_stale",
+    }
     assert scheduled <= set(app.tasks)
 
 
