@@ -338,7 +338,9 @@ class Platform:
             cwd=ROOT,
         )
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
+        # A deadline, not a wait: polled. Two platforms starting side by side on two busy cores
+        # have taken more than 90 s to answer ready (broker handshakes past the probe timeout).
         deadline = time.monotonic() + timeout
         pending = set(self.services)
         while pending and time.monotonic() < deadline:
