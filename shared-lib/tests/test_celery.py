@@ -216,6 +216,23 @@ def test_send_task_sends_when_the_broker_is_up(monkeypatch, not_eager):
     assert sent and sent[0][1] == (2, 3)
 
 
+def test_send_again_sends_each_row_up_to_the_limit_and_says_how_many(monkeypatch, not_eager, caplog):
+    from servicekit.celery import send_again
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda *a, **k: sent.append(a))
+    assert send_again(tasks.add, iter([1, 2, 3]), rows="test rows", limit=2) == 2
+    assert [args for _, args in sent] == [("1",), ("2",)]
+    assert "sent the tasks of 2 test rows again (their tasks were lost)" in caplog.text
+
+
+def test_send_again_counts_only_what_the_broker_took(broker_down, caplog):
+    from servicekit.celery import send_again
+
+    assert send_again(tasks.add, [1, 2], rows="test rows") == 0
+    assert "test rows" not in caplog.text
+
+
 def test_a_worker_runs_its_beat_in_a_thread_and_logs_only_json_lines(worker, tmp_path):
     """make run: CELERY_EMBED_BEAT=1 schedules from inside the (solo) worker, no extra process;
     with --quiet and LOG_FORMAT=json even Celery's banners are JSON lines."""

@@ -19,12 +19,14 @@ sends its task later) instead of failing with a 500 after its state was written.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from celery import Celery, bootsteps, signals
@@ -142,6 +144,15 @@ def send_task(task: Any, *args: Any, **kwargs: Any) -> bool:
         logger.warning("task %s%r not sent, the broker is unavailable: %s", task.name, args, exc)
         return False
     return True
+
+
+def send_again(task: Any, row_ids: Iterable[Any], *, rows: str, limit: int = 500) -> int:
+    """A sweep's resend: :func:`send_task` with each row id (at most ``limit``) whose task was
+    lost, one warning naming the ``rows`` ("queued messages") when any went. Returns how many."""
+    sent = sum(send_task(task, str(row_id)) for row_id in itertools.islice(row_ids, limit))
+    if sent:
+        logger.warning("sent the tasks of %d %s again (their tasks were lost)", sent, rows)
+    return sent
 
 
 def send_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:

@@ -44,7 +44,7 @@ from messaging.providers import (
 from messaging.quotas.services import quota_consume
 from messaging.sessions.models import Session, SessionStatus
 from messaging.sessions.selectors import session_working
-from servicekit.celery import send_on_commit, send_task
+from servicekit.celery import send_again, send_on_commit
 from servicekit.envelope.errors import Conflict
 from servicekit.events import publish
 
@@ -185,10 +185,7 @@ def messages_dispatch_stale(*, now: datetime | None = None) -> int:
         attempts=0,
         created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
     ).values_list("id", flat=True)
-    sent = sum(send_task(send_message, str(message_id)) for message_id in stale[:500])
-    if sent:
-        logger.warning("sent the tasks of %d queued messages again (their tasks were lost)", sent)
-    return sent
+    return send_again(send_message, stale, rows="queued messages")
 
 
 def message_deliver(*, message_id: uuid.UUID | str) -> DeliveryAttempt:

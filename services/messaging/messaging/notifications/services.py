@@ -33,7 +33,7 @@ from messaging.notifications.models import (
     Recipient,
 )
 from messaging.notifications.rendering import render_email, supported_language
-from servicekit.celery import send_on_commit, send_task
+from servicekit.celery import send_again, send_on_commit
 from servicekit.envelope.errors import ApplicationError
 from servicekit.events import publish
 
@@ -190,10 +190,7 @@ def notifications_dispatch_stale(*, now: datetime | None = None) -> int:
         attempts=0,
         created_at__lte=now - timedelta(seconds=settings.MESSAGING["DISPATCH_STALE_AFTER_SECONDS"]),
     ).values_list("id", flat=True)
-    sent = sum(send_task(send_notification, str(notification_id)) for notification_id in stale[:500])
-    if sent:
-        logger.warning("sent the tasks of %d pending e-mails again (their tasks were lost)", sent)
-    return sent
+    return send_again(send_notification, stale, rows="pending e-mails")
 
 
 def notification_deliver(*, notification_id: uuid.UUID | str) -> EmailDelivery:

@@ -23,7 +23,7 @@ from orders.payments import events
 from orders.payments.errors import PaymentErrorCode
 from orders.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from orders.payments.providers import RefundResult, get_provider
-from servicekit.celery import send_on_commit, send_task
+from servicekit.celery import send_again, send_on_commit
 from servicekit.envelope.errors import Conflict, NotFound
 from servicekit.events import publish
 
@@ -81,10 +81,7 @@ def refunds_dispatch_stale(*, now: datetime | None = None) -> int:
         asked_at__isnull=True,
         updated_at__lte=now - timedelta(seconds=settings.ORDERS["DISPATCH_STALE_AFTER_SECONDS"]),
     ).values_list("id", flat=True)
-    sent = sum(send_task(refund_process_task, str(refund_id)) for refund_id in stale[:500])
-    if sent:
-        logger.warning("sent the tasks of %d pending refunds again (their tasks were lost)", sent)
-    return sent
+    return send_again(refund_process_task, stale, rows="pending refunds")
 
 
 def refund_reference(refund: Refund) -> str:
