@@ -28,3 +28,9 @@ def record_start_then_sleep(key: str, seconds: float) -> int:
     client.expire(key, 600)
     time.sleep(seconds)
     return client.llen(key)
+
+
+@shared_task
+def echo(value: str) -> str:
+    """One argument, as a sweep's tasks take (a row's id)."""
+    return value
