@@ -3,7 +3,8 @@ with any mail client) and one log line saying who it is for, its subject and its
 
 Like a mail store, it keeps one copy of a ``Message-ID``: a message sent again after its sender
 died between the send and recording it (notifications keep their id across attempts) replaces
-its earlier file instead of adding a second."""
+its earlier file instead of adding a second (such files are named by the id's hash; `ls -t`
+lists them newest first)."""
 
 from __future__ import annotations
 
@@ -55,10 +56,11 @@ class EmlFileBackend(BaseEmailBackend):
     def _write(self, message: EmailMessage) -> Path:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         message_id = message.extra_headers.get("Message-ID", "")
-        key = hashlib.sha256(message_id.encode()).hexdigest()[:16] if message_id else uuid.uuid4().hex[:8]
-        earlier = sorted(self.mail_dir.glob(f"*-{key}.eml")) if message_id else []
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        path = earlier[0] if earlier else self.mail_dir / f"{stamp}-{key}.eml"
+        if message_id:  # named by its id: sent again, it replaces itself (no directory scan)
+            path = self.mail_dir / f"{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
+        else:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            path = self.mail_dir / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         # Written under a temporary name and renamed: a reader never sees half a message.
         partial = path.with_suffix(".eml.part")
         partial.write_bytes(message.message().as_bytes(linesep="\n"))
