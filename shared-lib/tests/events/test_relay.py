@@ -51,7 +51,7 @@ def test_relay_publishes_committed_events_in_order_with_confirms_and_marks_them_
 def test_rollback_leaves_no_row_no_wake_up_and_no_message(relay, tap):
     listener = OutboxListener(notify_channel())
     try:
-        listener.wait(0)  # LISTEN before anything happens
+        assert listener.wait(0) is True  # a fresh LISTEN: the caller must claim once more
         with pytest.raises(RuntimeError), transaction.atomic():
             publish("testsvc.thing.happened", "s", {"n": 1})
             raise RuntimeError("rolled back")
@@ -64,6 +64,21 @@ def test_rollback_leaves_no_row_no_wake_up_and_no_message(relay, tap):
         with transaction.atomic():
             publish("testsvc.thing.happened", "s", {"n": 2})
         assert listener.wait(2) is True  # commit → NOTIFY → the relay wakes
+    finally:
+        listener.close()
+
+
+def test_a_commit_just_before_the_listen_is_not_missed():
+    """The relay claims nothing, a commit lands, then it LISTENs: that commit's NOTIFY went to
+    nobody, so the first wait of a fresh listener says "claim again" instead of sleeping."""
+    listener = OutboxListener(notify_channel())
+    try:
+        with transaction.atomic():
+            publish("testsvc.thing.happened", "s", {"n": 1})
+        started = time.monotonic()
+        assert listener.wait(30) is True
+        assert time.monotonic() - started < 5
+        assert listener.wait(0.2) is False, "once listening, no commit means no wake-up"
     finally:
         listener.close()
 

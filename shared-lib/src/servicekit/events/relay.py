@@ -49,9 +49,15 @@ class OutboxListener:
 
     def wait(self, timeout: float, stop: StopFlag | None = None) -> bool:
         """Block until notifications arrive (True: all of them are drained, one claim round
-        serves them all), or ``timeout`` passes or ``stop`` is set (False)."""
+        serves them all), or ``timeout`` passes or ``stop`` is set (False). True at once when
+        it has just (re)connected: what was committed before its LISTEN sent no wake-up."""
         try:
-            raw = self._connect()
+            if self._wrapper is None:
+                self._connect()
+                # A commit between the caller's last claim and this LISTEN notified nobody:
+                # claim once more now that every later commit will wake us.
+                return True
+            raw = self._wrapper.connection
             if any(True for _ in raw.notifies(timeout=0)):  # received while it was not waiting
                 return True
             watched = [raw, stop] if stop is not None else [raw]
