@@ -28,8 +28,8 @@ ORDERS = {
     # placed is cancelled ("stock_timeout") by the same sweep; catalog releases anything it
     # reserves late. 0 turns this off.
     "PENDING_TIMEOUT_SECONDS": env.int("ORDER_PENDING_TIMEOUT_SECONDS", default=15 * 60),
-    # Checkout Idempotency-Keys older than this are deleted (hourly, in batches); reusing a
-    # pruned key checks out again. 0 keeps them forever.
+    # Idempotency-Keys of checkout and of adds to the cart older than this are deleted (hourly,
+    # in batches); reusing a pruned key checks out (or adds) again. 0 keeps them forever.
     "IDEMPOTENCY_KEY_RETENTION_HOURS": env.int("ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS", default=48),
     # After this many failed payment attempts a confirmed order is cancelled ("payment_failed").
     "MAX_PAYMENT_ATTEMPTS": env.int("ORDER_MAX_PAYMENT_ATTEMPTS", default=3),
@@ -64,8 +64,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery beat (the orders-beat process): cancel confirmed orders whose payment is overdue and
-# pending orders catalog never answered; prune old checkout idempotency keys; send the tasks
-# of refunds lost to a broker outage.
+# pending orders catalog never answered; prune old checkout and cart idempotency keys; send the
+# tasks of refunds lost to a broker outage.
 _PRUNE_KEYS_EVERY_SECONDS = 3600.0
 _DISPATCH_STALE_EVERY_SECONDS = 15.0
 CELERY_BEAT_SCHEDULE = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.carts.models import Cart, CartLine
+from orders.carts.models import Cart, CartIdempotencyKey, CartLine
 from servicekit.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 
 
@@ -15,3 +15,11 @@ class CartAdmin(ReadOnlyModelAdmin):
     list_display = ["user_id", "created_at", "updated_at"]
     search_fields = ["user_id"]
     inlines = [CartLineInline]
+
+
+@admin.register(CartIdempotencyKey)
+class CartIdempotencyKeyAdmin(ReadOnlyModelAdmin):
+    """Kept for replays of an add to the cart, pruned by a task; never edited by hand."""
+
+    list_display = ["user_id", "key", "product_id", "is_new_line", "created_at"]
+    search_fields = ["user_id", "key"]

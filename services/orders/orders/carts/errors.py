@@ -10,3 +10,4 @@ class CartErrorCode(StrEnum):
     QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"
     CART_FULL = "cart_full"
     LINE_NOT_FOUND = "not_found"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 409: the same Idempotency-Key, another body

@@ -29,3 +29,30 @@ class CartLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_id}"
+
+
+class CartIdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a user sent with an add to the cart, the body it came with, and
+    what that add did (which product, and whether it made a new line: 201, or grew one: 200).
+
+    The row is inserted before the cart is touched, in the add's transaction: a concurrent
+    add with the same key waits on the unique constraint and then replays, so exactly one of
+    them adds. Kept ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS`` like checkout's keys, then
+    pruned by the same beat task; a key sent again after that adds again.
+    """
+
+    user_id = models.UUIDField()
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the canonical request body
+    product_id = models.UUIDField()  # not a foreign key: the product may be gone by a replay
+    is_new_line = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="cart_idempotency_key_per_user"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="cart_idem_key_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -2,32 +2,118 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from orders.carts.errors import CartErrorCode
-from orders.carts.models import Cart, CartLine
+from orders.carts.models import Cart, CartIdempotencyKey, CartLine
 from orders.products.models import Product
 from orders.products.selectors import product_get
-from servicekit.envelope.errors import ApplicationError, NotFound
+from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CartItemAdded:
-    line: CartLine
-    is_new_line: bool
+    line: CartLine | None  # None only in a replay whose line was removed since
+    is_new_line: bool  # the add made the line (201), or grew it (200); a replay says what the first did
+    is_replay: bool = False  # True: this key was used before with this body; nothing was added now
+
+
+def cart_add_fingerprint(body: Any) -> str:
+    """SHA-256 of the canonical JSON of a request body (key order and spacing do not count),
+    as checkout fingerprints its own."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    # JSON may carry lone surrogates ("\ud800") that UTF-8 cannot encode; they still count.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic
-def cart_add_item(*, user_id: uuid.UUID, product_id: uuid.UUID, quantity: int) -> CartItemAdded:
+def cart_add_item(
+    *,
+    user_id: uuid.UUID,
+    product_id: uuid.UUID,
+    quantity: int,
+    idempotency_key: str = "",
+    fingerprint: str = "",
+) -> CartItemAdded:
     """Add ``quantity`` of a product; adding a product already in the cart raises its quantity.
 
     ``quantity`` itself must be in bounds, not only the line's new total: adding 0 would do
     nothing and a negative number would lower the line (that is ``cart_update_item_quantity``).
+
+    With an ``idempotency_key`` (and the ``fingerprint`` of the request body) the add happens
+    once per key: the key row is inserted first, so a concurrent add with the same key waits
+    on it and then replays this one, adding nothing. A replay answers the line as it is now
+    and whether the first add made it; the same key with another body is 409
+    ``idempotency_key_reused``. An add that fails rolls its key back, so the key stays unused.
     """
+    if idempotency_key:
+        claimed = _claim_key(
+            user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint, product_id=product_id
+        )
+        if isinstance(claimed, CartItemAdded):
+            return claimed
+        added = _add_item(user_id=user_id, product_id=product_id, quantity=quantity)
+        claimed.is_new_line = added.is_new_line
+        claimed.save(update_fields=["is_new_line"])
+        return added
+    return _add_item(user_id=user_id, product_id=product_id, quantity=quantity)
+
+
+def _claim_key(
+    *, user_id: uuid.UUID, idempotency_key: str, fingerprint: str, product_id: uuid.UUID
+) -> CartIdempotencyKey | CartItemAdded:
+    """Insert the key row, or answer with the replay of the add that holds the key.
+
+    An expired key may be pruned between our failed insert and our read of it: the key is
+    then free and the next insert claims it (a key that new is never pruned).
+    """
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return CartIdempotencyKey.objects.create(
+                    user_id=user_id, key=idempotency_key, fingerprint=fingerprint, product_id=product_id
+                )
+        except IntegrityError:
+            replay = _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CartItemAdded | None:
+    key = CartIdempotencyKey.objects.filter(user_id=user_id, key=idempotency_key).first()
+    if key is None:
+        return None
+    if key.fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used with a different request body.",
+            code=CartErrorCode.IDEMPOTENCY_KEY_REUSED,
+            details={"idempotency_key": [idempotency_key], "product_id": str(key.product_id)},
+        )
+    line = (
+        CartLine.objects.select_related("product")
+        .filter(cart__user_id=user_id, product_id=key.product_id)
+        .first()
+    )
+    return CartItemAdded(line=line, is_new_line=key.is_new_line, is_replay=True)
+
+
+def _add_item(*, user_id: uuid.UUID, product_id: uuid.UUID, quantity: int) -> CartItemAdded:
     _check_quantity(quantity)
     cart = _locked_cart(user_id)
     product = _purchasable_product(product_id)
@@ -96,6 +182,35 @@ def cart_clear(*, user_id: uuid.UUID) -> int:
     removed, _ = cart.lines.all().delete()
     _touch(cart)
     return removed
+
+
+def cart_keys_prune(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """Delete cart idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``.
+
+    Batches of ``batch_size``, each its own short transaction, as checkout's keys are pruned;
+    returns how many keys were deleted. Carts are untouched: a pruned key only means that
+    sending it again adds again.
+    """
+    hours = settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"]
+    if hours <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    deleted = 0
+    while True:
+        batch = list(
+            CartIdempotencyKey.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not batch:
+            break
+        with transaction.atomic():
+            deleted += CartIdempotencyKey.objects.filter(id__in=batch, created_at__lt=cutoff).delete()[0]
+        if len(batch) < batch_size:
+            break
+    if deleted:
+        logger.info("pruned %d cart idempotency keys older than %dh", deleted, hours)
+    return deleted
 
 
 def _locked_cart(user_id: uuid.UUID) -> Cart:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from orders.carts.services import cart_keys_prune
 from orders.ordering.services import checkout_keys_prune, orders_expire_pending, orders_expire_unpaid
 
 
@@ -14,5 +15,6 @@ def expire_unpaid_orders_task() -> int:
 
 @shared_task(name="orders.ordering.prune_idempotency_keys", acks_late=True)
 def prune_idempotency_keys_task() -> int:
-    """Run by Celery beat hourly: deletes checkout keys past ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS."""
-    return checkout_keys_prune()
+    """Run by Celery beat hourly: deletes checkout and cart keys past
+    ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS; returns how many."""
+    return checkout_keys_prune() + cart_keys_prune()

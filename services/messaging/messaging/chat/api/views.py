@@ -3,8 +3,6 @@ caller's messages, one message. Another user's message is 404."""
 
 from __future__ import annotations
 
-import re
-
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -16,16 +14,14 @@ from messaging.chat.errors import MessageErrorCode
 from messaging.chat.models import Direction, MessageStatus
 from messaging.chat.selectors import message_get, message_list
 from messaging.chat.services import message_send
-from messaging.chat.validation import invalid, normalize_phone_number
+from messaging.chat.validation import normalize_phone_number
 from messaging.quotas.errors import QuotaErrorCode
 from servicekit.api import StrictSerializer
 from servicekit.auth import user_id_of
 from servicekit.envelope.pagination import paginated_response
+from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -97,11 +93,7 @@ class MessageSendApi(UserApi):
         }
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get(IDEMPOTENCY_HEADER, "")
-        if key and not _IDEMPOTENCY_KEY.match(key):
-            raise invalid(
-                "idempotency_key", f"{IDEMPOTENCY_HEADER}: 1-255 printable ASCII characters, no spaces."
-            )
+        key = idempotency_key(request)  # 400 validation_error naming idempotency_key
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,8 +10,15 @@ from rest_framework.views import APIView
 from orders.api import CALLER_ERROR_CODES
 from orders.carts.errors import CartErrorCode
 from orders.carts.selectors import cart_get
-from orders.carts.services import cart_add_item, cart_clear, cart_remove_item, cart_update_item_quantity
+from orders.carts.services import (
+    cart_add_fingerprint,
+    cart_add_item,
+    cart_clear,
+    cart_remove_item,
+    cart_update_item_quantity,
+)
 from servicekit.auth import user_id_of
+from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 
@@ -43,9 +50,9 @@ class CartOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
-def _cart_response(request, status_code: int = status.HTTP_200_OK) -> Response:
+def _cart_response(request, status_code: int = status.HTTP_200_OK, headers=None) -> Response:
     cart = cart_get(user_id=user_id_of(request))
-    return Response(CartOutputSerializer(cart).data, status=status_code)
+    return Response(CartOutputSerializer(cart).data, status=status_code, headers=headers)
 
 
 class CartDetailApi(APIView):
@@ -87,7 +94,26 @@ class CartItemAddApi(APIView):
         operation_id="cart_item_add",
         request=InputSerializer,
         responses={201: CartOutputSerializer, 200: CartOutputSerializer},
-        description="Add a product; if it is already in the cart its quantity grows (200 instead of 201).",
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "Optional, 1-255 printable characters, unique per add: a retry adds nothing "
+                    "twice while the key is remembered (48 hours by default)."
+                ),
+            )
+        ],
+        description=(
+            "Add a product; if it is already in the cart its quantity grows (200 instead of 201).\n\n"
+            "With an Idempotency-Key header the add happens once per key: the same key with the "
+            "same body adds nothing again and answers the first add's status (201 or 200) with "
+            "the cart as it is now (header `Idempotent-Replayed: true`); with another body, 409 "
+            "`idempotency_key_reused`. An add that fails leaves its key unused. Keys are "
+            "remembered as long as checkout's (48 hours by default, a deployment setting); a key "
+            "sent again after that adds again. Without the header every request adds."
+        ),
     )
     @error_codes(
         CALLER_ERROR_CODES,
@@ -98,14 +124,24 @@ class CartItemAddApi(APIView):
                 CartErrorCode.CURRENCY_MISMATCH,
                 CartErrorCode.QUANTITY_OUT_OF_RANGE,
                 CartErrorCode.CART_FULL,
-            ]
+            ],
+            409: [CartErrorCode.IDEMPOTENCY_KEY_REUSED],
         },
     )
     def post(self, request):
+        key = idempotency_key(request)  # optional; a malformed one is 400 validation_error
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        added = cart_add_item(user_id=user_id_of(request), **serializer.validated_data)
-        return _cart_response(request, status.HTTP_201_CREATED if added.is_new_line else status.HTTP_200_OK)
+        added = cart_add_item(
+            user_id=user_id_of(request),
+            idempotency_key=key,
+            fingerprint=cart_add_fingerprint(request.data) if key else "",
+            **serializer.validated_data,
+        )
+        headers = {"Idempotent-Replayed": "true"} if added.is_replay else None
+        return _cart_response(
+            request, status.HTTP_201_CREATED if added.is_new_line else status.HTTP_200_OK, headers=headers
+        )
 
 
 class CartItemUpdateApi(APIView):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -24,12 +22,10 @@ from orders.ordering.services import (
 from servicekit.auth import IsOwnerOrStaff, IsStaff, user_id_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
+from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 
 @extend_schema_serializer(component_name="ShippingAddress")
@@ -111,6 +107,14 @@ class OrderDetailOutputSerializer(OrderOutputSerializer):
     class Meta(OrderOutputSerializer.Meta):
         fields = [*OrderOutputSerializer.Meta.fields, "history"]
         read_only_fields = fields
+
+
+def _checkout_key_required() -> ApplicationError:
+    return ApplicationError(
+        f"Send an {IDEMPOTENCY_HEADER} header (1-255 printable characters) with each checkout.",
+        code=OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+        details={IDEMPOTENCY_HEADER: ["This header is required."]},
+    )
 
 
 def _order_for(request, view: APIView, order_id) -> Order:
@@ -225,13 +229,7 @@ class OrderCheckoutApi(APIView):
         },
     )
     def post(self, request):
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise ApplicationError(
-                f"Send an {IDEMPOTENCY_HEADER} header (1-255 printable characters) with each checkout.",
-                code=OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED,
-                details={IDEMPOTENCY_HEADER: ["This header is required."]},
-            )
+        key = idempotency_key(request, required=True, error=_checkout_key_required)
         serializer = OrderCheckoutApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = order_checkout(
