@@ -175,6 +175,44 @@ def test_a_task_whose_worker_is_killed_runs_again_on_another(worker):
     client.delete(key)
 
 
+def test_a_task_whose_database_is_away_runs_again_until_it_is_back(worker):
+    """RETRY_WHILE_DATABASE_AWAY: for a task that is its work's only record, a database that
+    cannot be reached means "later" (1, 2 … s), never a failure that acknowledges it away."""
+    import redis
+    from django.conf import settings
+
+    key = f"test-celery-{uuid.uuid4().hex}"
+    worker()
+    result = tasks.fail_with_database_away.delay(key, 2)
+    assert result.get(timeout=90) == 3  # failed twice, then ran
+    redis.Redis.from_url(settings.CACHES["default"]["LOCATION"]).delete(key)
+
+
+def test_a_retry_the_broker_cannot_take_requeues_the_message_instead_of_dropping_it(broker_down):
+    """Celery answers a retry it cannot publish with Reject(requeue=False): with the broker
+    down the task would be gone. servicekit's Task requeues it (it runs again when it is back)."""
+    from celery.exceptions import Reject
+    from django.db import OperationalError as DatabaseAway
+
+    task = tasks.fail_with_database_away
+    task.push_request(
+        id=str(uuid.uuid4()),
+        called_directly=False,
+        retries=0,
+        is_eager=False,
+        delivery_info={},
+        args=(),
+        kwargs={},
+    )
+    try:
+        with pytest.raises(Reject) as rejected:
+            task.retry(args=("k", 1), exc=DatabaseAway("away"), countdown=1)
+    finally:
+        task.pop_request()
+    assert rejected.value.requeue is True
+    assert isinstance(rejected.value.reason, OperationalError)
+
+
 @pytest.fixture
 def amqp_channel():
     connection = pika.BlockingConnection(pika.URLParameters(app.conf.broker_url))

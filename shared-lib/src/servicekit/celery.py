@@ -31,7 +31,8 @@ from typing import Any
 
 from celery import Celery, bootsteps, signals
 from celery.contrib.django.task import DjangoTask
-from django.db import transaction
+from celery.exceptions import Reject
+from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from servicekit.observability.context import get_request_id, request_id_scope
@@ -41,6 +42,19 @@ logger = logging.getLogger("servicekit.celery")
 
 REQUEST_ID_HEADER = "request_id"
 DEFAULT_CONFIRM_TIMEOUT = 5.0
+
+# The database could not be reached (restarting, its path cut): worth running the task again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+# Task options for a task whose message is its only record (nothing sweeps it again): while the
+# database is away it runs again in 1, 2, 4 … 30 s, for as long as it takes.
+RETRY_WHILE_DATABASE_AWAY: dict[str, Any] = {
+    "autoretry_for": DATABASE_UNAVAILABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+    "max_retries": None,
+}
 
 
 class Task(DjangoTask):
@@ -61,6 +75,20 @@ class Task(DjangoTask):
         if countdown is not None and countdown > 0:
             options["countdown"] = math.ceil(countdown)
         return super().apply_async(args, kwargs, **options)
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        """Celery rejects the message *without* requeueing it when the retry cannot be
+        published (the broker away too): the task would be lost. Requeued instead (acks late:
+        a connection that dropped requeues it anyway), it runs again once the broker is back."""
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as reject:
+            if isinstance(reject.reason, (BrokerUnavailable, OSError)):
+                logger.warning(
+                    "task %s: its retry could not be sent (%s); requeued", self.name, reject.reason
+                )
+                raise Reject(reject.reason, requeue=True) from None
+            raise
 
 
 def embed_beat() -> bool:
@@ -169,6 +197,14 @@ def make_app(service: str) -> Celery:
     app.steps["worker"].add(EmbeddedBeat)
     app.steps["worker"].add(EmbeddedEvents)
     return app
+
+
+@signals.worker_init.connect
+def _never_eager_in_a_worker(sender: Any = None, **_: Any) -> None:
+    """A worker sends what its tasks send (a retry, a follow-up) to the broker, even where the
+    settings run tasks inline (``DJANGO_ENV=test``): the workers tests start behave as deployed."""
+    if sender is not None:
+        sender.app.conf.task_always_eager = False
 
 
 @signals.before_task_publish.connect

@@ -29,13 +29,13 @@ from typing import Any, Protocol
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from builds.jobs.locks import advisory_lock, job_key, repository_key
 from builds.jobs.models import Job, JobKind, JobStatus
 from builds.jobs.services import job_log
+from servicekit.celery import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +57,6 @@ class JobHandler(Protocol):
 
     def failed(self, job: Job, message: str) -> None: ...
 
-
-# The database could not be reached: retried by the task (builds.jobs.tasks), never a failure.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 # A job found "started" this many times (its worker died or was killed each time) is broken.
 MAX_ATTEMPTS = 3

@@ -4,8 +4,9 @@ again once finished; acks late, so a job whose worker died is delivered again)."
 from celery import shared_task
 from django.conf import settings
 
-from builds.jobs.runner import DATABASE_UNAVAILABLE, job_run
+from builds.jobs.runner import job_run
 from builds.jobs.services import jobs_dispatch_stale
+from servicekit.celery import DATABASE_UNAVAILABLE
 
 
 @shared_task(

@@ -8,9 +8,11 @@ from celery import shared_task
 from django.conf import settings
 
 from messaging.providers import waha_format
+from servicekit.celery import RETRY_WHILE_DATABASE_AWAY
 
 
-@shared_task(name="messaging.providers.deliver_loopback_webhook")
+# The task is the receipt's only record: a database that is away delays it, never drops it.
+@shared_task(name="messaging.providers.deliver_loopback_webhook", **RETRY_WHILE_DATABASE_AWAY)
 def deliver_loopback_webhook(
     *, event_id: str, event: str, session_name: str, payload: dict[str, Any], me: str = ""
 ) -> str:
