@@ -108,3 +108,13 @@ def test_each_refusal_is_a_new_exception():
         errors.append(raised.value)
 
     assert errors[0] is not errors[1]
+
+
+def test_a_body_fingerprint_ignores_key_order_and_spacing_but_not_values():
+    from servicekit.idempotency import body_fingerprint
+
+    assert body_fingerprint({"a": 1, "b": {"c": 2, "d": 3}}) == body_fingerprint(
+        {"b": {"d": 3, "c": 2}, "a": 1}
+    )
+    assert body_fingerprint({"a": 1}) != body_fingerprint({"a": 2})
+    assert body_fingerprint({"a": "\ud800"}) != body_fingerprint({"a": "\ud801"})  # lone surrogates count

@@ -1,15 +1,18 @@
 """The ``Idempotency-Key`` request header, read the one way every retry-safe POST reads it.
 
 A key is 1-255 printable ASCII characters without spaces (a UUID is the usual choice); what a
-view does with it (remember it with a fingerprint of the body, replay the first answer) is
+view does with it (remember it with :func:`body_fingerprint` of the body, replay the first answer) is
 the view's service's business. Leading and trailing whitespace is not part of a header's
 value (RFC 9110, 5.5) and is dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.request import Request
@@ -49,3 +52,11 @@ def idempotency_key(
     if not _KEY.match(key):
         raise error()
     return key
+
+
+def body_fingerprint(body: Any) -> str:
+    """SHA-256 of the canonical JSON of a request body (key order and spacing do not count): what
+    a key is remembered with, so the same key with another body is told apart from a retry."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    # JSON may carry lone surrogates ("\ud800") that UTF-8 cannot encode; they still count.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,14 +25,6 @@ class CartItemAdded:
     line: CartLine | None  # None only in a replay whose line was removed since
     is_new_line: bool  # the add made the line (201), or grew it (200); a replay says what the first did
     is_replay: bool = False  # True: this key was used before with this body; nothing was added now
-
-
-def cart_add_fingerprint(body: Any) -> str:
-    """SHA-256 of the canonical JSON of a request body (key order and spacing do not count),
-    as checkout fingerprints its own."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    # JSON may carry lone surrogates ("\ud800") that UTF-8 cannot encode; they still count.
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic

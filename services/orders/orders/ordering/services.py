@@ -9,8 +9,6 @@ event in the same transaction (the outbox), so nothing is announced for a rolled
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -63,13 +61,6 @@ _TIMESTAMP_OF = {
 class CheckoutResult:
     order: Order
     is_replay: bool  # True: this key was used before with this body; nothing new was created
-
-
-def checkout_fingerprint(body: Any) -> str:
-    """SHA-256 of the canonical JSON of a request body (key order and spacing do not count)."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    # JSON may carry lone surrogates ("\ud800") that UTF-8 cannot encode; they still count.
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic

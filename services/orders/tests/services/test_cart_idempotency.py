@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from orders.carts.models import CartIdempotencyKey, CartLine
-from orders.carts.services import cart_add_fingerprint, cart_add_item, cart_keys_prune
+from orders.carts.services import cart_add_item, cart_keys_prune
 from orders.ordering.models import CheckoutIdempotencyKey
 from servicekit.envelope.errors import ApplicationError
+from servicekit.idempotency import body_fingerprint
 from servicekit.testing.concurrency import results_concurrently
 from tests.factories import OrderFactory, ProductFactory
 
@@ -23,7 +24,7 @@ def _add(user_id, product, quantity=2, key="key-1"):
         product_id=product.id,
         quantity=quantity,
         idempotency_key=key,
-        fingerprint=cart_add_fingerprint(body),
+        fingerprint=body_fingerprint(body),
     )
 
 

@@ -11,14 +11,13 @@ from orders.api import CALLER_ERROR_CODES
 from orders.carts.errors import CartErrorCode
 from orders.carts.selectors import cart_get
 from orders.carts.services import (
-    cart_add_fingerprint,
     cart_add_item,
     cart_clear,
     cart_remove_item,
     cart_update_item_quantity,
 )
 from servicekit.auth import user_id_of
-from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
+from servicekit.idempotency import IDEMPOTENCY_HEADER, body_fingerprint, idempotency_key
 from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 
@@ -135,7 +134,7 @@ class CartItemAddApi(APIView):
         added = cart_add_item(
             user_id=user_id_of(request),
             idempotency_key=key,
-            fingerprint=cart_add_fingerprint(request.data) if key else "",
+            fingerprint=body_fingerprint(request.data) if key else "",
             **serializer.validated_data,
         )
         headers = {"Idempotent-Replayed": "true"} if added.is_replay else None

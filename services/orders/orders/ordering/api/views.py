@@ -13,7 +13,6 @@ from orders.ordering.errors import OrderErrorCode
 from orders.ordering.models import CancellationReason, Order, OrderStatus, OrderStatusChange
 from orders.ordering.selectors import order_get, order_list
 from orders.ordering.services import (
-    checkout_fingerprint,
     order_cancel,
     order_checkout,
     order_complete,
@@ -22,7 +21,7 @@ from orders.ordering.services import (
 from servicekit.auth import IsOwnerOrStaff, IsStaff, user_id_of
 from servicekit.envelope.errors import ApplicationError, NotFound
 from servicekit.envelope.pagination import paginated_response
-from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
+from servicekit.idempotency import IDEMPOTENCY_HEADER, body_fingerprint, idempotency_key
 from servicekit.money import MoneyField
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
@@ -235,7 +234,7 @@ class OrderCheckoutApi(APIView):
         result = order_checkout(
             user_id=user_id_of(request),
             idempotency_key=key,
-            fingerprint=checkout_fingerprint(request.data),
+            fingerprint=body_fingerprint(request.data),
             shipping_address=serializer.validated_data["shipping_address"],
         )
         headers = {"Location": reverse("ordering-order-detail", args=[result.order.id])}
