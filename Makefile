@@ -32,7 +32,7 @@ test-%: bootstrap  ## run one suite: make test-catalog, make test-gateway, make 
 fuzz: bootstrap  ## a long fuzzing pass over every operation: make fuzz [FUZZ_MAX_EXAMPLES=100] [FUZZ_SEED=…]
 	@FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-100} FUZZ_RANDOM=1 $(VENV)/bin/pytest -q tests/hardening/test_fuzz.py
 
-chaos: bootstrap  ## the chaos test, long: make chaos [CHAOS_SECONDS=600] [CHAOS_SEED=…] (not yet in make test: docs/security.md)
+chaos: bootstrap  ## the chaos test, long: make chaos [CHAOS_SECONDS=600] [CHAOS_SEED=…] (make test runs a bounded one)
 	@CHAOS_SECONDS="$${CHAOS_SECONDS:-600}" $(VENV)/bin/pytest -q -s -p no:cacheprovider tests/hardening/test_chaos.py
 
 migrate: bootstrap  ## apply every service's migrations
