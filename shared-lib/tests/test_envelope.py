@@ -56,6 +56,52 @@ def test_unsupported_media_type(client):
     assert response.json()["error"]["code"] == "unsupported_media_type"
 
 
+# A form naming the fields the operation reads: refused for what it is, not for what it says.
+FORMS = [
+    ("application/x-www-form-urlencoded", b"name=ada&count=2"),
+    (
+        "multipart/form-data; boundary=b0",
+        b'--b0\r\nContent-Disposition: form-data; name="name"\r\n\r\nada\r\n'
+        b'--b0\r\nContent-Disposition: form-data; name="count"\r\n\r\n2\r\n--b0--\r\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), FORMS, ids=["urlencoded", "multipart"])
+def test_an_operation_reads_json_only_a_form_is_415(client, content_type, body):
+    response = client.generic("POST", "/api/v1/test/echo/", body, content_type=content_type)
+    assert response.status_code == 415, response.content
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert content_type.split(";")[0] in response.json()["error"]["message"]
+    assert response.json()["meta"]["request_id"] == response["X-Request-ID"]
+
+    answer = client.post("/api/v1/test/echo/", {"name": "ada", "count": 2}, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+
+
+def test_an_upload_operation_opts_in_to_multipart_and_still_reads_json(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("a.txt", b"12345", content_type="text/plain")
+    response = client.post("/api/v1/test/upload/", {"name": "ada", "file": upload})  # multipart
+    assert response.status_code == 201, response.content
+    assert response.json()["data"] == {"name": "ada", "size": 5}
+
+    response = client.post("/api/v1/test/upload/", {"name": "ada"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["data"] == {"name": "ada", "size": None}
+
+    # its JSON is servicekit's parser's: nesting too deep is a 400 parse_error, not a 500
+    response = client.post("/api/v1/test/upload/", b"[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+    # a url-encoded form cannot carry a file: not taken
+    response = client.generic("POST", "/api/v1/test/upload/", b"name=ada", content_type=FORMS[0][0])
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
 def test_django_404_outside_drf_is_an_envelope(client):
     response = client.get("/nowhere", HTTP_X_REQUEST_ID="req-404")
     assert response.status_code == 404

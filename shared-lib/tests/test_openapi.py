@@ -92,6 +92,13 @@ def test_a_public_operation_with_a_body_answers_body_errors_and_has_no_security(
     assert set(op["responses"]) == {"201", "400", "415", "429", "503"}
 
 
+def test_an_operation_documents_json_bodies_only_unless_it_takes_uploads(document):
+    assert list(operation(document, "echo/", "post")["requestBody"]["content"]) == ["application/json"]
+    upload = operation(document, "upload/", "post")
+    assert list(upload["requestBody"]["content"]) == ["application/json", "multipart/form-data"]
+    assert codes(upload)["415"] == ["unsupported_media_type"]
+
+
 def test_an_authenticated_operation_names_both_schemes_and_their_codes(document):
     op = operation(document, "whoami/")
     # An API key needs the operation's scope (servicekit.auth.scopes): 403 without it.

@@ -5,6 +5,7 @@ from tests.testapp import views
 
 urlpatterns = [
     path("echo/", views.EchoApi.as_view()),
+    path("upload/", views.UploadApi.as_view()),
     path("items/", views.ItemListApi.as_view()),
     path("boom/", views.BoomApi.as_view()),
     path("conflict/", views.ConflictApi.as_view()),

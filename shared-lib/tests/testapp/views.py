@@ -14,6 +14,7 @@ from servicekit.api import StrictSerializer
 from servicekit.auth import HasRole, HasScope, IsOwnerOrStaff, IsStaff
 from servicekit.envelope import ApplicationError, Conflict
 from servicekit.envelope.pagination import EnvelopePagination
+from servicekit.envelope.parsers import UPLOAD_PARSERS
 from servicekit.openapi import error_codes
 from tests.testapp.models import Switch
 
@@ -37,6 +38,36 @@ class EchoApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data, status=201)
+
+
+class UploadApi(APIView):
+    """An operation taking a file: it opts in to multipart, and still reads JSON."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes = UPLOAD_PARSERS
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "UploadInput"
+
+        name = serializers.CharField(max_length=10)
+        file = serializers.FileField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Upload"
+
+        name = serializers.CharField()
+        size = serializers.IntegerField(allow_null=True, help_text="The file's bytes; null without one.")
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data.get("file")
+        answer = {"name": serializer.validated_data["name"], "size": upload.size if upload else None}
+        return Response(self.OutputSerializer(answer).data, status=201)
 
 
 class ItemListApi(APIView):

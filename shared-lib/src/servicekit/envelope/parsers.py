@@ -8,6 +8,10 @@ A ``charset`` that is not a text encoding Python knows is refused too. DRF refus
 it is handed, but Django drops an unknown charset silently (``request.encoding`` stays the
 default), so ``application/json; charset=bogus`` used to be read as UTF-8: the parser reads
 the charset from the Content-Type itself.
+
+It is every operation's only parser (``servicekit.settings.base``): a form or any other body
+is a 415 ``unsupported_media_type``. An operation that takes files opts in to multipart with
+``parser_classes = UPLOAD_PARSERS``, which keeps this parser for its JSON bodies.
 """
 
 from __future__ import annotations
@@ -33,3 +37,8 @@ class JSONParser(parsers.JSONParser):
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
         except ValueError as exc:  # DRF catches these itself; kept for any that slip past
             raise ParseError(f"JSON parse error - {exc}") from None
+
+
+# An upload operation's parsers: JSON (this module's, with its limits) and multipart for the files.
+# Not url-encoded forms, which cannot carry a file.
+UPLOAD_PARSERS: tuple[type[parsers.BaseParser], ...] = (JSONParser, parsers.MultiPartParser)

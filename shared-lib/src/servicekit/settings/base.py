@@ -195,11 +195,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["servicekit.envelope.renderers.EnvelopeJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "servicekit.envelope.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only: a form is 415 unsupported_media_type. An operation taking files opts in to
+    # multipart with parser_classes = servicekit.envelope.parsers.UPLOAD_PARSERS.
+    "DEFAULT_PARSER_CLASSES": ["servicekit.envelope.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "servicekit.envelope.pagination.EnvelopePagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "servicekit.envelope.exceptions.envelope_exception_handler",

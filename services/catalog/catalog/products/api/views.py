@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,7 +40,7 @@ from catalog.products.services import (
 )
 from servicekit.api import InternalApi, enveloped, paginated_payload
 from servicekit.auth.permissions import HasRole, principal_of
-from servicekit.envelope.parsers import JSONParser
+from servicekit.envelope.parsers import UPLOAD_PARSERS
 from servicekit.openapi import error_codes
 from servicekit.params import present_params
 
@@ -247,8 +246,8 @@ class ProductDeleteApi(APIView):
 class ProductImageCreateApi(APIView):
     api_key_scope = "catalog:write"
     permission_classes = [CanManageProducts]
-    # servicekit's JSONParser: a body nested too deeply is a 400 parse_error (DRF's let a 500 through)
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # a file by multipart, or a url by JSON (servicekit's parser: its limits hold)
+    parser_classes = UPLOAD_PARSERS
 
     class InputSerializer(serializers.Serializer):
         class Meta:

@@ -19,7 +19,6 @@ from identity.accounts.selectors import CALLER_ERROR_CODES, user_for_principal
 from identity.apibase import UserSessionApi
 from identity.logins.errors import LoginErrorCode
 from servicekit.api import PublicApi, StrictSerializer
-from servicekit.envelope.parsers import JSONParser
 from servicekit.openapi import error_codes
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": 128}
@@ -102,9 +101,6 @@ class MeUpdateApi(APIView):
     theirs to change."""
 
     api_key_scope = "account:write"
-    # JSON only: a form or multipart body naming no field was read as "change nothing" (a 200
-    # for a body that is not the document's; found by the fuzzing suite, tests/hardening).
-    parser_classes = [JSONParser]
 
     class InputSerializer(StrictSerializer):
         class Meta:

@@ -19,6 +19,7 @@ from messaging.quotas.errors import QuotaErrorCode
 from servicekit.api import StrictSerializer
 from servicekit.auth import user_id_of
 from servicekit.envelope.pagination import paginated_response
+from servicekit.envelope.parsers import UPLOAD_PARSERS
 from servicekit.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from servicekit.openapi import error_codes
 from servicekit.params import query_filters
@@ -62,6 +63,7 @@ class MessageSendApi(UserApi):
     ``Retry-After``."""
 
     api_key_scope = SEND
+    parser_classes = UPLOAD_PARSERS  # the media file by multipart; servicekit's JSON parser otherwise
 
     class InputSerializer(StrictSerializer):
         class Meta:
