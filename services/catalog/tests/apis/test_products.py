@@ -309,6 +309,26 @@ def test_add_an_image_url(staff_client):
     assert response.json()["data"]["url"] == "https://cdn.example.com/a.jpg"
 
 
+def test_a_product_is_created_from_json_only_a_form_is_415(staff_client):
+    form = "sku=MUG-1&name=Blue+mug&price=12.50&currency=USD&stock=5"
+    response = staff_client.generic("POST", PRODUCTS, form, content_type="application/x-www-form-urlencoded")
+
+    assert error_of(response, 415)["code"] == "unsupported_media_type"
+    assert not Product.objects.exists()
+
+
+def test_an_image_is_a_multipart_upload_or_json_never_a_url_encoded_form(staff_client):
+    product = ProductFactory()
+    form = "url=https%3A%2F%2Fcdn.example.com%2Fa.jpg"
+
+    response = staff_client.generic(
+        "POST", f"{detail(product)}images/", form, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert error_of(response, 415)["code"] == "unsupported_media_type"
+    assert not ProductImage.objects.exists()
+
+
 def test_an_oversized_image_is_refused(media_root, staff_client, settings):
     settings.CATALOG = {**settings.CATALOG, "MAX_IMAGE_BYTES": 1024}
     product = ProductFactory()

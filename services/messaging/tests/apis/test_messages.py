@@ -69,6 +69,16 @@ def test_an_uploaded_image_is_sniffed_and_sent(user, session, on_commit):
 
 
 @pytest.mark.django_db
+def test_a_url_encoded_form_is_not_taken_multipart_is_for_uploads(user, session):
+    form = "to=%2B34600000001&text=Hola"
+    response = user.generic("POST", MESSAGES, form, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 415, response.content
+    assert code_of(response) == "unsupported_media_type"
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
 def test_media_by_url_is_accepted_for_the_send_task_to_fetch(user, session):
     response = send(user, {"to": RECIPIENT, "media_url": "https://example.com/cat.png", "text": "Cat"})
 
