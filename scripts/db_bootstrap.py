@@ -19,6 +19,10 @@ from psycopg import sql
 SERVICES = ["identity", "catalog", "orders", "builds", "messaging", "analytics"]
 # Extensions a service's migrations use but its role may not create (needs CREATE on the database).
 EXTENSIONS = {"catalog": ["pg_trgm"]}
+# Roles are the cluster's, not one database's: two bootstraps at once (`make load` beside
+# `make test`, test platforms starting side by side) would update the same role rows and one
+# fails with "tuple concurrently updated". They take turns on this advisory lock instead.
+BOOTSTRAP_LOCK = 0x706C6174  # "plat"
 
 
 def role_password(service: str) -> str:
@@ -80,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        ensure_database(args.admin_url, args.database)
-        db_url = psycopg.conninfo.make_conninfo(args.admin_url, dbname=args.database)
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            for service in args.services:
-                ensure_service(conn, args.database, service, createdb=not args.no_createdb)
-            lock_down(conn, args.database)
+        with psycopg.connect(args.admin_url, autocommit=True) as turn:
+            turn.execute("SELECT pg_advisory_lock(%s)", [BOOTSTRAP_LOCK])  # released as it closes
+            ensure_database(args.admin_url, args.database)
+            db_url = psycopg.conninfo.make_conninfo(args.admin_url, dbname=args.database)
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                for service in args.services:
+                    ensure_service(conn, args.database, service, createdb=not args.no_createdb)
+                lock_down(conn, args.database)
     except psycopg.OperationalError as exc:
         print(f"cannot reach Postgres with {args.admin_url!r}: {exc}", file=sys.stderr)
         return 1

@@ -74,3 +74,25 @@ def test_bootstrap_is_idempotent(tables):
     assert db_bootstrap.main(["--admin-url", ADMIN_URL, "--database", tables]) == 0
     with connect_as("orders", tables) as conn:
         assert conn.execute("SELECT value FROM secrets").fetchone() == ("orders-secret",)
+
+
+def test_bootstraps_at_once_take_turns_instead_of_failing():
+    """Roles are the cluster's: bootstraps side by side (test platforms starting together,
+    `make load` beside `make test`) once failed with "tuple concurrently updated"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"isolation_{uuid.uuid4().hex[:8]}" for _ in range(4)]
+    together = threading.Barrier(len(names))
+
+    def bootstrap(name: str) -> int:
+        together.wait(timeout=30)
+        return db_bootstrap.main(["--admin-url", ADMIN_URL, "--database", name])
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            assert list(pool.map(bootstrap, names)) == [0, 0, 0, 0]
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
