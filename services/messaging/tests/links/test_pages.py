@@ -33,6 +33,8 @@ def test_the_verification_page_posts_the_token_to_identitys_api(client):
     }
     assert '<script src="/static/messaging/links/account.js" defer></script>' in html
     assert "Verify my address" in html
+    # Without the script the browser would post a form, which the JSON API answers with a 415.
+    assert re.search(r"<noscript>.*needs JavaScript.*</noscript>", html)
 
 
 @pytest.mark.django_db
