@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from servicekit.auth import jwks_cache, verified_tokens, verify_access_token
 from servicekit.auth.jwks import parse_jwks
 from servicekit.testing.jwks_server import JwksServer
+from servicekit.testing.polling import wait_until
 
 WHOAMI = "/api/v1/test/whoami/"
 
@@ -227,3 +228,40 @@ def test_only_rsa_signing_keys_are_used(token_factory):
 def test_a_malformed_document_is_an_error(document):
     with pytest.raises(ValueError):
         parse_jwks(document)
+
+
+def test_a_warm_up_caches_the_keys_before_any_request_needs_them(api_client, token_factory, jwks_server):
+    from servicekit.auth.jwks import warm_up
+
+    assert warm_up(within_seconds=5) is True
+    assert jwks_server.fetch_count == 1
+    assert status_of(api_client, token_factory.access_token()) == (200, None)
+    assert jwks_server.fetch_count == 1, "the request found the keys already cached"
+
+
+def test_a_warm_up_keeps_trying_while_identity_is_away_then_stops_at_its_deadline(jwks_server):
+    from servicekit.auth.jwks import JWKSCache, warm_up
+
+    jwks_server.available = False
+    back = threading.Timer(1.5, lambda: setattr(jwks_server, "available", True))
+    back.start()
+    try:
+        assert warm_up(JWKSCache(), within_seconds=30) is True
+    finally:
+        back.cancel()
+    assert jwks_server.fetch_count >= 2  # refused at least once, then served
+
+    jwks_server.available = False
+    assert warm_up(JWKSCache(), within_seconds=1.5) is False
+
+
+def test_gunicorn_workers_warm_the_keys_up_as_they_start(jwks_server, monkeypatch):
+    from servicekit import gunicorn_config
+    from servicekit.auth import jwks
+
+    cache = jwks.JWKSCache()
+    monkeypatch.setattr(jwks, "jwks_cache", cache)
+    gunicorn_config.post_worker_init(worker=None)
+    assert wait_until(lambda: jwks_server.fetch_count == 1, timeout=10)
+    assert wait_until(lambda: cache._fetched_at is not None, timeout=10)
+    assert cache.current_keys() and jwks_server.fetch_count == 1

@@ -91,6 +91,13 @@ def on_starting(server):
         prepare_unix_socket(_unix_socket, _service)
 
 
+def post_worker_init(worker):
+    """Each worker fetches identity's keys as it starts, not on its first request."""
+    from servicekit.auth.jwks import warm_up_in_background
+
+    warm_up_in_background()
+
+
 def child_exit(server, worker):
     """Keep multi-process Prometheus metrics correct when a worker dies."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

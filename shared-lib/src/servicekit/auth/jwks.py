@@ -133,3 +133,31 @@ def _conf(name: str) -> Any:
 
 
 jwks_cache = JWKSCache()
+
+
+def warm_up(cache: JWKSCache | None = None, *, within_seconds: float = 60.0) -> bool:
+    """Fetch identity's keys before a request needs them: a web worker that has none answers
+    every token with a 503 until a fetch succeeds, and the first request would otherwise pay
+    for the fetch (or fail it, when identity answers slowly at that moment). Tries every
+    ``NO_KEYS_REFETCH_SECONDS`` for ``within_seconds``; True once keys are cached."""
+    cache = cache or jwks_cache
+    deadline = time.monotonic() + within_seconds
+    while True:
+        try:
+            cache.current_keys()
+            return True
+        except JWKSUnavailable:
+            if time.monotonic() >= deadline:
+                logger.warning("no JWKS after %.0f s; the first requests will fetch it", within_seconds)
+                return False
+            time.sleep(NO_KEYS_REFETCH_SECONDS)
+
+
+def warm_up_in_background(within_seconds: float = 60.0) -> threading.Thread:
+    """:func:`warm_up` in a daemon thread (gunicorn's ``post_worker_init``: the worker serves
+    requests meanwhile, and a request that comes first fetches as before)."""
+    thread = threading.Thread(
+        target=warm_up, kwargs={"within_seconds": within_seconds}, name="jwks-warm-up", daemon=True
+    )
+    thread.start()
+    return thread
