@@ -118,3 +118,105 @@ def test_a_body_fingerprint_ignores_key_order_and_spacing_but_not_values():
     )
     assert body_fingerprint({"a": 1}) != body_fingerprint({"a": 2})
     assert body_fingerprint({"a": "\ud800"}) != body_fingerprint({"a": "\ud801"})  # lone surrogates count
+
+
+# -- claiming a key, and pruning old ones (a real table: tests.testapp's IdempotencyKey) ---------
+
+
+@pytest.mark.django_db
+def test_the_first_request_claims_a_key_and_a_retry_gets_the_earlier_row():
+    import uuid
+
+    from servicekit.idempotency import claim_key
+    from tests.testapp.models import IdempotencyKey
+
+    user, other = uuid.uuid4(), uuid.uuid4()
+    row, claimed = claim_key(
+        IdempotencyKey, user_id=user, key="k", fingerprint="f1", defaults={"made": "order 1"}
+    )
+    assert claimed and row.made == "order 1"
+    again, claimed = claim_key(
+        IdempotencyKey, user_id=user, key="k", fingerprint="f2", defaults={"made": "x"}
+    )
+    assert not claimed and again.pk == row.pk
+    assert (again.fingerprint, again.made) == ("f1", "order 1"), "the caller compares; nothing is overwritten"
+    theirs, claimed = claim_key(IdempotencyKey, user_id=other, key="k", fingerprint="f1")
+    assert claimed and theirs.pk != row.pk, "keys are per user"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_claim_it_exactly_once():
+    import uuid
+
+    from django.db import transaction
+
+    from servicekit.idempotency import claim_key
+    from servicekit.testing.concurrency import results_concurrently
+    from tests.testapp.models import IdempotencyKey
+
+    user = uuid.uuid4()
+
+    def request() -> bool:
+        with transaction.atomic():  # the claim holds the key until the work's transaction ends
+            return claim_key(IdempotencyKey, user_id=user, key="same", fingerprint="f")[1]
+
+    outcomes = results_concurrently([request] * 6)
+    assert sorted(outcomes) == [False] * 5 + [True]
+    assert IdempotencyKey.objects.filter(user_id=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_request_leaves_its_key_unused():
+    import uuid
+
+    from django.db import transaction
+
+    from servicekit.idempotency import claim_key
+    from tests.testapp.models import IdempotencyKey
+
+    user = uuid.uuid4()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        claim_key(IdempotencyKey, user_id=user, key="k", fingerprint="f")
+        raise RuntimeError("the work failed")
+    assert claim_key(IdempotencyKey, user_id=user, key="k", fingerprint="f")[1] is True
+
+
+@pytest.mark.django_db
+def test_keys_older_than_the_retention_are_pruned_in_batches():
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from servicekit.idempotency import prune_keys
+    from tests.testapp.models import IdempotencyKey
+
+    now = timezone.now()
+    for n in range(5):
+        IdempotencyKey.objects.create(user_id=uuid.uuid4(), key=f"old-{n}", fingerprint="f")
+    IdempotencyKey.objects.update(created_at=now - timedelta(hours=49))
+    IdempotencyKey.objects.create(user_id=uuid.uuid4(), key="new", fingerprint="f")
+
+    assert prune_keys(IdempotencyKey, older_than_hours=0, now=now) == 0, "0 keeps them all"
+    assert prune_keys(IdempotencyKey, older_than_hours=48, now=now, batch_size=2) == 5
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_a_key_pruned_between_the_failed_insert_and_the_read_is_claimed_again(monkeypatch):
+    import uuid
+
+    from servicekit import idempotency
+    from tests.testapp.models import IdempotencyKey
+
+    user = uuid.uuid4()
+    idempotency.claim_key(IdempotencyKey, user_id=user, key="k", fingerprint="f")
+    original = idempotency._earlier_row
+
+    def pruned_meanwhile(model, **kwargs):
+        IdempotencyKey.objects.all().delete()  # the sweep, between our insert and our read
+        return original(model, **kwargs)
+
+    monkeypatch.setattr(idempotency, "_earlier_row", pruned_meanwhile)
+    row, claimed = idempotency.claim_key(IdempotencyKey, user_id=user, key="k", fingerprint="f2")
+    assert claimed and row.fingerprint == "f2"

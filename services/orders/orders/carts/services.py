@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from orders.carts.errors import CartErrorCode
 from orders.carts.models import Cart, CartIdempotencyKey, CartLine
 from orders.products.models import Product
 from orders.products.selectors import product_get
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
-
-logger = logging.getLogger(__name__)
+from servicekit.idempotency import claim_key, prune_keys
 
 
 @dataclass(frozen=True)
@@ -63,43 +60,28 @@ def cart_add_item(
 def _claim_key(
     *, user_id: uuid.UUID, idempotency_key: str, fingerprint: str, product_id: uuid.UUID
 ) -> CartIdempotencyKey | CartItemAdded:
-    """Insert the key row, or answer with the replay of the add that holds the key.
-
-    An expired key may be pruned between our failed insert and our read of it: the key is
-    then free and the next insert claims it (a key that new is never pruned).
-    """
-    attempts = 3
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction.atomic():
-                return CartIdempotencyKey.objects.create(
-                    user_id=user_id, key=idempotency_key, fingerprint=fingerprint, product_id=product_id
-                )
-        except IntegrityError:
-            replay = _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
-            if replay is not None:
-                return replay
-            if attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CartItemAdded | None:
-    key = CartIdempotencyKey.objects.filter(user_id=user_id, key=idempotency_key).first()
-    if key is None:
-        return None
-    if key.fingerprint != fingerprint:
+    """Insert the key row, or answer with the replay of the add that holds the key."""
+    row, claimed = claim_key(
+        CartIdempotencyKey,
+        user_id=user_id,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        defaults={"product_id": product_id},
+    )
+    if claimed:
+        return row
+    if row.fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used with a different request body.",
             code=CartErrorCode.IDEMPOTENCY_KEY_REUSED,
-            details={"idempotency_key": [idempotency_key], "product_id": str(key.product_id)},
+            details={"idempotency_key": [idempotency_key], "product_id": str(row.product_id)},
         )
     line = (
         CartLine.objects.select_related("product")
-        .filter(cart__user_id=user_id, product_id=key.product_id)
+        .filter(cart__user_id=user_id, product_id=row.product_id)
         .first()
     )
-    return CartItemAdded(line=line, is_new_line=key.is_new_line, is_replay=True)
+    return CartItemAdded(line=line, is_new_line=row.is_new_line, is_replay=True)
 
 
 def _add_item(*, user_id: uuid.UUID, product_id: uuid.UUID, quantity: int) -> CartItemAdded:
@@ -174,32 +156,14 @@ def cart_clear(*, user_id: uuid.UUID) -> int:
 
 
 def cart_keys_prune(*, now: datetime | None = None, batch_size: int = 1000) -> int:
-    """Delete cart idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``.
-
-    Batches of ``batch_size``, each its own short transaction, as checkout's keys are pruned;
-    returns how many keys were deleted. Carts are untouched: a pruned key only means that
-    sending it again adds again.
-    """
-    hours = settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"]
-    if hours <= 0:
-        return 0
-    cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    deleted = 0
-    while True:
-        batch = list(
-            CartIdempotencyKey.objects.filter(created_at__lt=cutoff)
-            .order_by("created_at")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        with transaction.atomic():
-            deleted += CartIdempotencyKey.objects.filter(id__in=batch, created_at__lt=cutoff).delete()[0]
-        if len(batch) < batch_size:
-            break
-    if deleted:
-        logger.info("pruned %d cart idempotency keys older than %dh", deleted, hours)
-    return deleted
+    """Delete cart idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS`` (in
+    short batches, as checkout's); carts are untouched: a pruned key sent again adds again."""
+    return prune_keys(
+        CartIdempotencyKey,
+        older_than_hours=settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"],
+        now=now,
+        batch_size=batch_size,
+    )
 
 
 def _locked_cart(user_id: uuid.UUID) -> Cart:

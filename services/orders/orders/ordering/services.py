@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orders.carts.models import Cart
@@ -37,6 +37,7 @@ from orders.ordering.models import (
 from orders.payments.refunds import payment_refund_for_cancelled_order
 from servicekit.envelope.errors import ApplicationError, Conflict, NotFound
 from servicekit.events import publish
+from servicekit.idempotency import claim_key, prune_keys
 from servicekit.money import format_amount, max_amount
 from servicekit.states import transition
 
@@ -92,42 +93,19 @@ def order_checkout(
 def _claim_key(
     *, user_id: uuid.UUID, idempotency_key: str, fingerprint: str
 ) -> CheckoutIdempotencyKey | CheckoutResult:
-    """Insert the key row, or answer with the replay of the request that holds the key.
-
-    An expired key may be pruned between our failed insert and our read of it: the key is
-    then free and the next insert claims it (a key that new is never pruned).
-    """
-    attempts = 3
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction.atomic():
-                return CheckoutIdempotencyKey.objects.create(
-                    user_id=user_id, key=idempotency_key, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            replay = _replay(user_id=user_id, idempotency_key=idempotency_key, fingerprint=fingerprint)
-            if replay is not None:
-                return replay
-            if attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _replay(*, user_id: uuid.UUID, idempotency_key: str, fingerprint: str) -> CheckoutResult | None:
-    key = (
-        CheckoutIdempotencyKey.objects.select_related("order")
-        .filter(user_id=user_id, key=idempotency_key)
-        .first()
+    """Insert the key row, or answer with the replay of the request that holds the key."""
+    row, claimed = claim_key(
+        CheckoutIdempotencyKey, user_id=user_id, key=idempotency_key, fingerprint=fingerprint
     )
-    if key is None:
-        return None
-    if key.fingerprint != fingerprint:
+    if claimed:
+        return row
+    if row.fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used with a different request body.",
             code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED,
-            details={"idempotency_key": [idempotency_key], "order_id": str(key.order_id)},
+            details={"idempotency_key": [idempotency_key], "order_id": str(row.order_id)},
         )
-    return CheckoutResult(order=key.order, is_replay=True)
+    return CheckoutResult(order=row.order, is_replay=True)
 
 
 def _place_order(*, user_id: uuid.UUID, shipping_address: Mapping[str, Any]) -> Order:
@@ -440,32 +418,14 @@ def _cancel_each(order_ids: list[uuid.UUID], *, reason: CancellationReason) -> i
 
 
 def checkout_keys_prune(*, now: datetime | None = None, batch_size: int = 1000) -> int:
-    """Delete checkout idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``.
-
-    Batches of ``batch_size``, each its own short transaction, so the table is never locked
-    for long; returns how many keys were deleted. Orders are untouched: a pruned key only
-    means that sending it again checks out anew.
-    """
-    hours = settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"]
-    if hours <= 0:
-        return 0
-    cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    deleted = 0
-    while True:
-        batch = list(
-            CheckoutIdempotencyKey.objects.filter(created_at__lt=cutoff)
-            .order_by("created_at")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        with transaction.atomic():
-            deleted += CheckoutIdempotencyKey.objects.filter(id__in=batch, created_at__lt=cutoff).delete()[0]
-        if len(batch) < batch_size:
-            break
-    if deleted:
-        logger.info("pruned %d checkout idempotency keys older than %dh", deleted, hours)
-    return deleted
+    """Delete checkout idempotency keys older than ``ORDER_IDEMPOTENCY_KEY_RETENTION_HOURS``
+    (in short batches); orders are untouched: a pruned key sent again checks out anew."""
+    return prune_keys(
+        CheckoutIdempotencyKey,
+        older_than_hours=settings.ORDERS["IDEMPOTENCY_KEY_RETENTION_HOURS"],
+        now=now,
+        batch_size=batch_size,
+    )
 
 
 # -- the state machine --------------------------------------------------------------------

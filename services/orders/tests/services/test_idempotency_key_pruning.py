@@ -12,9 +12,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from orders.carts.models import Cart
-from orders.ordering import services
 from orders.ordering.models import CheckoutIdempotencyKey, Order
 from orders.ordering.services import checkout_keys_prune
+from servicekit import idempotency
 from tests.factories import ADDRESS, CartLineFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,14 +136,14 @@ def test_a_key_pruned_while_a_request_looks_it_up_is_claimed_again(customer, ret
     _fill_cart(customer)
     first = _checkout(customer)
     _fill_cart(customer)
-    original = services._replay
+    original = idempotency._earlier_row
 
-    def pruned_meanwhile(**kwargs):
+    def pruned_meanwhile(model, **kwargs):
         # The insert found the old key; the sweep deletes it before we read it.
         CheckoutIdempotencyKey.objects.all().delete()
-        return original(**kwargs)
+        return original(model, **kwargs)
 
-    monkeypatch.setattr(services, "_replay", pruned_meanwhile)
+    monkeypatch.setattr(idempotency, "_earlier_row", pruned_meanwhile)
 
     again = _checkout(customer)
 
