@@ -486,6 +486,15 @@ def test_too_long_uri_is_a_414_envelope(stack):
     assert GENERATED_ID.match(response.request_id)  # nginx stops before reading any header
 
 
+def test_a_long_uri_the_gateway_takes_reaches_the_service(stack):
+    # 6 KiB of request line: within nginx's 8k buffers, so gunicorn must take it too (its own
+    # default limit, 4094, answered such a request with an HTML 414).
+    response = stack.get("/api/v1/catalog/products/?search=" + "a" * 6 * 1024)
+    assert response.status == 400, response.body  # catalog's own answer: a search is 200 characters at most
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert json.loads(response.body)["error"]["details"]["search"]
+
+
 def test_oversized_header_is_a_431_envelope(stack):
     request_id = new_id()
     response = stack.request(

@@ -68,6 +68,9 @@ threads = int(os.environ.get("GUNICORN_THREADS") or "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or "30")
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or "20")
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or "5")
+# gunicorn's most (its default is 4094): the gateway takes request lines up to 8 KiB and refuses
+# longer ones itself with its JSON 414; with gunicorn's default the 4-8 KiB ones got an HTML 414.
+limit_request_line = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or "0")
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER") or "0")
 accesslog = None  # the service logs each request itself, as JSON with the request id

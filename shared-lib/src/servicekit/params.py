@@ -49,9 +49,25 @@ def unreadable_params(query_string: str) -> list[str]:
     return bad
 
 
+def repeated_params(query_string: str) -> list[str]:
+    """The names given more than once (``?page_size=5&page_size=500``): no operation takes a
+    list in its query string, and reading the last one silently would hide the mistake."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for pair in query_string.split("&"):
+        name = unquote_to_bytes(pair.partition("=")[0].replace("+", " ")).decode(errors="replace")
+        if not name:
+            continue
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    return repeated
+
+
 class QueryStringMiddleware:
-    """Refuse a query string that is not text (``?search=%00``, ``?q=%FF``) with one 400
-    ``validation_error`` naming its parameters, before any view filters on it."""
+    """Refuse, before any view filters on it, a query string that is not text (``?search=%00``,
+    ``?q=%FF``) and, on the API (``/api/``), one that gives a parameter twice: one 400
+    ``validation_error`` naming the parameters."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -63,4 +79,11 @@ class QueryStringMiddleware:
             return error_response(
                 400, "validation_error", "The request is invalid.", {name: [message] for name in bad}
             )
+        if request.path.startswith("/api/"):
+            repeated = repeated_params(request.META.get("QUERY_STRING", ""))
+            if repeated:
+                message = "Give this parameter once."
+                return error_response(
+                    400, "validation_error", "The request is invalid.", {name: [message] for name in repeated}
+                )
         return self.get_response(request)
