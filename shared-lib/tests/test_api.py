@@ -110,3 +110,20 @@ def test_operations_refuses_a_class_without_the_method():
         operations(head=SwitchListApi)
     with pytest.raises(ImproperlyConfigured):
         operations()
+
+
+@pytest.mark.parametrize("value", [0, 1, 0.0, "true", "false", "yes", "off", "1", [], {}])
+def test_a_json_boolean_is_true_or_false_and_nothing_that_looks_like_one(value):
+    from rest_framework import serializers as drf
+
+    from servicekit.api import JSONBooleanField
+
+    class Body(drf.Serializer):
+        flag = JSONBooleanField()
+
+    body = Body(data={"flag": value})
+    assert not body.is_valid()
+    assert body.errors == {"flag": ["Must be true or false."]}
+    for good in (True, False):
+        accepted = Body(data={"flag": good})
+        assert accepted.is_valid() and accepted.validated_data == {"flag": good}

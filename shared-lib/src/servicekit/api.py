@@ -159,6 +159,20 @@ class InternalApi(APIView):
     permission_classes = [HasInternalToken]
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """A boolean in a JSON body: ``true`` or ``false``, nothing else. DRF's BooleanField also
+    takes ``1``, ``0.0``, ``"yes"`` or ``"off"``, which a JSON client never means; a query
+    string's filters need those strings, and keep DRF's field."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+        raise AssertionError("unreachable")  # fail() raises
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects fields it does not declare: an attempt to set ``roles`` or ``is_active`` is an
     error the client sees, not a silent no-op."""

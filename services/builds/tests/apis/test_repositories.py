@@ -108,6 +108,16 @@ def test_staff_update_a_repository(staff_client):
     assert (repository.title, repository.retention_count) == ("After", 5)
 
 
+@pytest.mark.parametrize("value", [0.0, 1, "false", "yes"])
+def test_is_public_is_a_json_boolean_and_nothing_that_looks_like_one(staff_client, value):
+    RepositoryFactory(name="apps", is_public=True)
+    error = error_of(
+        staff_client.patch(f"{URL}apps/", {"is_public": value}, format="json"), 400, "validation_error"
+    )
+    assert error["details"] == {"is_public": ["Must be true or false."]}
+    assert Repository.objects.get(name="apps").is_public is True
+
+
 def test_the_name_cannot_be_changed(staff_client):
     RepositoryFactory(name="apps")
     error = error_of(staff_client.patch(f"{URL}apps/", {"name": "x"}, format="json"), 400, "validation_error")

@@ -41,7 +41,7 @@ from builds.jobs.api.views import JobOutputSerializer, job_representation
 from builds.jobs.models import Job
 from builds.jobs.selectors import jobs_of_build
 from builds.repos.selectors import repository_get, repository_visible
-from servicekit.api import StrictSerializer
+from servicekit.api import JSONBooleanField, StrictSerializer
 from servicekit.auth.permissions import principal_of
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
@@ -224,7 +224,7 @@ class BuildCreateApi(BuildsApi):
 
         repository = serializers.CharField(max_length=64)
         app_id = serializers.CharField(max_length=255, required=False, allow_null=True, default=None)
-        public_download = serializers.BooleanField(required=False, allow_null=True, default=None)
+        public_download = JSONBooleanField(required=False, allow_null=True, default=None)
         build_log_url = serializers.CharField(max_length=2048, required=False, allow_blank=True, default="")
 
     OutputSerializer = BuildOutputSerializer

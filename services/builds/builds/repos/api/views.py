@@ -39,7 +39,7 @@ from builds.repos.services import (
     repository_republish,
     repository_update,
 )
-from servicekit.api import StrictSerializer
+from servicekit.api import JSONBooleanField, StrictSerializer
 from servicekit.envelope.pagination import paginated_response
 from servicekit.openapi import error_codes
 
@@ -108,7 +108,7 @@ class RepositoryCreateApi(StaffApi):
         title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
         default_branch = serializers.CharField(max_length=64, required=False, default="stable")
         collection_id = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-        is_public = serializers.BooleanField(required=False, default=True)
+        is_public = JSONBooleanField(required=False, default=True)
         retention_count = serializers.IntegerField(required=False, default=3)
         check_hooks = serializers.JSONField(required=False, default=list)
         publish_hook = serializers.JSONField(required=False, default=None, allow_null=True)
@@ -146,7 +146,7 @@ class RepositoryUpdateApi(StaffApi):
 
         title = serializers.CharField(max_length=255, required=False, allow_blank=True)
         default_branch = serializers.CharField(max_length=64, required=False)
-        is_public = serializers.BooleanField(required=False)
+        is_public = JSONBooleanField(required=False)
         retention_count = serializers.IntegerField(required=False)
         check_hooks = serializers.JSONField(required=False)
         publish_hook = serializers.JSONField(required=False, allow_null=True)

@@ -38,7 +38,7 @@ from catalog.products.services import (
     product_image_delete,
     product_update,
 )
-from servicekit.api import InternalApi, enveloped, paginated_payload
+from servicekit.api import InternalApi, JSONBooleanField, enveloped, paginated_payload
 from servicekit.auth.permissions import HasRole, principal_of
 from servicekit.envelope.parsers import UPLOAD_PARSERS
 from servicekit.openapi import error_codes
@@ -149,7 +149,7 @@ class ProductCreateApi(APIView):
         currency = serializers.CharField(min_length=3, max_length=3)
         stock = serializers.IntegerField(min_value=0, max_value=MAX_INT, default=0)
         category = serializers.UUIDField(required=False, allow_null=True, default=None)
-        is_active = serializers.BooleanField(default=True)
+        is_active = JSONBooleanField(default=True)
         attributes = serializers.JSONField(required=False, default=dict)
 
     OutputSerializer = ProductOutputSerializer
@@ -208,7 +208,7 @@ class ProductUpdateApi(APIView):
         price = AmountField(required=False)
         currency = serializers.CharField(min_length=3, max_length=3, required=False)
         category = serializers.UUIDField(required=False, allow_null=True)
-        is_active = serializers.BooleanField(required=False)
+        is_active = JSONBooleanField(required=False)
         attributes = serializers.JSONField(required=False)
 
         def validate(self, attrs):

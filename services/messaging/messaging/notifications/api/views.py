@@ -13,7 +13,7 @@ from messaging.notifications.errors import NotificationErrorCode
 from messaging.notifications.models import NotificationKind
 from messaging.notifications.selectors import notification_preferences
 from messaging.notifications.services import notification_preferences_update
-from servicekit.api import StrictSerializer
+from servicekit.api import JSONBooleanField, StrictSerializer
 from servicekit.auth import user_id_of
 from servicekit.openapi import error_codes
 
@@ -56,7 +56,7 @@ class PreferenceUpdateApi(UserApi):
         (StrictSerializer,),
         {
             "Meta": type("Meta", (), {"ref_name": "MessagingNotificationPreferencesInput"}),
-            **{kind: serializers.BooleanField(required=False) for kind in NotificationKind.values},
+            **{kind: JSONBooleanField(required=False) for kind in NotificationKind.values},
         },
     )
     pagination_class = None
