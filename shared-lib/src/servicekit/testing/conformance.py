@@ -174,13 +174,38 @@ class PlatformConformance:
     def test_api_routes_declare_an_api_key_scope(self):
         """Every API class that accepts API keys names the scope a key needs (``api_key_scope``,
         one of ``servicekit.auth.scopes.SCOPES``); without it every key is refused there."""
-        view_classes = [
-            (route, view)
-            for route, pattern in _routes(get_resolver())
-            for view in _views_of(pattern.callback)
-        ]
-        problems = list(undeclared_scopes(view_classes))
+        problems = list(undeclared_scopes(_api_classes()))
         assert not problems, "\n".join(problems)
+
+    def test_booleans_in_request_bodies_are_json_booleans(self):
+        """Every ``InputSerializer`` (a JSON body) reads its booleans with
+        ``servicekit.api.JSONBooleanField``: DRF's BooleanField takes ``0.0``, ``1`` or ``"yes"``
+        as a boolean. Query filters (``FilterSerializer``) keep DRF's, which reads ``?x=true``."""
+        problems = list(lenient_body_booleans(_api_classes()))
+        assert not problems, "\n".join(problems)
+
+
+def lenient_body_booleans(view_classes: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    """``route: Class.field`` for each boolean of an API class's ``InputSerializer`` that is
+    DRF's BooleanField rather than ``JSONBooleanField``."""
+    from rest_framework import serializers
+
+    from servicekit.api import JSONBooleanField
+
+    for route, view_class in view_classes:
+        body = getattr(view_class, "InputSerializer", None)
+        if not (isinstance(body, type) and issubclass(body, serializers.Serializer)):
+            continue
+        for name, field in body().fields.items():
+            if isinstance(field, serializers.BooleanField) and not isinstance(field, JSONBooleanField):
+                yield f"{route}: {view_class.__qualname__}.InputSerializer.{name} is not a JSONBooleanField"
+
+
+def _api_classes() -> list[tuple[str, Any]]:
+    """``(route, view class)`` for every operation of the service's URLconf."""
+    return [
+        (route, view) for route, pattern in _routes(get_resolver()) for view in _views_of(pattern.callback)
+    ]
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
