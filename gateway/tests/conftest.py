@@ -218,10 +218,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         blackhole.close()
 
 
-@pytest.fixture(scope="module")
-def limited_gateway(tmp_path_factory) -> Iterator[Stack]:
-    """A second nginx alone (every upstream a free port: 502) with a very low general rate."""
-    tmp = tmp_path_factory.mktemp("limited-gateway")
+@contextlib.contextmanager
+def lone_gateway(tmp: Path, settings: dict[str, str]) -> Iterator[Stack]:
+    """A second nginx alone (every upstream a free port: 502), started with ``settings``."""
     stack = Stack(
         port=free_port(),
         access_log=tmp / "gateway.log",
@@ -229,16 +228,23 @@ def limited_gateway(tmp_path_factory) -> Iterator[Stack]:
         upstreams={name: f"127.0.0.1:{free_port()}" for name in SERVICES},
         media_roots={},
     )
-    settings = {
-        "GATEWAY_RATE_GENERAL": "1r/m",  # after the burst, nothing more within the test
-        "GATEWAY_BURST_GENERAL": "3",
-        "GATEWAY_WORKER_PROCESSES": "1",
-    }
     try:
         start_gateway(stack, tmp / "prefix", settings)
         yield stack
     finally:
         stop_all(stack.processes)
+
+
+@pytest.fixture(scope="module")
+def limited_gateway(tmp_path_factory) -> Iterator[Stack]:
+    """A lone gateway with a very low general rate."""
+    settings = {
+        "GATEWAY_RATE_GENERAL": "1r/m",  # after the burst, nothing more within the test
+        "GATEWAY_BURST_GENERAL": "3",
+        "GATEWAY_WORKER_PROCESSES": "1",
+    }
+    with lone_gateway(tmp_path_factory.mktemp("limited-gateway"), settings) as stack:
+        yield stack
 
 
 def log_lines(path: Path) -> list[dict]:

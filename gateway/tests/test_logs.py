@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from conftest import ROOT, SERVICES, Stack, free_port, start_gateway, stop_all
+from conftest import ROOT, Stack, lone_gateway
 from test_gateway import assert_envelope, new_id
 
 sys.path.insert(0, str(ROOT / "gateway"))
@@ -77,19 +77,10 @@ def test_the_filter_turns_nginx_error_lines_into_fields():
 @pytest.fixture(scope="module")
 def partial_gateway(tmp_path_factory) -> Iterator[Stack]:
     """A gateway of a platform running without orders and builds (GATEWAY_ABSENT_SERVICES)."""
-    tmp = tmp_path_factory.mktemp("partial-gateway")
-    stack = Stack(
-        port=free_port(),
-        access_log=tmp / "gateway.log",
-        service_logs={},
-        upstreams={name: f"127.0.0.1:{free_port()}" for name in SERVICES},
-        media_roots={},
-    )
-    try:
-        start_gateway(stack, tmp / "prefix", {"GATEWAY_ABSENT_SERVICES": "orders,builds"})
+    with lone_gateway(
+        tmp_path_factory.mktemp("partial-gateway"), {"GATEWAY_ABSENT_SERVICES": "orders,builds"}
+    ) as stack:
         yield stack
-    finally:
-        stop_all(stack.processes)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from servicekit.entrypoint import PROCESS_COMMANDS, TEMPORARY_METRICS_DIR_MARKER
-from tests.events.tcpproxy import TcpProxy
+from servicekit.testing.tcp_proxy import TcpProxy
 
 
 def test_celery_workers_of_different_services_get_distinct_node_names():
@@ -220,8 +220,8 @@ def test_gunicorn_on_exit_removes_only_a_temporary_metrics_dir(tmp_path, monkeyp
 
 
 def test_waits_for_the_database_then_starts(entrypoint):
-    proxy = TcpProxy("127.0.0.1", 5432)
-    proxy.cut()  # connections are closed at once, as while Postgres starts up
+    proxy = TcpProxy(("127.0.0.1", 5432)).start()
+    proxy.cut()  # connections are refused, as while Postgres starts up
     try:
         process = entrypoint.popen("web", DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/platform")
         lines: list[str] = []
@@ -240,7 +240,7 @@ def test_waits_for_the_database_then_starts(entrypoint):
         assert proxy.connections_accepted >= 1
     finally:
         _kill(process)
-        proxy.close()
+        proxy.stop()
 
 
 def test_gives_up_with_a_clear_message_when_the_database_never_answers(entrypoint):
@@ -255,7 +255,7 @@ def test_gives_up_with_a_clear_message_when_the_database_never_answers(entrypoin
 
 
 def test_a_hung_database_does_not_hold_the_wait_past_its_timeout(entrypoint):
-    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy = TcpProxy(("127.0.0.1", 5432)).start()
     proxy.blackhole()  # accepts connections, never answers
     try:
         code, output, _ = entrypoint.run(
@@ -266,7 +266,7 @@ def test_a_hung_database_does_not_hold_the_wait_past_its_timeout(entrypoint):
         )
         ended = time.monotonic()
     finally:
-        proxy.close()
+        proxy.stop()
     assert code != 0
     assert "gave up waiting for the database" in output
     # From its first attempt to its exit: the interpreter's start, slow on a loaded machine, is

@@ -98,9 +98,9 @@ def test_database_refusing_connections_is_not_ready(client, settings, database_a
 
 
 def test_hung_database_is_not_ready_within_the_timeout(client, settings, database_at):
-    from tests.events.tcpproxy import TcpProxy
+    from servicekit.testing.tcp_proxy import TcpProxy
 
-    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy = TcpProxy(("127.0.0.1", 5432)).start()
     proxy.blackhole()  # accepts the connection, then never answers
     try:
         database_at(proxy.port)
@@ -109,7 +109,7 @@ def test_hung_database_is_not_ready_within_the_timeout(client, settings, databas
         assert "no answer within" in error
         assert proxy.connections_accepted == 1
     finally:
-        proxy.close()  # the check's thread gets its error now and is free for the next test
+        proxy.stop()  # the check's thread gets its error now and is free for the next test
 
 
 def test_a_hung_database_frees_the_check_thread_by_the_check_timeout(settings, database_at, monkeypatch):
@@ -118,11 +118,11 @@ def test_a_hung_database_frees_the_check_thread_by_the_check_timeout(settings, d
     from django.db import connections
 
     from servicekit.health import check_database
-    from tests.events.tcpproxy import TcpProxy
+    from servicekit.testing.tcp_proxy import TcpProxy
 
     options = {**connections.settings["default"].get("OPTIONS", {}), "connect_timeout": 30}
     monkeypatch.setitem(connections.settings["default"], "OPTIONS", options)
-    proxy = TcpProxy("127.0.0.1", 5432)
+    proxy = TcpProxy(("127.0.0.1", 5432)).start()
     proxy.blackhole()
     try:
         database_at(proxy.port)
@@ -131,4 +131,4 @@ def test_a_hung_database_frees_the_check_thread_by_the_check_timeout(settings, d
             check_database(0.5)
         assert time.monotonic() - started < 5  # libpq rounds connect_timeout up to 2 s
     finally:
-        proxy.close()
+        proxy.stop()

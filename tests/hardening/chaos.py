@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from servicekit.testing.tcp_proxy import TcpProxy
 from tests.harness import Platform
-from tests.tcp_proxy import TcpProxy
 
 # After a path comes back, the first requests may still meet a connection broken by the cut
 # (a pooled one, a client's reconnect backoff): they count as inside the window.

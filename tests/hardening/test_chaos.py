@@ -39,11 +39,12 @@ from pathlib import Path
 
 import pytest
 
+from servicekit.testing.polling import poll
+from servicekit.testing.tcp_proxy import TcpProxy
 from tests.e2e.builds.support import load_test_content
 from tests.e2e.shopping import ADDRESS, ADMIN_PASSWORD, CUSTOMER_PASSWORD, create_admin
 from tests.hardening.chaos import Client, Journal, PathCutter, Supervisor, describe
 from tests.harness import Platform, _rabbitmqctl
-from tests.tcp_proxy import TcpProxy
 
 CHAOS_SECONDS = float(os.environ.get("CHAOS_SECONDS", "60"))
 # make test's bounded run replays one script of faults; make chaos draws a new one each time.
@@ -338,15 +339,6 @@ def fault_script(platform, proxies, supervisor, journal, stop: threading.Event) 
 # -- settling and the checks --------------------------------------------------------------
 
 
-def poll(predicate, *, timeout: float, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
 def mails(platform: Platform) -> list[email.message.EmailMessage]:
     return [
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -468,7 +460,7 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
             stock_matches.last = (seen, wanted)
             return seen == wanted
 
-        assert poll(stock_matches, timeout=SETTLE_SECONDS), stock_matches.last
+        assert poll(stock_matches, timeout=SETTLE_SECONDS, interval=1.0), stock_matches.last
 
         # -- notifications: each exactly once ----------------------------------------------
         def reference(order_id: str) -> str:
@@ -501,7 +493,7 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
             mail_counts.last = (sent, counts)
             return all(set(counts[kind]) >= targets for kind, targets in wanted.items())
 
-        poll(mail_counts, timeout=SETTLE_SECONDS)
+        poll(mail_counts, timeout=SETTLE_SECONDS, interval=1.0)
         sent, counts = mail_counts.last
         for kind, targets in wanted.items():
             missing = targets - set(counts[kind])
@@ -522,7 +514,7 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
             messages_read.last = statuses
             return set(statuses.values()) <= {"read"}
 
-        assert poll(messages_read, timeout=SETTLE_SECONDS), Counter(messages_read.last.values())
+        assert poll(messages_read, timeout=SETTLE_SECONDS, interval=1.0), Counter(messages_read.last.values())
         quota = messenger.call("GET", "/api/v1/messaging/quotas/me/", service="messaging")
         assert quota.body["data"]["used"] == len(load.messages)
 
@@ -571,7 +563,7 @@ def test_the_platform_loses_nothing_under_faults(platform, proxies, tmp_path):
             }
             return counted.last == expected
 
-        assert poll(counted, timeout=SETTLE_SECONDS), (counted.last, expected)
+        assert poll(counted, timeout=SETTLE_SECONDS, interval=1.0), (counted.last, expected)
 
         # -- the dead-letter queues ------------------------------------------------------------
         letters = {queue: n for queue, n in dead_letters(platform).items() if n}

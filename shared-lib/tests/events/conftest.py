@@ -17,7 +17,8 @@ from typing import Any
 import pika
 import pytest
 
-from tests.events.tcpproxy import TcpProxy
+from servicekit.testing.polling import poll
+from servicekit.testing.tcp_proxy import TcpProxy
 
 SHARED_LIB = Path(__file__).resolve().parents[2]
 
@@ -122,9 +123,9 @@ def tap(amqp, conf) -> Iterator[Tap]:
 
 @pytest.fixture
 def proxy() -> Iterator[TcpProxy]:
-    proxy = TcpProxy()
+    proxy = TcpProxy(("127.0.0.1", 5672), name="broker").start()
     yield proxy
-    proxy.close()
+    proxy.stop()
 
 
 class Processes:
@@ -241,9 +242,5 @@ def effects() -> dict[str, int]:
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+    """servicekit's ``poll``: the predicate's last value, for the test's own assertion message."""
+    return poll(predicate, timeout=timeout, interval=interval)

@@ -9,6 +9,7 @@ created job is never lost.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,6 +80,30 @@ def job_log(*, job_id: int, text: str) -> int:
     return length
 
 
+def waiting_job(*, repository: Any, kind: int) -> Job | None:
+    """The oldest job of ``kind`` for ``repository`` not started yet, locked until the caller's
+    transaction ends: a job that need not run twice (update-repo, prune) is shared with it."""
+    return (
+        Job.objects.select_for_update()
+        .filter(repository=repository, kind=kind, status=JobStatus.NEW)
+        .order_by("id")
+        .first()
+    )
+
+
+def update_repo_job_queue(*, repository: Any, log: Callable[[str], object]) -> int:
+    """:func:`update_repo_job_schedule` for a job that changed ``repository`` (publish,
+    republish): says in that job's ``log`` whether it queued the update or joined a waiting
+    one, and returns the update job's id (the job's ``update-repo-job`` result)."""
+    update_job, created = update_repo_job_schedule(repository=repository)
+    log(
+        f"Queued repository update job {update_job.id}"
+        if created
+        else f"Piggy-backed on existing update job {update_job.id}"
+    )
+    return update_job.id
+
+
 def update_repo_job_schedule(*, repository: Any, delay_seconds: int | None = None) -> tuple[Job, bool]:
     """The update-repo job that will regenerate ``repository``'s summary, appstream and deltas:
     the one already waiting (publishes in the same window share it), else a new one starting
@@ -88,12 +113,7 @@ def update_repo_job_schedule(*, repository: Any, delay_seconds: int | None = Non
     before it starts, so a waiting job found here has not started yet.
     """
     with transaction.atomic():
-        waiting = (
-            Job.objects.select_for_update()
-            .filter(repository=repository, kind=JobKind.UPDATE_REPO, status=JobStatus.NEW)
-            .order_by("id")
-            .first()
-        )
+        waiting = waiting_job(repository=repository, kind=JobKind.UPDATE_REPO)
         if waiting is not None:
             return waiting, False
         delay = settings.BUILDS["UPDATE_REPO_DELAY_SECONDS"] if delay_seconds is None else delay_seconds

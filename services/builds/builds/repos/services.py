@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from builds.jobs.models import Job, JobKind, JobStatus
-from builds.jobs.services import job_create
+from builds.jobs.models import Job, JobKind
+from builds.jobs.services import job_create, waiting_job
 from builds.repos.errors import RepositoryErrorCode
 from builds.repos.hooks import InvalidHook, parse_check_hooks, parse_publish_hook
 from builds.repos.models import Repository
@@ -119,12 +119,7 @@ def repository_prune(*, repository: Repository) -> tuple[Job, bool]:
     """Queue a prune job (flat-manager's kind 5): delete the objects of the main repository
     that no ref reaches within its retention (``retention_count`` commits per ref). A prune
     not started yet is shared; returns ``(job, created)``."""
-    waiting = (
-        Job.objects.select_for_update()
-        .filter(repository=repository, kind=JobKind.PRUNE, status=JobStatus.NEW)
-        .order_by("id")
-        .first()
-    )
+    waiting = waiting_job(repository=repository, kind=JobKind.PRUNE)
     if waiting is not None:
         return waiting, False
     return job_create(kind=JobKind.PRUNE, contents={}, repository=repository), True

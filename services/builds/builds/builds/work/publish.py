@@ -29,7 +29,7 @@ from builds.builds.work.flatpakref import flatpakref
 from builds.builds.work.hooks import run_hook
 from builds.jobs.models import Job
 from builds.jobs.runner import JobFailed, LogLine
-from builds.jobs.services import update_repo_job_schedule
+from builds.jobs.services import update_repo_job_queue
 from builds.storage import tools
 from builds.storage.layout import Storage
 
@@ -85,13 +85,8 @@ class PublishJob:
             if ref.kind == SCREENSHOTS:
                 log(f"extracting {ref.name}")
                 tools.checkout_union(build_repo, ref.name, main / "screenshots", log=log)
-        update_job, created = update_repo_job_schedule(repository=repository)
-        log(
-            f"Queued repository update job {update_job.id}"
-            if created
-            else f"Piggy-backed on existing update job {update_job.id}"
-        )
-        return {"refs": published, "update-repo-job": update_job.id}
+        update_job_id = update_repo_job_queue(repository=repository, log=log)
+        return {"refs": published, "update-repo-job": update_job_id}
 
     def succeeded(self, job: Job, results: dict[str, Any]) -> None:
         build_publish_succeeded(job=job, refs=results["refs"], update_repo_job_id=results["update-repo-job"])

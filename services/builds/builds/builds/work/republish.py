@@ -19,7 +19,7 @@ from typing import Any
 from builds.builds.work.hooks import run_repository_hook
 from builds.jobs.models import Job
 from builds.jobs.runner import JobFailed, LogLine
-from builds.jobs.services import update_repo_job_schedule
+from builds.jobs.services import update_repo_job_queue
 from builds.storage import tools
 from builds.storage.layout import Storage
 
@@ -66,13 +66,8 @@ class RepublishJob:
             if commit is None:
                 raise JobFailed(f"{ref} is not in {repository.name} after republishing it")
             republished[ref] = commit
-        update_job, created = update_repo_job_schedule(repository=repository)
-        log(
-            f"Queued repository update job {update_job.id}"
-            if created
-            else f"Piggy-backed on existing update job {update_job.id}"
-        )
-        return {"refs": republished, "update-repo-job": update_job.id}
+        update_job_id = update_repo_job_queue(repository=repository, log=log)
+        return {"refs": republished, "update-repo-job": update_job_id}
 
     def succeeded(self, job: Job, results: dict[str, Any]) -> None:
         pass

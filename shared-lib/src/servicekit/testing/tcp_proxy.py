@@ -1,8 +1,9 @@
 """A TCP proxy a test controls: put it between processes and a server (RabbitMQ, Postgres) and
-cut the path at will, as a failed switch or a partition would.
+break the path at will, as a failed switch or a partition would, without touching the server.
 
     proxy = TcpProxy(("127.0.0.1", 5672)).start()      # listens on proxy.port
     proxy.cut()        # every open connection is reset, new ones are refused
+    proxy.blackhole()  # connections stay open but no byte gets through (only heartbeats tell)
     proxy.restore()    # connections are accepted (and forwarded) again
     proxy.stop()
 
@@ -30,7 +31,9 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._stopped = False
-        self.accepted = 0
+        self._forwarding = True
+        self.connections_accepted = 0  # forwarded to the server
+        self.first_connection_at: float | None = None  # time.monotonic() of the first client
 
     # -- control ---------------------------------------------------------------------------
 
@@ -42,6 +45,15 @@ class TcpProxy:
         self._stopped = True
         self._close_listener()
         self._reset_all()
+
+    def url(self, user: str = "guest", password: str = "guest", vhost: str = "%2F") -> str:
+        """An AMQP URL through the proxy (for a proxy in front of RabbitMQ)."""
+        return f"amqp://{user}:{password}@127.0.0.1:{self.port}/{vhost}"
+
+    def blackhole(self) -> None:
+        """Keep every connection open but deliver nothing either way until :meth:`restore`:
+        a partition, which no FIN or RST announces."""
+        self._forwarding = False
 
     @property
     def is_cut(self) -> bool:
@@ -57,6 +69,7 @@ class TcpProxy:
         self._reset_all()
 
     def restore(self) -> None:
+        self._forwarding = True
         with self._lock:
             if not self.is_cut:
                 return
@@ -102,6 +115,8 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # closed by cut() or stop()
+            if self.first_connection_at is None:
+                self.first_connection_at = time.monotonic()
             try:
                 server = socket.create_connection(self.upstream, timeout=5)
                 server.settimeout(None)
@@ -114,14 +129,15 @@ class TcpProxy:
                     _reset(server)
                     continue
                 self._connections.update((client, server))
-                self.accepted += 1
+                self.connections_accepted += 1
             for source, target in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
-                target.sendall(chunk)
+                if self._forwarding:
+                    target.sendall(chunk)
         except OSError:
             pass
         finally:
